@@ -1,0 +1,202 @@
+// The one settings schema: the same names as the Function app settings; CLI flags mirror them.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseCidr } from './core/cidr.js';
+
+export const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
+
+/** Azure resource group / resource names: letters, digits and the punctuation ARM allows. */
+const resourceName = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .trim()
+    .min(1, `expected ${what}, got an empty value`)
+    .max(90, `expected ${what} of at most 90 characters`)
+    .regex(/^[\w.()-]+$/u, `expected ${what} (letters, digits, '-', '_', '.', '(' or ')')`);
+
+const uuid = z
+  .string({ error: 'expected a subscription id (a GUID)' })
+  .trim()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu,
+    'expected a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)',
+  );
+
+const clusterCidrList = z
+  .string({ error: 'expected one CIDR, or an IPv4 and an IPv6 CIDR separated by a comma' })
+  .transform((raw, ctx) => {
+    const parts = raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    if (parts.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'expected at least one CIDR such as 10.200.0.0/16' });
+      return z.NEVER;
+    }
+    const cidrs: string[] = [];
+    const families = new Set<number>();
+    for (const part of parts) {
+      const parsed = parseCidr(part);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: `'${part}' is not a valid CIDR: ${parsed.reason}` });
+        return z.NEVER;
+      }
+      if (parsed.prefixLength === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${part}' would claim every address; expected the cluster's pod range`,
+        });
+        return z.NEVER;
+      }
+      if (families.has(parsed.family)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected at most one IPv${parsed.family} CIDR, got several`,
+        });
+        return z.NEVER;
+      }
+      families.add(parsed.family);
+      cidrs.push(parsed.cidr);
+    }
+    return cidrs;
+  });
+
+const booleanSetting = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false'], { error: "expected 'true' or 'false'" }))
+  .transform((v) => v === 'true');
+
+const settingsSchema = z.object({
+  AZURE_SUBSCRIPTION_ID: uuid,
+  CLUSTER_RESOURCE_GROUP: resourceName('the resource group of the cluster VMs and NICs'),
+  ROUTE_TABLE_RESOURCE_GROUP: resourceName('the resource group of the route table').optional(),
+  ROUTE_TABLE_NAME: resourceName('a route table name').default('kubernetes-routes'),
+  VNET_NAME: resourceName('the virtual network name'),
+  VNET_RESOURCE_GROUP: resourceName('the resource group of the virtual network').optional(),
+  SUBNET_NAME: resourceName('the subnet name'),
+  CLUSTER_CIDR: clusterCidrList,
+  POD_CIDR_TAG: z
+    .string()
+    .trim()
+    .min(1, 'expected a VM tag name such as pod-cidr')
+    .max(512, 'expected a tag name of at most 512 characters')
+    .default('pod-cidr'),
+  ROUTE_NAME_PREFIX: z
+    .string()
+    .trim()
+    .min(1, 'expected a route name prefix such as kubernetes-route-')
+    .max(60, 'expected a route name prefix of at most 60 characters')
+    .regex(/^[A-Za-z0-9][\w.-]*$/u, "expected a route name prefix of letters, digits, '-', '_' or '.'")
+    .default('kubernetes-route-'),
+  REMEDIATION_MODE: z
+    .enum(['enforce', 'report'], { error: "expected 'enforce' or 'report'" })
+    .default('enforce'),
+  MAX_ROUTE_DELETIONS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/u, "expected a whole number of routes (0 or more), or 'auto'")
+    .transform(Number)
+    .or(z.literal('auto'))
+    .default('auto'),
+  REPAIR_IP_FORWARDING: booleanSetting.default(false),
+  ARM_ENDPOINT: z
+    .url({ error: 'expected an https:// URL such as https://management.azure.com' })
+    .refine((u) => u.startsWith('https://'), 'expected an https:// URL (the Azure SDK refuses plain http)')
+    .transform((u) => u.replace(/\/+$/u, ''))
+    .default(PUBLIC_CLOUD_ARM_ENDPOINT),
+  ARM_CA_FILE: z.string().trim().min(1, 'expected a path to a PEM CA file').optional(),
+});
+
+/** Every setting the engine reads; the Function app settings and local.settings.sample.json list exactly these. */
+export const ENGINE_SETTING_KEYS = Object.keys(settingsSchema.shape) as ReadonlyArray<
+  keyof typeof settingsSchema.shape
+>;
+
+export interface Config {
+  subscriptionId: string;
+  clusterResourceGroup: string;
+  routeTableResourceGroup: string;
+  routeTableName: string;
+  vnetName: string;
+  vnetResourceGroup: string;
+  subnetName: string;
+  /** Normalised CIDRs, at most one per IP family. */
+  clusterCidrs: string[];
+  podCidrTag: string;
+  routeNamePrefix: string;
+  mode: 'enforce' | 'report';
+  /** A number, or 'auto' (more than half of the owned routes, when more than one, is refused). */
+  maxRouteDeletions: number | 'auto';
+  repairIpForwarding: boolean;
+  armEndpoint: string;
+  armCaFile: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: Array<{ setting: string; message: string }>) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/**
+ * Validates settings (environment variables or CLI flags under the same names).
+ * Empty strings count as unset, as an empty Function app setting does.
+ */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const present: Record<string, string> = {};
+  for (const key of ENGINE_SETTING_KEYS) {
+    const value = source[key];
+    if (value !== undefined && value.trim() !== '') present[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const setting = String(issue.path[0] ?? 'settings');
+        const message =
+          issue.code === 'invalid_type' && present[setting] === undefined
+            ? `is required: ${issue.message}`
+            : issue.message;
+        return { setting, message };
+      }),
+    );
+  }
+  const s = parsed.data;
+  const isLoopback = isLoopbackEndpoint(s.ARM_ENDPOINT);
+  if (s.ARM_CA_FILE !== undefined && !isLoopback) {
+    throw new ConfigError([
+      {
+        setting: 'ARM_CA_FILE',
+        message: `is only for a local (loopback) ARM_ENDPOINT, but ARM_ENDPOINT is ${s.ARM_ENDPOINT}`,
+      },
+    ]);
+  }
+  return {
+    subscriptionId: s.AZURE_SUBSCRIPTION_ID.toLowerCase(),
+    clusterResourceGroup: s.CLUSTER_RESOURCE_GROUP,
+    routeTableResourceGroup: s.ROUTE_TABLE_RESOURCE_GROUP ?? s.CLUSTER_RESOURCE_GROUP,
+    routeTableName: s.ROUTE_TABLE_NAME,
+    vnetName: s.VNET_NAME,
+    vnetResourceGroup: s.VNET_RESOURCE_GROUP ?? s.CLUSTER_RESOURCE_GROUP,
+    subnetName: s.SUBNET_NAME,
+    clusterCidrs: s.CLUSTER_CIDR,
+    podCidrTag: s.POD_CIDR_TAG,
+    routeNamePrefix: s.ROUTE_NAME_PREFIX,
+    mode: s.REMEDIATION_MODE,
+    maxRouteDeletions: s.MAX_ROUTE_DELETIONS,
+    repairIpForwarding: s.REPAIR_IP_FORWARDING,
+    armEndpoint: s.ARM_ENDPOINT,
+    armCaFile: s.ARM_CA_FILE,
+  };
+}
+
+/** A loopback ARM endpoint (the emulator) needs no Azure login. */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname.replace(/^\[|\]$/gu, '');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

@@ -1,0 +1,229 @@
+// Plain data shared by the pure core, the ARM adapter, the renderers and telemetry.
+// Nothing here knows about the SDK, HTTP or Azure Functions.
+
+// ---------------------------------------------------------------- inventory (what ARM says now)
+
+export interface NicRef {
+  id: string;
+  primary: boolean | undefined;
+}
+
+export interface VmRecord {
+  id: string;
+  name: string;
+  tags: Record<string, string>;
+  nicRefs: NicRef[];
+}
+
+export interface IpConfigRecord {
+  name: string;
+  primary: boolean | undefined;
+  privateIpAddress: string | undefined;
+  privateIpVersion: 'IPv4' | 'IPv6' | undefined;
+  subnetId: string | undefined;
+}
+
+export interface NicRecord {
+  id: string;
+  name: string;
+  vmId: string | undefined;
+  enableIpForwarding: boolean;
+  ipConfigurations: IpConfigRecord[];
+}
+
+export interface RouteRecord {
+  name: string;
+  addressPrefix: string | undefined;
+  nextHopType: string | undefined;
+  nextHopIpAddress: string | undefined;
+  provisioningState: string | undefined;
+}
+
+export interface RouteTableRecord {
+  id: string;
+  name: string;
+  location: string;
+  etag: string | undefined;
+  provisioningState: string | undefined;
+  routes: RouteRecord[];
+  /** Ids of the subnets ARM reports as associated with the table (read-only on the table). */
+  subnetIds: string[];
+}
+
+export interface Inventory {
+  vms: VmRecord[];
+  nics: NicRecord[];
+  /** null when the route table does not exist. */
+  routeTable: RouteTableRecord | null;
+  /** Location of the cluster vnet; read only when the table must be created. */
+  vnetLocation: string | undefined;
+}
+
+// ---------------------------------------------------------------- what the planner is told
+
+export interface PlanSettings {
+  clusterCidrs: string[];
+  podCidrTag: string;
+  routeNamePrefix: string;
+  routeTableId: string;
+  routeTableName: string;
+  /** The subnet the table must be associated with. */
+  subnetId: string;
+  /** 'auto': refuse deleting more than half of the owned routes (when more than one is owned). */
+  maxRouteDeletions: number | 'auto';
+  /** Operator override of the mass-deletion guard (CLI --force). */
+  forceDeletions: boolean;
+  repairIpForwarding: boolean;
+}
+
+// ---------------------------------------------------------------- plan (what to change, and what not)
+
+export const ROUTE_LIMIT_PER_TABLE = 400;
+
+export interface RouteSpec {
+  name: string;
+  addressPrefix: string;
+  nextHopType: 'VirtualAppliance';
+  nextHopIpAddress: string;
+}
+
+/** A route as shown to people: before/after pictures in drift and audit records. */
+export interface RouteView {
+  name: string;
+  addressPrefix: string | undefined;
+  nextHopType: string | undefined;
+  nextHopIpAddress: string | undefined;
+  provisioningState?: string | undefined;
+}
+
+export type DriftKind =
+  | 'missing-route'
+  | 'wrong-next-hop'
+  | 'stale-route'
+  | 'pod-cidr-changed'
+  | 'route-not-provisioned'
+  | 'table-missing'
+  | 'subnet-not-associated'
+  | 'ip-forwarding-disabled';
+
+export interface Drift {
+  kind: DriftKind;
+  /** Route name, or the id of the table, subnet or NIC concerned. */
+  subject: string;
+  /** VM name of the worker concerned, when there is one. */
+  worker?: string;
+  before: RouteView | null;
+  after: RouteView | null;
+  message: string;
+  /** false when the drift is only reported (ip forwarding without REPAIR_IP_FORWARDING, or report mode). */
+  repairable: boolean;
+}
+
+export type RefusalReason =
+  | 'invalid-pod-cidr'
+  | 'pod-cidr-host-bits'
+  | 'pod-cidr-outside-cluster'
+  | 'overlapping-pod-cidrs'
+  | 'foreign-route-conflict'
+  | 'route-limit-exceeded'
+  | 'mass-deletion'
+  | 'worker-without-nic'
+  | 'worker-without-ip'
+  | 'duplicate-route-prefix';
+
+export interface Refusal {
+  reason: RefusalReason;
+  /** The VM, route or tag value the refusal is about. */
+  subject: string;
+  worker?: string;
+  message: string;
+}
+
+/** One entry of the table PUT, in order: a route kept exactly as read, or one of ours written. */
+export type RouteEntry = { keep: string } | { put: RouteSpec };
+
+export interface TableWrite {
+  /** true: the table does not exist and is created in `location`. */
+  create: boolean;
+  location: string | undefined;
+  /** If-Match for the PUT (the etag the plan was made from); undefined on create. */
+  ifMatch: string | undefined;
+  routes: RouteEntry[];
+}
+
+export type ActionKind =
+  | 'create-table'
+  | 'create-route'
+  | 'update-route'
+  | 'delete-route'
+  | 'associate-subnet'
+  | 'enable-ip-forwarding';
+
+export interface Action {
+  kind: ActionKind;
+  subject: string;
+  before: RouteView | null;
+  after: RouteView | null;
+}
+
+export interface Plan {
+  /** true when nothing we own differs from what it should be (refusals may still exist). */
+  inSync: boolean;
+  drift: Drift[];
+  refused: Refusal[];
+  actions: Action[];
+  /** The whole-table PUT, or null when the routes need no write. */
+  tableWrite: TableWrite | null;
+  /** Set when the subnet must be associated with the table. */
+  associateSubnet: { subnetId: string; routeTableId: string } | null;
+  /** NIC ids whose IP forwarding should be enabled (only with repairIpForwarding). */
+  enableIpForwarding: string[];
+  /** The routes we should own once the plan is applied (refused workers excluded). */
+  desiredRoutes: RouteSpec[];
+}
+
+// ---------------------------------------------------------------- reconcile result (one per run)
+
+export type Trigger = 'timer' | 'event' | 'http' | 'cli';
+export type HealthStatus = 'Healthy' | 'Repaired' | 'Drifted' | 'Refused' | 'Failed';
+
+export interface ArmRequestCounts {
+  reads: number;
+  writes: number;
+  polls: number;
+  /** 429 answers seen (throttling or another operation in progress). */
+  throttled: number;
+  /** 412 answers seen (ETag conflicts). */
+  conflicts: number;
+}
+
+export interface ReconcileResult {
+  runId: string;
+  trigger: Trigger;
+  mode: 'enforce' | 'report';
+  startedAt: string;
+  durationMs: number;
+  status: HealthStatus;
+  routeTable: {
+    id: string;
+    name: string;
+    resourceGroup: string;
+    etagBefore: string | undefined;
+    etagAfter: string | undefined;
+  };
+  /** The plan made from the first inventory read (what was found). */
+  plan: Plan;
+  /** Drift repaired and confirmed by a re-read after the write. */
+  repaired: Drift[];
+  /** Drift still present at the end of the run. */
+  unrepaired: Drift[];
+  refused: Refusal[];
+  /** Owned and foreign routes before and after the run. */
+  before: RouteView[];
+  after: RouteView[];
+  managedRoutes: number;
+  /** Plan/write attempts (more than 1 after ETag conflicts). */
+  attempts: number;
+  arm: ArmRequestCounts;
+  error?: { message: string; code?: string | undefined; statusCode?: number | undefined };
+}
