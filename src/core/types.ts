@@ -225,5 +225,14 @@ export interface ReconcileResult {
   /** Plan/write attempts (more than 1 after ETag conflicts). */
   attempts: number;
   arm: ArmRequestCounts;
-  error?: { message: string; code?: string | undefined; statusCode?: number | undefined };
+  /** Set when status is 'Failed'. transient: worth retrying later (throttling, 5xx, network). */
+  error?: { message: string; code?: string | undefined; statusCode?: number | undefined; transient: boolean };
+}
+
+/** Where the engine logs; Functions' InvocationContext, the CLI and tests adapt to it. */
+export interface Logger {
+  debug(message: string, properties?: Record<string, unknown>): void;
+  info(message: string, properties?: Record<string, unknown>): void;
+  warn(message: string, properties?: Record<string, unknown>): void;
+  error(message: string, properties?: Record<string, unknown>): void;
 }
