@@ -1,0 +1,299 @@
+// Desired state from inventory: which VMs are workers, which pod routes they need, and which of their
+// claims are refused. Pure: plain data in, plain data out.
+import { canonicalIp, cidrContains, cidrsOverlap, type IpFamily, ipFamily, parseCidr } from './cidr.js';
+import { routeNameForCidr } from './naming.js';
+import type {
+  Drift,
+  Inventory,
+  IpConfigRecord,
+  NicRecord,
+  PlanSettings,
+  Refusal,
+  RouteSpec,
+  VmRecord,
+} from './types.js';
+
+export interface PodCidrClaim {
+  /** Normalised CIDR. */
+  cidr: string;
+  family: IpFamily;
+}
+
+export interface Worker {
+  vm: VmRecord;
+  /** The tag key as found on the VM (tag keys are matched case-insensitively). */
+  tagKey: string;
+  tagValue: string;
+  nic: NicRecord | undefined;
+  /** Canonical next-hop IPs of the primary NIC, per family (undefined when the NIC has none). */
+  ips: Partial<Record<IpFamily, string>>;
+}
+
+export interface DesiredRoute extends RouteSpec {
+  worker: string;
+  family: IpFamily;
+}
+
+export interface DesiredState {
+  workers: Worker[];
+  /** Routes to own, sorted by name; refused claims excluded. */
+  routes: DesiredRoute[];
+  refusals: Refusal[];
+  /** Normalised prefixes whose existing owned routes must be kept exactly as they are (refused claims). */
+  heldPrefixes: Set<string>;
+  /** Canonical IPs of refused workers: owned routes pointing at them are kept rather than deleted. */
+  heldNextHops: Set<string>;
+  ipForwardingDrift: Drift[];
+  /** NIC ids to enable IP forwarding on (only with settings.repairIpForwarding). */
+  enableIpForwarding: string[];
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The pod CIDR tag value of a VM, matching the tag key case-insensitively (ARM tag names are). */
+export function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; value: string } | undefined {
+  const wanted = tagName.toLowerCase();
+  const keys = Object.keys(vm.tags).sort();
+  const key = keys.find((k) => k.toLowerCase() === wanted);
+  return key === undefined ? undefined : { key, value: vm.tags[key] ?? '' };
+}
+
+/** The VM's primary NIC: the ref flagged primary, or the only one; fallback: a NIC that names the VM. */
+export function primaryNic(vm: VmRecord, nics: readonly NicRecord[]): NicRecord | undefined {
+  const ref = vm.nicRefs.find((r) => r.primary === true) ?? vm.nicRefs[0];
+  if (ref !== undefined) {
+    const id = ref.id.toLowerCase();
+    const byId = nics.find((n) => n.id.toLowerCase() === id);
+    if (byId !== undefined) return byId;
+  }
+  const vmId = vm.id.toLowerCase();
+  const attached = nics.filter((n) => n.vmId?.toLowerCase() === vmId);
+  // Several NICs naming the VM and no usable ref: prefer one with a primary ipconfig, then by id.
+  attached.sort((a, b) => {
+    const pa = a.ipConfigurations.some((c) => c.primary === true) ? 0 : 1;
+    const pb = b.ipConfigurations.some((c) => c.primary === true) ? 0 : 1;
+    return pa - pb || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  });
+  return attached[0];
+}
+
+function configFamily(c: IpConfigRecord): IpFamily | undefined {
+  if (c.privateIpAddress === undefined) return undefined;
+  const f = ipFamily(c.privateIpAddress);
+  if (f === undefined) return undefined;
+  if (c.privateIpVersion !== undefined && c.privateIpVersion !== `IPv${f}`) return undefined;
+  return f;
+}
+
+/** IPv4: the primary ipconfig's address (or the only ipconfig's). IPv6: the first IPv6 ipconfig's. */
+export function nicIps(nic: NicRecord): Partial<Record<IpFamily, string>> {
+  const out: Partial<Record<IpFamily, string>> = {};
+  const configs = nic.ipConfigurations;
+  const primary = configs.find((c) => c.primary === true) ?? (configs.length === 1 ? configs[0] : undefined);
+  if (primary !== undefined && configFamily(primary) === 4) out[4] = canonicalIp(primary.privateIpAddress!);
+  const v6 = configs.find((c) => configFamily(c) === 6);
+  if (v6 !== undefined) out[6] = canonicalIp(v6.privateIpAddress!);
+  return out;
+}
+
+interface Claim extends PodCidrClaim {
+  worker: Worker;
+}
+
+/** Splits a tag value into CIDR parts; refusals name the VM, tag and value. */
+function parseTag(
+  worker: Worker,
+  refusals: Refusal[],
+  held: Set<string>,
+  heldFamilies: Set<IpFamily>,
+): PodCidrClaim[] {
+  const vmName = worker.vm.name;
+  const where = `VM '${vmName}' tag '${worker.tagKey}' = '${worker.tagValue}'`;
+  const refuse = (reason: Refusal['reason'], subject: string, why: string, family?: IpFamily) => {
+    refusals.push({ reason, subject, worker: vmName, message: `${where}: ${why}` });
+    // Unknown family: hold the worker's routes of both families.
+    for (const f of family === undefined ? ([4, 6] as const) : [family]) heldFamilies.add(f);
+  };
+  const parts = worker.tagValue
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  if (parts.length === 0) {
+    refuse('invalid-pod-cidr', worker.tagValue, 'the value is empty; expected a CIDR such as 10.200.0.0/24');
+    return [];
+  }
+  if (parts.length > 2) {
+    refuse('invalid-pod-cidr', worker.tagValue, 'expected one CIDR, or an IPv4 and an IPv6 CIDR');
+    return [];
+  }
+  const claims: PodCidrClaim[] = [];
+  for (const part of parts) {
+    const parsed = parseCidr(part);
+    if (!parsed.ok) {
+      refuse('invalid-pod-cidr', part, `'${part}' is not a valid CIDR: ${parsed.reason}`);
+      continue;
+    }
+    if (claims.some((c) => c.family === parsed.family)) {
+      refuse(
+        'invalid-pod-cidr',
+        worker.tagValue,
+        `expected at most one IPv${parsed.family} CIDR, got several`,
+      );
+      return [];
+    }
+    if (parsed.hostBitsSet) {
+      // A typo must not move or delete the route the worker has now: hold the network's prefix.
+      held.add(parsed.cidr);
+      refuse(
+        'pod-cidr-host-bits',
+        part,
+        `'${part}' has host bits set (did you mean ${parsed.cidr}?)`,
+        parsed.family,
+      );
+      continue;
+    }
+    claims.push({ cidr: parsed.cidr, family: parsed.family });
+  }
+  return claims;
+}
+
+/**
+ * Workers and the routes they need. Every refused claim leaves the routes it touches as they are:
+ * its prefix (when valid) and the worker's IPs are returned as held, so the planner neither deletes
+ * nor rewrites them.
+ */
+export function deriveDesired(inventory: Inventory, settings: PlanSettings): DesiredState {
+  const refusals: Refusal[] = [];
+  const heldPrefixes = new Set<string>();
+  const heldNextHops = new Set<string>();
+  const ipForwardingDrift: Drift[] = [];
+  const enableIpForwarding: string[] = [];
+  const workers: Worker[] = [];
+  const claims: Claim[] = [];
+  // Per worker, the IP families whose claims were refused: owned routes to those IPs are held.
+  const refusedFamilies = new Map<Worker, Set<IpFamily>>();
+  const holdFamily = (worker: Worker, family: IpFamily) => {
+    const set = refusedFamilies.get(worker) ?? new Set<IpFamily>();
+    set.add(family);
+    refusedFamilies.set(worker, set);
+  };
+
+  const vms = [...inventory.vms].sort(byName);
+  for (const vm of vms) {
+    const tag = findPodCidrTag(vm, settings.podCidrTag);
+    if (tag === undefined) continue;
+    const nic = primaryNic(vm, inventory.nics);
+    const worker: Worker = { vm, tagKey: tag.key, tagValue: tag.value, nic, ips: nic ? nicIps(nic) : {} };
+    workers.push(worker);
+    const families = new Set<IpFamily>();
+    for (const claim of parseTag(worker, refusals, heldPrefixes, families)) {
+      if (!settings.clusterCidrs.some((cluster) => cidrContains(cluster, claim.cidr))) {
+        const ranges = settings.clusterCidrs.join(', ') || 'none';
+        refusals.push({
+          reason: 'pod-cidr-outside-cluster',
+          subject: claim.cidr,
+          worker: vm.name,
+          message: `VM '${vm.name}' tag '${tag.key}' = '${tag.value}': ${claim.cidr} is outside every cluster CIDR (${ranges})`,
+        });
+        families.add(claim.family);
+        continue;
+      }
+      claims.push({ ...claim, worker });
+    }
+    for (const f of families) holdFamily(worker, f);
+
+    if (nic !== undefined && !nic.enableIpForwarding) {
+      const repairable = settings.repairIpForwarding;
+      ipForwardingDrift.push({
+        kind: 'ip-forwarding-disabled',
+        subject: nic.id,
+        worker: vm.name,
+        before: null,
+        after: null,
+        message: `NIC '${nic.name}' of worker '${vm.name}' has IP forwarding disabled: Azure drops pod traffic forwarded to it${repairable ? '' : ' (REPAIR_IP_FORWARDING is off: reported only)'}`,
+        repairable,
+      });
+      if (repairable) enableIpForwarding.push(nic.id);
+    }
+  }
+
+  // Overlapping claims: neither side wins; both prefixes are held as they are.
+  const overlapping = new Set<Claim>();
+  for (let i = 0; i < claims.length; i++) {
+    for (let j = i + 1; j < claims.length; j++) {
+      const a = claims[i]!;
+      const b = claims[j]!;
+      if (a.family !== b.family || !cidrsOverlap(a.cidr, b.cidr)) continue;
+      for (const [mine, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        overlapping.add(mine);
+        refusals.push({
+          reason: 'overlapping-pod-cidrs',
+          subject: mine.cidr,
+          worker: mine.worker.vm.name,
+          message: `VM '${mine.worker.vm.name}' tag '${mine.worker.tagKey}' = '${mine.worker.tagValue}': ${mine.cidr} overlaps ${other.cidr} of VM '${other.worker.vm.name}'; neither route is changed`,
+        });
+      }
+    }
+  }
+
+  const routes: DesiredRoute[] = [];
+  for (const claim of claims) {
+    const { worker } = claim;
+    const vmName = worker.vm.name;
+    if (overlapping.has(claim)) {
+      heldPrefixes.add(claim.cidr);
+      holdFamily(worker, claim.family);
+      continue;
+    }
+    if (worker.nic === undefined) {
+      heldPrefixes.add(claim.cidr);
+      holdFamily(worker, claim.family);
+      refusals.push({
+        reason: 'worker-without-nic',
+        subject: vmName,
+        worker: vmName,
+        message: `VM '${vmName}' (tag '${worker.tagKey}' = '${worker.tagValue}') has no network interface in the inventory; its route for ${claim.cidr} is left as it is`,
+      });
+      continue;
+    }
+    const ip = worker.ips[claim.family];
+    if (ip === undefined) {
+      heldPrefixes.add(claim.cidr);
+      holdFamily(worker, claim.family);
+      refusals.push({
+        reason: 'worker-without-ip',
+        subject: worker.nic.id,
+        worker: vmName,
+        message: `VM '${vmName}' (tag '${worker.tagKey}' = '${worker.tagValue}'): NIC '${worker.nic.name}' has no usable private IPv${claim.family} address for ${claim.cidr}; its route is left as it is`,
+      });
+      continue;
+    }
+    routes.push({
+      name: routeNameForCidr(claim.cidr, settings.routeNamePrefix),
+      addressPrefix: claim.cidr,
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: ip,
+      worker: vmName,
+      family: claim.family,
+    });
+  }
+  for (const [worker, fams] of refusedFamilies) {
+    for (const f of fams) {
+      const ip = worker.ips[f];
+      if (ip !== undefined) heldNextHops.add(ip);
+    }
+  }
+  routes.sort(byName);
+  return {
+    workers,
+    routes,
+    refusals,
+    heldPrefixes,
+    heldNextHops,
+    ipForwardingDrift,
+    enableIpForwarding: [...new Set(enableIpForwarding)].sort(),
+  };
+}

@@ -1,0 +1,131 @@
+// Safety rules applied to a plan, pure: the mass-deletion guard and the per-table route limit.
+// A wrong or partial inventory read looks exactly like "every worker is gone"; the guard keeps such a
+// run from emptying the table, while the other repairs of the same run still go ahead.
+import { sameRouteName } from './naming.js';
+import { classifyRoutes, type TableRoute } from './ownership.js';
+import { normaliseWrite, sortBySubject } from './plan.js';
+import {
+  type Inventory,
+  type Plan,
+  type PlanSettings,
+  ROUTE_LIMIT_PER_TABLE,
+  type TableWrite,
+} from './types.js';
+
+/** Most owned prefixes one run may remove: 'auto' = half of the owned ones (all of a single one). */
+export function routeDeletionLimit(ownedPrefixes: number, setting: number | 'auto'): number {
+  if (setting !== 'auto') return setting;
+  return ownedPrefixes <= 1 ? ownedPrefixes : Math.floor(ownedPrefixes / 2);
+}
+
+export interface DeletionCount {
+  /** Distinct prefixes of owned routes in the table as read. */
+  ownedPrefixes: number;
+  /** Owned routes whose prefix the write leaves in no route at all, by prefix. */
+  deleted: Map<string, TableRoute[]>;
+}
+
+/**
+ * Counts deletions by prefix, not by route: dropping a duplicate or renaming a route keeps its prefix
+ * routed, so only prefixes that vanish from the table count against the limit.
+ */
+export function countRouteDeletions(
+  write: TableWrite | null,
+  inventory: Inventory,
+  settings: PlanSettings,
+): DeletionCount {
+  const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
+  const owned = routes.filter((r) => r.owned);
+  const deleted = new Map<string, TableRoute[]>();
+  if (write === null || write.create)
+    return { ownedPrefixes: new Set(owned.map((r) => r.prefix)).size, deleted };
+  const byName = new Map(routes.map((r) => [r.route.name.toLowerCase(), r]));
+  const written = new Set<string | undefined>();
+  for (const e of write.routes) {
+    if ('put' in e) written.add(e.put.addressPrefix);
+    else written.add(byName.get(e.keep.toLowerCase())?.prefixKey);
+  }
+  for (const r of owned) {
+    if (written.has(r.prefix)) continue;
+    deleted.set(r.prefix!, [...(deleted.get(r.prefix!) ?? []), r]);
+  }
+  return { ownedPrefixes: new Set(owned.map((r) => r.prefix)).size, deleted };
+}
+
+export function guardPlan(plan: Plan, inventory: Inventory, settings: PlanSettings): Plan {
+  let out = guardDeletions(plan, inventory, settings);
+  out = guardRouteLimit(out, inventory);
+  return out;
+}
+
+function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings): Plan {
+  const write = plan.tableWrite;
+  if (write === null || settings.forceDeletions) return plan;
+  const { ownedPrefixes, deleted } = countRouteDeletions(write, inventory, settings);
+  const limit = routeDeletionLimit(ownedPrefixes, settings.maxRouteDeletions);
+  if (deleted.size <= limit) return plan;
+
+  // Keep one route per vanished prefix (the first by name), exactly as it is.
+  const restored = [...deleted.values()].map(
+    (group) => [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!,
+  );
+  const restoredNames = new Set(restored.map((r) => r.route.name.toLowerCase()));
+  const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
+  const keptNames = new Set(
+    write.routes.flatMap((e) => ('keep' in e ? [e.keep.toLowerCase()] : [])).concat([...restoredNames]),
+  );
+  // A put reusing a restored route's name cannot go in the same write; it waits with the deletions.
+  const puts = write.routes.flatMap((e) =>
+    'put' in e && !restoredNames.has(e.put.name.toLowerCase()) ? [e] : [],
+  );
+  const withheld = write.routes.flatMap((e) =>
+    'put' in e && restoredNames.has(e.put.name.toLowerCase()) ? [e.put.name] : [],
+  );
+  const routesOut = [
+    ...routes.filter((r) => keptNames.has(r.route.name.toLowerCase())).map((r) => ({ keep: r.route.name })),
+    ...puts,
+  ];
+  const names = restored.map((r) => r.route.name).sort();
+  const message =
+    `the plan would remove the routes of ${deleted.size} of ${ownedPrefixes} owned prefixes (limit ${limit}` +
+    `${settings.maxRouteDeletions === 'auto' ? ': half of the owned routes' : ''}); kept ${names.join(', ')}` +
+    `${withheld.length > 0 ? `; also withheld ${withheld.join(', ')}, whose names they hold` : ''}. ` +
+    'Check the VM and NIC inventory; rerun with --force if the deletions are intended';
+  const dropped = (subject: string) => withheld.some((n) => sameRouteName(n, subject));
+  return {
+    ...plan,
+    refused: sortBySubject([
+      ...plan.refused,
+      { reason: 'mass-deletion', subject: settings.routeTableId, message },
+    ]),
+    actions: plan.actions.filter(
+      (a) =>
+        !(a.kind === 'delete-route' && restoredNames.has(a.subject.toLowerCase())) &&
+        !((a.kind === 'create-route' || a.kind === 'update-route') && dropped(a.subject)),
+    ),
+    tableWrite: normaliseWrite({ ...write, routes: routesOut }, inventory),
+    desiredRoutes: plan.desiredRoutes.filter((d) => !dropped(d.name)),
+  };
+}
+
+function guardRouteLimit(plan: Plan, inventory: Inventory): Plan {
+  const write = plan.tableWrite;
+  if (write === null || write.routes.length <= ROUTE_LIMIT_PER_TABLE) return plan;
+  const routeActions = new Set(['create-table', 'create-route', 'update-route', 'delete-route']);
+  return {
+    ...plan,
+    refused: sortBySubject([
+      ...plan.refused,
+      {
+        reason: 'route-limit-exceeded',
+        subject: inventory.routeTable?.id ?? 'route table',
+        message: `the table would hold ${write.routes.length} routes, over the Azure limit of ${ROUTE_LIMIT_PER_TABLE}; no route is written`,
+      },
+    ]),
+    actions: plan.actions.filter(
+      (a) => !routeActions.has(a.kind) && !(write.create && a.kind === 'associate-subnet'),
+    ),
+    tableWrite: null,
+    associateSubnet: write.create ? null : plan.associateSubnet,
+  };
+}
