@@ -1,0 +1,58 @@
+// The only place ARM clients are made: endpoint, credential, TLS trust and the bounded retry policy.
+import { readFileSync } from 'node:fs';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import { type Config, isLoopbackEndpoint } from '../config.js';
+import { boundedRetryPolicy, DEFAULT_RETRY, type RetrySettings } from './retry-policy.js';
+
+export interface ArmClients {
+  network: NetworkManagementClient;
+  compute: ComputeManagementClient;
+  /** LRO polling interval when ARM sends no Retry-After (the SDK default is 2 s). */
+  pollIntervalMs: number;
+}
+
+export interface ArmClientOptions {
+  pollIntervalMs?: number;
+  retry?: RetrySettings;
+  /** Overrides the credential (tests); by default loopback endpoints need none and Azure uses DefaultAzureCredential. */
+  credential?: TokenCredential;
+}
+
+/** A local emulator accepts any bearer token; no Azure login is needed against loopback. */
+const loopbackCredential: TokenCredential = {
+  async getToken(): Promise<AccessToken> {
+    return { token: 'local-emulator', expiresOnTimestamp: Date.now() + 3_600_000 };
+  },
+};
+
+export function createArmClients(config: Config, options: ArmClientOptions = {}): ArmClients {
+  const loopback = isLoopbackEndpoint(config.armEndpoint);
+  const credential = options.credential ?? (loopback ? loopbackCredential : new DefaultAzureCredential());
+  let ca: string | undefined;
+  if (config.armCaFile !== undefined) {
+    try {
+      ca = readFileSync(config.armCaFile, 'utf8');
+    } catch (error) {
+      throw new Error(`ARM_CA_FILE: cannot read '${config.armCaFile}': ${(error as Error).message}`);
+    }
+  }
+  const clientOptions = {
+    endpoint: config.armEndpoint,
+    credentials: { scopes: [`${config.armEndpoint}/.default`] },
+    // The SDK's own retries are off: ours (bounded by the run's deadline) replaces them.
+    retryOptions: { maxRetries: 0 },
+    additionalPolicies: [
+      { policy: boundedRetryPolicy(options.retry ?? DEFAULT_RETRY), position: 'perCall' as const },
+    ],
+    userAgentOptions: { userAgentPrefix: 'pod-route-reconciler' },
+    ...(ca !== undefined ? { tlsOptions: { ca } } : {}),
+  };
+  return {
+    network: new NetworkManagementClient(credential, config.subscriptionId, clientOptions),
+    compute: new ComputeManagementClient(credential, config.subscriptionId, clientOptions),
+    pollIntervalMs: options.pollIntervalMs ?? 2_000,
+  };
+}

@@ -1,0 +1,124 @@
+// Reads everything one reconcile needs in three calls (plus paging): the VM list and the NIC list of the
+// cluster group, and the route table. No per-VM calls. A failed page fails the whole read: a partial or
+// throttled list must never look like "fewer workers".
+import type { VirtualMachine } from '@azure/arm-compute';
+import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
+import type { Config } from '../config.js';
+import type { Inventory, NicRecord, RouteRecord, RouteTableRecord, VmRecord } from '../core/types.js';
+import type { ArmClients } from './clients.js';
+import { InventoryError, isResourceNotFound } from './errors.js';
+
+export interface InventoryRead {
+  inventory: Inventory;
+  /** The table exactly as the SDK returned it: the write starts from it so nothing we do not own changes. */
+  table: RouteTable | null;
+}
+
+async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of pages) items.push(item);
+  return items;
+}
+
+export async function readRouteTable(clients: ArmClients, config: Config): Promise<RouteTable | null> {
+  try {
+    return await clients.network.routeTables.get(config.routeTableResourceGroup, config.routeTableName);
+  } catch (error) {
+    if (isResourceNotFound(error)) return null;
+    throw error;
+  }
+}
+
+export async function readInventory(clients: ArmClients, config: Config): Promise<InventoryRead> {
+  const [vms, nics, table] = await Promise.all([
+    collect(clients.compute.virtualMachines.list(config.clusterResourceGroup)),
+    collect(clients.network.networkInterfaces.list(config.clusterResourceGroup)),
+    readRouteTable(clients, config),
+  ]);
+  // Only a missing table needs the vnet: its location is where the table is created.
+  const vnetLocation =
+    table === null
+      ? (await clients.network.virtualNetworks.get(config.vnetResourceGroup, config.vnetName)).location
+      : undefined;
+  return {
+    inventory: {
+      vms: vms.map(toVmRecord),
+      nics: nics.map(toNicRecord),
+      routeTable: table === null ? null : toRouteTableRecord(table),
+      vnetLocation,
+    },
+    table,
+  };
+}
+
+function required(value: string | undefined, what: string, where: string): string {
+  if (value === undefined || value === null || value === '') {
+    throw new InventoryError(
+      `ARM returned ${where} without ${what}; expected every listed resource to have one`,
+    );
+  }
+  return value;
+}
+
+export function toVmRecord(vm: VirtualMachine): VmRecord {
+  const id = required(vm.id, 'an id', 'a virtual machine');
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(vm.tags ?? {})) {
+    if (typeof value === 'string') tags[key] = value;
+  }
+  return {
+    id,
+    name: vm.name ?? id.slice(id.lastIndexOf('/') + 1),
+    tags,
+    nicRefs: (vm.networkProfile?.networkInterfaces ?? [])
+      .filter((ref) => typeof ref?.id === 'string')
+      .map((ref) => ({ id: ref.id as string, primary: ref.primary ?? undefined })),
+  };
+}
+
+export function toNicRecord(nic: NetworkInterface): NicRecord {
+  const id = required(nic.id, 'an id', 'a network interface');
+  return {
+    id,
+    name: nic.name ?? id.slice(id.lastIndexOf('/') + 1),
+    vmId: nic.virtualMachine?.id ?? undefined,
+    enableIpForwarding: nic.enableIPForwarding === true,
+    ipConfigurations: (nic.ipConfigurations ?? []).filter(Boolean).map((ipc) => ({
+      name: ipc.name ?? '',
+      primary: ipc.primary ?? undefined,
+      privateIpAddress: ipc.privateIPAddress ?? undefined,
+      privateIpVersion:
+        ipc.privateIPAddressVersion === 'IPv6'
+          ? 'IPv6'
+          : ipc.privateIPAddressVersion === 'IPv4'
+            ? 'IPv4'
+            : undefined,
+      subnetId: ipc.subnet?.id ?? undefined,
+    })),
+  };
+}
+
+export function toRouteRecord(route: NonNullable<RouteTable['routes']>[number]): RouteRecord {
+  return {
+    name: required(route.name, 'a name', 'a route'),
+    addressPrefix: route.addressPrefix ?? undefined,
+    nextHopType: route.nextHopType ?? undefined,
+    nextHopIpAddress: route.nextHopIpAddress ?? undefined,
+    provisioningState: route.provisioningState ?? undefined,
+  };
+}
+
+export function toRouteTableRecord(table: RouteTable): RouteTableRecord {
+  const id = required(table.id, 'an id', 'the route table');
+  return {
+    id,
+    name: table.name ?? id.slice(id.lastIndexOf('/') + 1),
+    location: required(table.location, 'a location', 'the route table'),
+    etag: table.etag ?? undefined,
+    provisioningState: table.provisioningState ?? undefined,
+    routes: (table.routes ?? []).filter(Boolean).map(toRouteRecord),
+    subnetIds: (table.subnets ?? [])
+      .map((s: Subnet) => s?.id)
+      .filter((s): s is string => typeof s === 'string'),
+  };
+}

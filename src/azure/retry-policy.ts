@@ -1,0 +1,114 @@
+// One retry policy for every ARM call, replacing the SDK's (which honours any Retry-After, however long,
+// three times per request, and knows nothing of the run's total budget). Retry storms have kept whole
+// subscriptions throttled for hours, so: few attempts, Retry-After honoured, and never past the run's deadline.
+// It also counts every attempt (reads, writes, LRO polls, 429s, 412s) for the run in progress.
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { currentArmRun } from './session.js';
+
+export const RETRY_POLICY_NAME = 'podRoutesBoundedRetry';
+
+export interface RetrySettings {
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  /** Backoff base when the answer carries no Retry-After (doubles per attempt, with jitter). */
+  baseDelayMs: number;
+  /** No single wait is longer than this, whatever Retry-After says; a longer one ends the retries. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'REQUEST_SEND_ERROR',
+]);
+
+function isPoll(request: PipelineRequest, lroDepth: number): boolean {
+  if (request.method !== 'GET') return false;
+  return lroDepth > 0 || /\/(operations|operationResults)\//iu.test(new URL(request.url).pathname);
+}
+
+/** Milliseconds the server asked us to wait, if it said. */
+export function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
+  for (const header of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const value = response.headers.get(header);
+    if (value !== undefined && /^\d+$/u.test(value.trim())) return Number(value);
+  }
+  const retryAfter = response.headers.get('retry-after');
+  if (retryAfter === undefined) return undefined;
+  if (/^\d+$/u.test(retryAfter.trim())) return Number(retryAfter) * 1000;
+  const date = Date.parse(retryAfter);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function boundedRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): PipelinePolicy {
+  return {
+    name: RETRY_POLICY_NAME,
+    async sendRequest(request, next) {
+      const run = currentArmRun();
+      for (let attempt = 1; ; attempt++) {
+        if (run) {
+          if (isPoll(request, run.lroDepth ?? 0)) run.counts.polls++;
+          else if (request.method === 'GET') run.counts.reads++;
+          else run.counts.writes++;
+        }
+        let response: PipelineResponse;
+        try {
+          response = await next(request);
+        } catch (error) {
+          const code = isRestError(error) ? error.code : (error as NodeJS.ErrnoException)?.code;
+          const wait = backoff(settings, attempt);
+          if (code && RETRYABLE_NETWORK_CODES.has(code) && canRetry(settings, attempt, wait, run?.deadline)) {
+            await sleep(wait, run?.signal);
+            continue;
+          }
+          throw error;
+        }
+        if (run && response.status === 429) run.counts.throttled++;
+        if (run && response.status === 412) run.counts.conflicts++;
+        if (!RETRYABLE_STATUS.has(response.status)) return response;
+        const asked = retryAfterMs(response);
+        const wait = asked ?? backoff(settings, attempt);
+        if (asked !== undefined && asked > settings.maxDelayMs) return response;
+        if (!canRetry(settings, attempt, wait, run?.deadline)) return response;
+        await sleep(wait, run?.signal);
+      }
+    },
+  };
+}
+
+function backoff(settings: RetrySettings, attempt: number): number {
+  const exp = settings.baseDelayMs * 2 ** (attempt - 1);
+  return Math.min(settings.maxDelayMs, Math.round(exp * (0.8 + Math.random() * 0.4)));
+}
+
+function canRetry(
+  settings: RetrySettings,
+  attempt: number,
+  wait: number,
+  deadline: number | undefined,
+): boolean {
+  if (attempt >= settings.maxAttempts) return false;
+  return deadline === undefined || Date.now() + wait < deadline;
+}
