@@ -1,0 +1,198 @@
+// Alert rules and the action group. All rules are log alerts on the workspace (AppMetrics: OTel metrics,
+// Name = metric name, dimensions in Properties; AppEvents: the PodRouteHealth record). Metric names and
+// dimensions come from src/telemetry/catalog.ts; test/infra/telemetry.test.ts checks every query against it.
+// Counters arrive as delta sums per export (the Azure Monitor exporter uses delta temporality), so sum(Sum)
+// over a window is the count in that window.
+param location string
+param tags object = {}
+param resourceToken string
+param workspaceId string
+param alertEmail string
+param heartbeatWindowMinutes int
+param failedRunsThreshold int
+param unrepairedDriftThreshold int
+param unrepairedDriftWindowMinutes int
+param throttledIntervalsThreshold int
+
+var runbook = 'See docs/deploy.md, section "Operate"'
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag-podroutes-${resourceToken}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'podroutes'
+    enabled: true
+    emailReceivers: empty(alertEmail)
+      ? []
+      : [
+          {
+            name: 'operator'
+            emailAddress: alertEmail
+            useCommonAlertSchema: true
+          }
+        ]
+  }
+}
+
+// Heartbeat (dead man's switch): no run and no health record for 3 reconcile periods.
+var heartbeatQuery = '''
+union
+  (AppMetrics | where Name == "podroutes.reconcile.runs" | project TimeGenerated),
+  (AppEvents | where Name == "PodRouteHealth" | project TimeGenerated)
+'''
+
+var failedRunsQuery = '''
+AppMetrics
+| where Name == "podroutes.reconcile.runs"
+| where tostring(Properties.result) == "Failed"
+| summarize FailedRuns = sum(Sum) by Trigger = tostring(Properties.trigger)
+'''
+
+var unrepairedDriftQuery = '''
+AppMetrics
+| where Name == "podroutes.drift.unrepaired"
+| summarize Unrepaired = min(Sum), Samples = count() by RouteTable = tostring(Properties.route_table)
+'''
+
+var refusedQuery = '''
+AppMetrics
+| where Name == "podroutes.drift.refused"
+| summarize Refusals = sum(Sum) by Reason = tostring(Properties.reason)
+'''
+
+var throttledQuery = '''
+AppMetrics
+| where Name == "podroutes.arm.throttled"
+| where Sum > 0
+| summarize ThrottledIntervals = dcount(bin(TimeGenerated, 5m)), Responses = sum(Sum) by RouteTable = tostring(Properties.route_table)
+'''
+
+var rules = [
+  {
+    name: 'podroutes-heartbeat'
+    displayName: 'Pod routes: no reconcile for ${heartbeatWindowMinutes} minutes'
+    description: 'MEANS: no reconcile run and no PodRouteHealth record for ${heartbeatWindowMinutes} minutes (3 periods): the routes are not being checked, so a lost route would stay lost. DO: check the Function app is running and its last deployment succeeded, look for host start-up errors (bad app setting, ConfigError) in Application Insights traces/exceptions, check RECONCILE_SCHEDULE. ${runbook}.'
+    severity: 1
+    query: heartbeatQuery
+    windowMinutes: heartbeatWindowMinutes
+    timeAggregation: 'Count'
+    metricMeasureColumn: ''
+    dimensions: []
+    operator: 'LessThan'
+    threshold: 1
+  }
+  {
+    name: 'podroutes-reconcile-failed'
+    displayName: 'Pod routes: reconcile runs failed'
+    description: 'MEANS: at least ${failedRunsThreshold} reconcile run(s) ended with result=Failed in 15 minutes (ARM error, missing permission, invalid configuration): drift is neither detected nor repaired while this lasts. DO: read the error field of the latest PodRouteHealth events; 403 means the role assignment is missing or LinkedAuthorizationFailed on a subnet NSG, 404 a wrong resource name in app settings. ${runbook}.'
+    severity: 1
+    query: failedRunsQuery
+    windowMinutes: 15
+    timeAggregation: 'Total'
+    metricMeasureColumn: 'FailedRuns'
+    dimensions: [
+      'Trigger'
+    ]
+    operator: 'GreaterThanOrEqual'
+    threshold: failedRunsThreshold
+  }
+  {
+    name: 'podroutes-drift-unrepaired'
+    displayName: 'Pod routes: drift left unrepaired'
+    description: 'MEANS: every run for ${unrepairedDriftWindowMinutes} minutes left more than ${unrepairedDriftThreshold} drift item(s) in the route table: pods on some workers cannot reach each other. Expected in report mode (REMEDIATION_MODE=report) and with ip-forwarding drift when REPAIR_IP_FORWARDING is off. DO: open the drift report (driftReport function) or run pod-routes plan to see which routes, fix the cause or switch to enforce. ${runbook}.'
+    severity: 2
+    query: unrepairedDriftQuery
+    windowMinutes: unrepairedDriftWindowMinutes
+    timeAggregation: 'Minimum'
+    metricMeasureColumn: 'Unrepaired'
+    dimensions: [
+      'RouteTable'
+    ]
+    operator: 'GreaterThan'
+    threshold: unrepairedDriftThreshold
+  }
+  {
+    name: 'podroutes-refused'
+    displayName: 'Pod routes: a safety rule refused a change'
+    description: 'MEANS: a safety rule refused a change in the last 15 minutes (reason dimension: invalid or overlapping pod-cidr tag, foreign route conflict, mass deletion, route limit, worker without NIC/IP...). The function keeps the table as it is for that worker and will not fix it on its own. DO: read the refusals field of the latest PodRouteHealth event, correct the VM tag or the foreign route, or, for a deliberate mass deletion, run pod-routes apply --force. ${runbook}.'
+    severity: 2
+    query: refusedQuery
+    windowMinutes: 15
+    timeAggregation: 'Total'
+    metricMeasureColumn: 'Refusals'
+    dimensions: [
+      'Reason'
+    ]
+    operator: 'GreaterThan'
+    threshold: 0
+  }
+  {
+    name: 'podroutes-arm-throttled'
+    displayName: 'Pod routes: sustained ARM throttling'
+    description: 'MEANS: ARM answered 429 in at least ${throttledIntervalsThreshold} of the last six 5-minute intervals: the subscription or principal is near its ARM limits, or another operation keeps the route table busy; repairs are delayed. DO: look for other automation hammering the subscription (Activity log), widen RECONCILE_SCHEDULE, and never add retries that ignore Retry-After. ${runbook}.'
+    severity: 3
+    query: throttledQuery
+    windowMinutes: 30
+    timeAggregation: 'Maximum'
+    metricMeasureColumn: 'ThrottledIntervals'
+    dimensions: [
+      'RouteTable'
+    ]
+    operator: 'GreaterThanOrEqual'
+    threshold: throttledIntervalsThreshold
+  }
+]
+
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+  for rule in rules: {
+    name: '${rule.name}-${resourceToken}'
+    location: location
+    tags: tags
+    kind: 'LogAlert'
+    properties: {
+      displayName: rule.displayName
+      description: rule.description
+      severity: rule.severity
+      enabled: true
+      scopes: [
+        workspaceId
+      ]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT${rule.windowMinutes}M'
+      autoMitigate: true
+      criteria: {
+        allOf: [
+          {
+            query: rule.query
+            timeAggregation: rule.timeAggregation
+            metricMeasureColumn: empty(rule.metricMeasureColumn) ? null : rule.metricMeasureColumn
+            dimensions: [
+              for dimension in rule.dimensions: {
+                name: dimension
+                operator: 'Include'
+                values: [
+                  '*'
+                ]
+              }
+            ]
+            operator: rule.operator
+            threshold: rule.threshold
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      actions: {
+        actionGroups: [
+          actionGroup.id
+        ]
+      }
+    }
+  }
+]
+
+output actionGroupId string = actionGroup.id
+output alertRuleIds array = [for (rule, i) in rules: alertRules[i].id]

@@ -1,0 +1,286 @@
+// pod-route-reconciler: the Function app (Flex Consumption, Node 22), its identity and least-privilege role on
+// the cluster, storage and telemetry without keys, the Event Grid system topic on the cluster resource group,
+// alert rules and a workbook. Layout follows the official azd TypeScript Functions templates
+// (Azure-Samples/functions-quickstart-typescript-azd), with plain resources instead of registry modules so the
+// type@api-version of every resource is pinned here and checked by test/infra.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used to derive a short unique token for resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the Function app and its monitoring resources (a region with Flex Consumption).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group of the app (empty: rg-<environmentName>).')
+param resourceGroupName string = ''
+
+// ------------------------------------------------------------------ the cluster (from the provisioning report)
+
+@description('Resource group of the cluster VMs and NICs (and, by default, the route table and vnet).')
+param clusterResourceGroup string = 'kubernetes'
+
+@description('Route table the function keeps correct.')
+param routeTableName string = 'kubernetes-routes'
+
+@description('Resource group of the route table (empty: the cluster resource group).')
+param routeTableResourceGroup string = ''
+
+@description('Virtual network of the cluster subnet.')
+param vnetName string = 'kubernetes-vnet'
+
+@description('Resource group of the virtual network (empty: the cluster resource group).')
+param vnetResourceGroup string = ''
+
+@description('Subnet the route table must stay associated with.')
+param subnetName string = 'kubernetes-subnet'
+
+@description('Cluster pod range(s): one CIDR, or an IPv4 and an IPv6 CIDR separated by a comma.')
+param clusterCidr string = '10.200.0.0/16'
+
+@description('VM tag that carries each worker\'s pod CIDR.')
+param podCidrTag string = 'pod-cidr'
+
+@description('Prefix of the route names this function owns.')
+param routeNamePrefix string = 'kubernetes-route-'
+
+@description('enforce: repair drift; report: only report it (alerts still fire).')
+@allowed([
+  'enforce'
+  'report'
+])
+param remediationMode string = 'enforce'
+
+@description('Most routes one run may delete: a whole number, or auto (refuse deleting more than half of the owned routes).')
+param maxRouteDeletions string = 'auto'
+
+@description('Let the function enable IP forwarding on worker NICs. Adds Microsoft.Network/networkInterfaces/write to its role.')
+param repairIpForwarding bool = false
+
+@description('NCRONTAB schedule (with seconds, UTC) of the periodic reconcile.')
+param reconcileSchedule string = '0 */5 * * * *'
+
+// ------------------------------------------------------------------ alerting
+
+@description('Email address that receives the alerts (empty: the action group has no receiver; add one later).')
+param alertEmail string = ''
+
+@description('Minutes without any reconcile telemetry before the heartbeat alert fires: 3 reconcile periods.')
+@allowed([
+  15
+  30
+  45
+  60
+])
+param heartbeatWindowMinutes int = 15
+
+@description('Failed runs within 15 minutes that raise the failure alert.')
+@minValue(1)
+param failedRunsThreshold int = 1
+
+@description('Unrepaired drift items, left by every run of a route table for the whole window, above which the alert fires.')
+@minValue(0)
+param unrepairedDriftThreshold int = 0
+
+@description('How long drift must stay unrepaired before the alert fires (minutes).')
+@allowed([
+  15
+  30
+  45
+  60
+])
+param unrepairedDriftWindowMinutes int = 30
+
+@description('Five-minute intervals with ARM throttling (429), out of the last six, that count as sustained throttling.')
+@minValue(1)
+@maxValue(6)
+param throttledIntervalsThreshold int = 3
+
+// ------------------------------------------------------------------ names
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = 'func-podroutes-${resourceToken}'
+var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var deadLetterContainerName = 'eventgrid-deadletter'
+var effectiveRouteTableResourceGroup = empty(routeTableResourceGroup) ? clusterResourceGroup : routeTableResourceGroup
+var effectiveVnetResourceGroup = empty(vnetResourceGroup) ? clusterResourceGroup : vnetResourceGroup
+// union() of arrays drops duplicates: one role assignment per distinct resource group.
+var clusterScopes = union([clusterResourceGroup], [effectiveRouteTableResourceGroup], [effectiveVnetResourceGroup])
+var systemTopicName = 'evgt-podroutes-${resourceToken}'
+
+// Every engine setting (ENGINE_SETTING_KEYS in src/config.ts), and only those; test/infra checks both ways.
+// Host/platform settings are added in app/function.bicep (allow-list: infra/settings-allowlist.json).
+var engineSettings = {
+  AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
+  CLUSTER_RESOURCE_GROUP: clusterResourceGroup
+  ROUTE_TABLE_RESOURCE_GROUP: effectiveRouteTableResourceGroup
+  ROUTE_TABLE_NAME: routeTableName
+  VNET_NAME: vnetName
+  VNET_RESOURCE_GROUP: effectiveVnetResourceGroup
+  SUBNET_NAME: subnetName
+  CLUSTER_CIDR: clusterCidr
+  POD_CIDR_TAG: podCidrTag
+  ROUTE_NAME_PREFIX: routeNamePrefix
+  REMEDIATION_MODE: remediationMode
+  MAX_ROUTE_DELETIONS: maxRouteDeletions
+  REPAIR_IP_FORWARDING: repairIpForwarding ? 'true' : 'false'
+  ARM_ENDPOINT: environment().resourceManager
+  ARM_CA_FILE: '' // only for a loopback emulator; empty counts as unset
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-podroutes-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    containerNames: [
+      deploymentStorageContainerName
+      deadLetterContainerName
+    ]
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module functionApp 'app/function.bicep' = {
+  name: 'function'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    deploymentStorageContainerName: deploymentStorageContainerName
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    reconcileSchedule: reconcileSchedule
+    engineSettings: engineSettings
+  }
+}
+
+// ------------------------------------------------------------------ least privilege on the cluster
+
+module clusterRole 'app/cluster-role.bicep' = {
+  name: 'cluster-role'
+  params: {
+    environmentName: environmentName
+    assignableResourceGroups: clusterScopes
+    repairIpForwarding: repairIpForwarding
+  }
+}
+
+module clusterRoleAssignments 'app/cluster-role-assignment.bicep' = [
+  for scopeName in clusterScopes: {
+    name: 'cluster-role-assignment-${uniqueString(scopeName)}'
+    scope: resourceGroup(scopeName)
+    params: {
+      roleDefinitionId: clusterRole.outputs.roleDefinitionId
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
+// ------------------------------------------------------------------ Event Grid (subscription created by the postdeploy hook)
+
+module systemTopic 'app/event-grid-topic.bicep' = {
+  name: 'event-grid-topic'
+  scope: resourceGroup(clusterResourceGroup)
+  params: {
+    name: systemTopicName
+    tags: tags
+  }
+}
+
+module deadLetterAccess 'app/dead-letter-access.bicep' = {
+  name: 'dead-letter-access'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: deadLetterContainerName
+    systemTopicPrincipalId: systemTopic.outputs.principalId
+  }
+}
+
+// ------------------------------------------------------------------ alerts and workbook
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    workspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    alertEmail: alertEmail
+    heartbeatWindowMinutes: heartbeatWindowMinutes
+    failedRunsThreshold: failedRunsThreshold
+    unrepairedDriftThreshold: unrepairedDriftThreshold
+    unrepairedDriftWindowMinutes: unrepairedDriftWindowMinutes
+    throttledIntervalsThreshold: throttledIntervalsThreshold
+  }
+}
+
+module workbook 'app/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    workspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+// ------------------------------------------------------------------ outputs (azd env values; the hooks read them)
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_ID string = functionApp.outputs.resourceId
+output AZURE_FUNCTION_URI string = functionApp.outputs.uri
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.logAnalyticsWorkspaceId
+output CLUSTER_RESOURCE_GROUP string = clusterResourceGroup
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = systemTopic.outputs.name
+output DEAD_LETTER_CONTAINER_ID string = '${storage.outputs.resourceId}/blobServices/default/containers/${deadLetterContainerName}'
+output CLUSTER_ROLE_DEFINITION_ID string = clusterRole.outputs.roleDefinitionId
+output WORKBOOK_ID string = workbook.outputs.resourceId
