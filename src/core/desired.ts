@@ -170,7 +170,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
   const enableIpForwarding: string[] = [];
   const workers: Worker[] = [];
   const claims: Claim[] = [];
-  // Per worker, the IP families whose claims were refused: owned routes to those IPs are held.
+  // Workers with a refused claim (and the families refused, for messages and debugging).
   const refusedFamilies = new Map<Worker, Set<IpFamily>>();
   const holdFamily = (worker: Worker, family: IpFamily) => {
     const set = refusedFamilies.get(worker) ?? new Set<IpFamily>();
@@ -280,10 +280,13 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
       family: claim.family,
     });
   }
-  for (const [worker, fams] of refusedFamilies) {
-    for (const f of fams) {
+  // A worker with any refused claim keeps every route to its IPs in a family where it has no accepted
+  // claim: a bad tag edit must not delete the route its pods use now.
+  for (const worker of refusedFamilies.keys()) {
+    for (const f of [4, 6] as const) {
       const ip = worker.ips[f];
-      if (ip !== undefined) heldNextHops.add(ip);
+      if (ip === undefined) continue;
+      if (!routes.some((r) => r.worker === worker.vm.name && r.family === f)) heldNextHops.add(ip);
     }
   }
   routes.sort(byName);
