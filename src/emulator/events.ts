@@ -1,0 +1,155 @@
+// Event Grid events of the resource-group system topic, in the EventGridEvent shape of the samples in
+// azure-reference/specs/specification/eventgrid/data-plane/Microsoft.Resources/stable/2018-01-01/examples.
+import { randomUUID } from 'node:crypto';
+
+export interface ResourceEventData {
+  authorization: { scope: string; action: string; evidence: Record<string, string> };
+  claims: Record<string, string>;
+  correlationId: string;
+  httpRequest?: { clientRequestId: string; clientIpAddress: string; method: string; url: string };
+  resourceProvider: string;
+  resourceUri: string;
+  operationName: string;
+  status: string;
+  subscriptionId: string;
+  tenantId: string;
+}
+
+export interface EventGridEvent {
+  subject: string;
+  eventType:
+    | 'Microsoft.Resources.ResourceWriteSuccess'
+    | 'Microsoft.Resources.ResourceDeleteSuccess'
+    | 'Microsoft.Resources.ResourceActionSuccess';
+  eventTime: string;
+  id: string;
+  data: ResourceEventData;
+  dataVersion: string;
+  metadataVersion: string;
+  topic: string;
+}
+
+export interface EventInput {
+  kind: 'write' | 'delete' | 'action';
+  /** The resource id (subject). */
+  resourceId: string;
+  /** e.g. Microsoft.Network/routeTables/routes/write */
+  operationName: string;
+  subscriptionId: string;
+  tenantId: string;
+  resourceGroup: string;
+  correlationId?: string;
+  httpRequest?: { method: string; url: string; clientRequestId?: string; clientIpAddress?: string };
+}
+
+const eventTypes = {
+  write: 'Microsoft.Resources.ResourceWriteSuccess',
+  delete: 'Microsoft.Resources.ResourceDeleteSuccess',
+  action: 'Microsoft.Resources.ResourceActionSuccess',
+} as const;
+
+export function buildEvent(input: EventInput): EventGridEvent {
+  const provider = input.operationName.split('/')[0] ?? '';
+  const objectId = '00000000-0000-0000-0000-0000000e0001';
+  const now = Math.floor(Date.now() / 1000);
+  const data: ResourceEventData = {
+    authorization: {
+      scope: input.resourceId,
+      action: input.operationName,
+      evidence: { role: 'Subscription Admin' },
+    },
+    claims: {
+      aud: 'https://management.azure.com/',
+      iss: `https://sts.windows.net/${input.tenantId}/`,
+      iat: String(now),
+      nbf: String(now),
+      exp: String(now + 3600),
+      appid: 'arm-emulator',
+      appidacr: '2',
+      'http://schemas.microsoft.com/identity/claims/objectidentifier': objectId,
+      'http://schemas.microsoft.com/identity/claims/tenantid': input.tenantId,
+      ver: '1.0',
+    },
+    correlationId: input.correlationId ?? randomUUID(),
+    ...(input.httpRequest
+      ? {
+          httpRequest: {
+            clientRequestId: input.httpRequest.clientRequestId ?? randomUUID(),
+            clientIpAddress: input.httpRequest.clientIpAddress ?? '127.0.0.1',
+            method: input.httpRequest.method,
+            url: input.httpRequest.url,
+          },
+        }
+      : {}),
+    resourceProvider: provider,
+    resourceUri: input.resourceId,
+    operationName: input.operationName,
+    status: 'Succeeded',
+    subscriptionId: input.subscriptionId,
+    tenantId: input.tenantId,
+  };
+  return {
+    subject: input.resourceId,
+    eventType: eventTypes[input.kind],
+    eventTime: new Date().toISOString(),
+    id: randomUUID(),
+    data,
+    dataVersion: '2',
+    metadataVersion: '1',
+    topic: `/subscriptions/${input.subscriptionId}/resourceGroups/${input.resourceGroup}`,
+  };
+}
+
+export type EventListener = (event: EventGridEvent) => void;
+
+export class EventHub {
+  readonly events: EventGridEvent[] = [];
+  readonly deliveryErrors: string[] = [];
+  private listeners = new Set<EventListener>();
+  private pending = new Set<Promise<void>>();
+
+  constructor(private readonly webhook?: string) {}
+
+  subscribe(fn: EventListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit(event: EventGridEvent): void {
+    this.events.push(event);
+    for (const fn of this.listeners) {
+      try {
+        fn(event);
+      } catch (err) {
+        this.deliveryErrors.push(`subscriber threw: ${(err as Error).message}`);
+      }
+    }
+    if (this.webhook) this.post(this.webhook, [event]);
+  }
+
+  /** POSTs events as Event Grid does: a JSON array, header aeg-event-type: Notification. */
+  private post(url: string, events: EventGridEvent[]): void {
+    const p = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+      body: JSON.stringify(events),
+    })
+      .then((res) => {
+        if (!res.ok) this.deliveryErrors.push(`webhook ${url} answered ${res.status}`);
+      })
+      .catch((err: Error) => {
+        this.deliveryErrors.push(`webhook ${url}: ${err.message}`);
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits until webhook deliveries in flight have finished. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  clear(): void {
+    this.events.length = 0;
+  }
+}

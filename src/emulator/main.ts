@@ -1,0 +1,42 @@
+// `pod-routes emulator`: start the emulator, print one JSON line when ready, run until SIGINT/SIGTERM.
+import { type Emulator, startEmulator } from './index.js';
+
+export interface EmulatorCommandOptions {
+  /** World file path (or parsed world). */
+  world: string | import('./world.js').WorldFile;
+  port?: number;
+  eventsTo?: string;
+  /** Where the ready line goes (default process.stdout). */
+  out?: (line: string) => void;
+  /** Resolves to stop the emulator instead of waiting for a signal (for tests). */
+  until?: Promise<unknown>;
+}
+
+export async function runEmulatorCommand(options: EmulatorCommandOptions): Promise<void> {
+  const emulator: Emulator = await startEmulator({
+    world: options.world,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.eventsTo ? { eventsTo: options.eventsTo } : {}),
+  });
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  out(
+    JSON.stringify({
+      endpoint: emulator.endpoint,
+      caFile: emulator.caFile,
+      subscriptionId: emulator.subscriptionId,
+    }),
+  );
+  const stopSignal = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    if (!options.until) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+  });
+  await (options.until ?? stopSignal);
+  await emulator.stop();
+}

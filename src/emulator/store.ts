@@ -1,0 +1,212 @@
+// The emulator's state: resource groups and top-level ARM resources (child routes and subnets live inline in
+// their parent, as ARM returns them). Keys are lower-cased ids: names and ids are case-insensitive in ARM.
+import { randomUUID } from 'node:crypto';
+import { type Json, newEtag, type ParsedId, parseTopLevelId, type WorldFile } from './world.js';
+
+export interface ResourceGroup {
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+}
+
+export const TYPES = {
+  vm: 'Microsoft.Compute/virtualMachines',
+  nic: 'Microsoft.Network/networkInterfaces',
+  vnet: 'Microsoft.Network/virtualNetworks',
+  subnet: 'Microsoft.Network/virtualNetworks/subnets',
+  routeTable: 'Microsoft.Network/routeTables',
+  route: 'Microsoft.Network/routeTables/routes',
+  ipConfig: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+} as const;
+
+const clone = <T>(v: T): T => structuredClone(v);
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+export const props = (r: Json): Json => {
+  if (!r.properties || typeof r.properties !== 'object') r.properties = {};
+  return r.properties as Json;
+};
+
+/** Fills what ARM fills in: ids/types/etags of inline children, provisioningState, resourceGuid. */
+export function fillResource(input: Json, parsed: ParsedId, etag = newEtag()): Json {
+  const r = clone(input);
+  const id = String(r.id);
+  r.name = parsed.name;
+  r.type = parsed.type;
+  const p = props(r);
+  const type = parsed.type.toLowerCase();
+  if (type === TYPES.vm.toLowerCase()) {
+    r.etag = typeof r.etag === 'string' && !r.etag.startsWith('W/') ? r.etag : '"1"';
+    p.vmId ??= randomUUID();
+    p.provisioningState ??= 'Succeeded';
+    return r;
+  }
+  r.etag = etag;
+  p.provisioningState ??= 'Succeeded';
+  if (type === TYPES.routeTable.toLowerCase()) {
+    p.resourceGuid ??= randomUUID();
+    p.disableBgpRoutePropagation ??= false;
+    p.routes = arr(p.routes).map((route) => fillRoute(route, id, etag));
+    delete p.subnets; // computed on read from the subnets that reference the table
+  } else if (type === TYPES.vnet.toLowerCase()) {
+    p.resourceGuid ??= randomUUID();
+    p.subnets = arr(p.subnets).map((s) => fillSubnet(s, id, etag));
+    p.virtualNetworkPeerings ??= [];
+    p.enableDdosProtection ??= false;
+  } else if (type === TYPES.nic.toLowerCase()) {
+    p.resourceGuid ??= randomUUID();
+    p.enableIPForwarding ??= false;
+    p.enableAcceleratedNetworking ??= false;
+    p.ipConfigurations = arr(p.ipConfigurations).map((c, i) => {
+      const cfg = clone(c);
+      const name = String(cfg.name);
+      cfg.id = `${id}/ipConfigurations/${name}`;
+      cfg.etag = etag;
+      cfg.type = TYPES.ipConfig;
+      const cp = props(cfg);
+      cp.provisioningState = 'Succeeded';
+      cp.privateIPAllocationMethod ??= 'Dynamic';
+      cp.privateIPAddressVersion ??= String(cp.privateIPAddress ?? '').includes(':') ? 'IPv6' : 'IPv4';
+      cp.primary ??= i === 0;
+      return cfg;
+    });
+  }
+  return r;
+}
+
+export function fillRoute(input: Json, tableId: string, etag: string, state = 'Succeeded'): Json {
+  const route = clone(input);
+  const name = String(route.name);
+  const p = obj(route.properties);
+  const out: Json = {
+    name,
+    id: `${tableId}/routes/${name}`,
+    etag,
+    properties: {
+      provisioningState: state,
+      addressPrefix: p.addressPrefix,
+      nextHopType: p.nextHopType,
+      ...(p.nextHopIpAddress !== undefined && p.nextHopIpAddress !== null
+        ? { nextHopIpAddress: p.nextHopIpAddress }
+        : {}),
+      hasBgpOverride: false,
+    },
+    type: TYPES.route,
+  };
+  return out;
+}
+
+export function fillSubnet(input: Json, vnetId: string, etag: string, state = 'Succeeded'): Json {
+  const s = clone(input);
+  const name = String(s.name);
+  const p = { ...obj(s.properties) };
+  for (const k of ['provisioningState', 'ipConfigurations', 'purpose']) delete p[k];
+  p.provisioningState = state;
+  p.privateEndpointNetworkPolicies ??= 'Disabled';
+  p.privateLinkServiceNetworkPolicies ??= 'Enabled';
+  return { name, id: `${vnetId}/subnets/${name}`, etag, properties: p, type: TYPES.subnet };
+}
+
+export class Store {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+  private groups = new Map<string, ResourceGroup>();
+  private resources = new Map<string, Json>();
+
+  constructor(private readonly world: WorldFile) {
+    this.subscriptionId = world.subscriptionId;
+    this.tenantId = world.tenantId ?? '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    this.reset();
+  }
+
+  reset(): void {
+    this.groups.clear();
+    this.resources.clear();
+    for (const g of this.world.resourceGroups ?? []) {
+      const rg = typeof g === 'string' ? { name: g, location: '' } : { location: '', ...g };
+      this.groups.set(rg.name.toLowerCase(), rg);
+    }
+    for (const r of this.world.resources) this.upsert(r);
+    // A NIC attached to a VM shows the VM's id, as ARM does.
+    for (const vm of this.list(TYPES.vm)) {
+      for (const ref of arr(obj(obj(vm.properties).networkProfile).networkInterfaces)) {
+        const nic = this.resources.get(String(ref.id).toLowerCase());
+        if (nic) props(nic).virtualMachine ??= { id: vm.id };
+      }
+    }
+  }
+
+  /** Stores a top-level resource (GET shape), filling in what ARM fills; creates its resource group if needed. */
+  upsert(resource: Json, etag?: string): Json {
+    const parsed = parseTopLevelId(String(resource.id));
+    if (!parsed) throw new Error(`not a top-level ARM resource id: ${String(resource.id)}`);
+    const key = parsed.resourceGroup.toLowerCase();
+    const location = typeof resource.location === 'string' ? resource.location : '';
+    const group = this.groups.get(key);
+    if (!group) this.groups.set(key, { name: parsed.resourceGroup, location });
+    else if (!group.location) group.location = location;
+    const filled = fillResource(resource, parsed, etag);
+    // Keep the stored id's canonical casing: `/subscriptions/{sub}/resourceGroups/{rg}/providers/...`
+    filled.id = `/subscriptions/${parsed.subscriptionId}/resourceGroups/${(group ?? this.groups.get(key))!.name}/providers/${parsed.type}/${parsed.name}`;
+    return this.set(filled);
+  }
+
+  /** Stores an already-filled resource as-is. */
+  set(resource: Json): Json {
+    this.resources.set(String(resource.id).toLowerCase(), resource);
+    return resource;
+  }
+
+  get(id: string): Json | undefined {
+    return this.resources.get(id.toLowerCase());
+  }
+
+  delete(id: string): boolean {
+    return this.resources.delete(id.toLowerCase());
+  }
+
+  group(name: string): ResourceGroup | undefined {
+    return this.groups.get(name.toLowerCase());
+  }
+
+  groupList(): ResourceGroup[] {
+    return [...this.groups.values()];
+  }
+
+  list(type: string, resourceGroup?: string): Json[] {
+    const t = type.toLowerCase();
+    const rg = resourceGroup?.toLowerCase();
+    return [...this.resources.values()].filter((r) => {
+      if (String(r.type).toLowerCase() !== t) return false;
+      if (!rg) return true;
+      return parseTopLevelId(String(r.id))?.resourceGroup.toLowerCase() === rg;
+    });
+  }
+
+  all(): Json[] {
+    return [...this.resources.values()];
+  }
+
+  /** The subnets whose `routeTable.id` points at the table, as `[{id}]` (ARM's read-only `subnets`). */
+  subnetsReferencing(tableId: string): Json[] {
+    const key = tableId.toLowerCase();
+    const out: Json[] = [];
+    for (const vnet of this.list(TYPES.vnet)) {
+      for (const s of arr(props(vnet).subnets)) {
+        const ref = obj(obj(s.properties).routeTable).id;
+        if (typeof ref === 'string' && ref.toLowerCase() === key) out.push({ id: s.id });
+      }
+    }
+    return out;
+  }
+
+  /** GET shape of a stored resource: a copy, with computed read-only fields. */
+  view(resource: Json): Json {
+    const r = clone(resource);
+    if (String(r.type).toLowerCase() === TYPES.routeTable.toLowerCase()) {
+      const subnets = this.subnetsReferencing(String(r.id));
+      if (subnets.length > 0) props(r).subnets = subnets;
+    }
+    return r;
+  }
+}

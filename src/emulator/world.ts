@@ -1,0 +1,240 @@
+// The world file: the ARM resources the emulator starts with, in their GET shape. Validated with zod so that
+// a bad file is refused with a message naming the resource and the field.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+export type Json = Record<string, unknown>;
+
+export interface WorldFile {
+  subscriptionId: string;
+  tenantId?: string;
+  resourceGroups?: Array<string | { name: string; location?: string; tags?: Record<string, string> }>;
+  resources: Json[];
+  faults?: unknown[];
+}
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
+const tags = z.record(z.string(), z.string());
+const subResource = z.object({ id: z.string().min(1, 'expected a resource id') }).loose();
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' });
+
+const vmSchema = z
+  .object({
+    location: z.string().min(1),
+    tags: tags.optional(),
+    properties: z
+      .object({
+        networkProfile: z
+          .object({
+            networkInterfaces: z.array(
+              z
+                .object({
+                  id: z.string().min(1),
+                  properties: z.object({ primary: z.boolean() }).loose().optional(),
+                })
+                .loose(),
+            ),
+          })
+          .loose(),
+      })
+      .loose(),
+  })
+  .loose();
+
+const nicSchema = z
+  .object({
+    location: z.string().min(1),
+    tags: tags.optional(),
+    properties: z
+      .object({
+        enableIPForwarding: z.boolean().optional(),
+        virtualMachine: subResource.optional(),
+        ipConfigurations: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                properties: z
+                  .object({
+                    privateIPAddress: ipAddress,
+                    primary: z.boolean().optional(),
+                    subnet: subResource.optional(),
+                  })
+                  .loose(),
+              })
+              .loose(),
+          )
+          .min(1, 'expected at least one ip configuration'),
+      })
+      .loose(),
+  })
+  .loose();
+
+const vnetSchema = z
+  .object({
+    location: z.string().min(1),
+    tags: tags.optional(),
+    properties: z
+      .object({
+        addressSpace: z.object({ addressPrefixes: z.array(z.string()) }).loose(),
+        subnets: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                properties: z
+                  .object({
+                    addressPrefix: z.string().optional(),
+                    addressPrefixes: z.array(z.string()).optional(),
+                    routeTable: subResource.optional(),
+                  })
+                  .loose(),
+              })
+              .loose(),
+          )
+          .optional(),
+      })
+      .loose(),
+  })
+  .loose();
+
+const routeSchema = z
+  .object({
+    name: z.string().min(1),
+    properties: z
+      .object({
+        addressPrefix: z.string().min(1),
+        nextHopType: z.enum(['VirtualNetworkGateway', 'VnetLocal', 'Internet', 'VirtualAppliance', 'None']),
+        nextHopIpAddress: ipAddress.optional(),
+      })
+      .loose(),
+  })
+  .loose();
+
+const routeTableSchema = z
+  .object({
+    location: z.string().min(1),
+    tags: tags.optional(),
+    properties: z
+      .object({ disableBgpRoutePropagation: z.boolean().optional(), routes: z.array(routeSchema).optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+const genericSchema = z.object({ location: z.string().optional(), tags: tags.optional() }).loose();
+
+export const resourceSchemas: Record<string, z.ZodType> = {
+  'microsoft.compute/virtualmachines': vmSchema,
+  'microsoft.network/networkinterfaces': nicSchema,
+  'microsoft.network/virtualnetworks': vnetSchema,
+  'microsoft.network/routetables': routeTableSchema,
+};
+
+const topLevelId =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/iu;
+
+const worldSchema = z.object({
+  subscriptionId: z.string().regex(guid, 'expected a subscription id in GUID form'),
+  tenantId: z.string().regex(guid, 'expected a tenant id in GUID form').optional(),
+  resourceGroups: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.object({ name: z.string().min(1), location: z.string().optional(), tags: tags.optional() }),
+      ]),
+    )
+    .optional(),
+  resources: z.array(z.object({ id: z.string().min(1, 'expected a resource id') }).loose()),
+  faults: z.array(z.unknown()).optional(),
+});
+
+export class WorldError extends Error {}
+
+function formatIssues(prefix: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      return `${prefix}${path.replace(/^\./u, '') ? ` field '${path.replace(/^\./u, '')}'` : ''}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export interface ParsedId {
+  subscriptionId: string;
+  resourceGroup: string;
+  provider: string;
+  type: string; // e.g. Microsoft.Network/routeTables
+  name: string;
+}
+
+export function parseTopLevelId(id: string): ParsedId | undefined {
+  const m = topLevelId.exec(id);
+  if (!m) return undefined;
+  return {
+    subscriptionId: m[1]!,
+    resourceGroup: m[2]!,
+    provider: m[3]!,
+    type: `${m[3]}/${m[4]}`,
+    name: m[5]!,
+  };
+}
+
+/** Validates one resource (GET shape) and returns the parsed id; throws WorldError naming resource and field. */
+export function validateResource(resource: Json, where: string, subscriptionId?: string): ParsedId {
+  const id = resource.id;
+  if (typeof id !== 'string')
+    throw new WorldError(`${where}: field 'id': expected an ARM resource id string`);
+  const parsed = parseTopLevelId(id);
+  if (!parsed)
+    throw new WorldError(
+      `${where} (${id}): field 'id': expected /subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}`,
+    );
+  if (subscriptionId && parsed.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase())
+    throw new WorldError(
+      `${where} (${id}): field 'id': subscription '${parsed.subscriptionId}' differs from the world's subscriptionId '${subscriptionId}'`,
+    );
+  if (resource.type !== undefined && String(resource.type).toLowerCase() !== parsed.type.toLowerCase())
+    throw new WorldError(
+      `${where} (${id}): field 'type': expected '${parsed.type}' (from the id), got '${String(resource.type)}'`,
+    );
+  if (resource.name !== undefined && String(resource.name).toLowerCase() !== parsed.name.toLowerCase())
+    throw new WorldError(
+      `${where} (${id}): field 'name': expected '${parsed.name}' (from the id), got '${String(resource.name)}'`,
+    );
+  const schema = resourceSchemas[parsed.type.toLowerCase()] ?? genericSchema;
+  const result = schema.safeParse(resource);
+  if (!result.success) throw new WorldError(formatIssues(`${where} (${id})`, result.error));
+  return parsed;
+}
+
+export function parseWorld(input: unknown, source = 'world'): WorldFile {
+  const result = worldSchema.safeParse(input);
+  if (!result.success) throw new WorldError(formatIssues(source, result.error));
+  const world = result.data as WorldFile;
+  world.resources.forEach((r, i) => {
+    validateResource(r, `${source}: resources[${i}]`, world.subscriptionId);
+  });
+  return world;
+}
+
+export function loadWorld(world: WorldFile | string): WorldFile {
+  if (typeof world !== 'string') return parseWorld(structuredClone(world));
+  let text: string;
+  try {
+    text = readFileSync(world, 'utf8');
+  } catch (err) {
+    throw new WorldError(`world file ${world}: cannot be read: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new WorldError(`world file ${world}: is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseWorld(json, `world file ${world}`);
+}
+
+export const newEtag = (): string => `W/"${randomUUID()}"`;
