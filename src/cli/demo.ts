@@ -1,0 +1,134 @@
+// `npm start`: the main job on the embedded emulator. It seeds the provisioning report's cluster, breaks its
+// routing the ways it breaks in real life, shows the plan, repairs it exactly as the timer function does
+// (the same reconcile call), shows the converged table, and checks that the foreign route survived.
+import type { Writable } from 'node:stream';
+import { createArmClients } from '../azure/clients.js';
+import { loadConfig } from '../config.js';
+import type { ReconcileResult } from '../core/types.js';
+import { startEmulator } from '../emulator/index.js';
+import { reconcile } from '../reconcile.js';
+import { render } from './render.js';
+
+const RG = 'kubernetes';
+const TABLE = 'kubernetes-routes';
+const FIREWALL_ROUTE = 'firewall-default-route';
+
+export interface DemoOptions {
+  world: string;
+  out: Writable;
+  /** LRO polling interval for the demo's clients (the emulator completes operations at once). */
+  pollIntervalMs?: number;
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const say = (text = '') => options.out.write(`${text}\n`);
+  const emulator = await startEmulator({ world: options.world });
+  try {
+    const config = loadConfig({
+      AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
+      CLUSTER_RESOURCE_GROUP: RG,
+      ROUTE_TABLE_NAME: TABLE,
+      VNET_NAME: 'kubernetes-vnet',
+      SUBNET_NAME: 'kubernetes-subnet',
+      CLUSTER_CIDR: '10.200.0.0/16',
+      ARM_ENDPOINT: emulator.endpoint,
+      ARM_CA_FILE: emulator.caFile,
+    });
+    const clients = createArmClients(config, { pollIntervalMs: options.pollIntervalMs ?? 50 });
+    const { network } = clients;
+    const lro = { updateIntervalInMs: options.pollIntervalMs ?? 50 };
+
+    say(
+      `pod-route-reconciler demo: the provisioning report's cluster on the local ARM emulator at ${emulator.endpoint}`,
+    );
+    say();
+    say('1. Breaking the routing through the ARM API, as people and time do:');
+    await network.routes.delete(RG, TABLE, 'kubernetes-route-10-200-1-0-24', lro).pollUntilDone();
+    say("   - worker-1's route deleted by hand");
+    await network.routes
+      .createOrUpdate(
+        RG,
+        TABLE,
+        'kubernetes-route-10-200-0-0-24',
+        { addressPrefix: '10.200.0.0/24', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.99' },
+        lro,
+      )
+      .pollUntilDone();
+    say("   - worker-0's route points at a stale IP (10.240.0.99)");
+    await network.routes
+      .createOrUpdate(
+        RG,
+        TABLE,
+        'kubernetes-route-10-200-2-0-24',
+        { addressPrefix: '10.200.2.0/24', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.22' },
+        lro,
+      )
+      .pollUntilDone();
+    say('   - a leftover route of a departed worker-2 (10.200.2.0/24)');
+    await network.routes
+      .createOrUpdate(
+        RG,
+        TABLE,
+        FIREWALL_ROUTE,
+        { addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.4' },
+        lro,
+      )
+      .pollUntilDone();
+    say('   - a foreign firewall route 0.0.0.0/0 -> 10.240.0.4 (not ours: it must survive)');
+    const subnet = await network.subnets.get(RG, 'kubernetes-vnet', 'kubernetes-subnet');
+    await network.subnets
+      .createOrUpdate(RG, 'kubernetes-vnet', 'kubernetes-subnet', { ...subnet, routeTable: undefined }, lro)
+      .pollUntilDone();
+    say('   - the route table detached from kubernetes-subnet');
+    const firewallBefore = JSON.stringify(await network.routes.get(RG, TABLE, FIREWALL_ROUTE));
+
+    say();
+    say('2. pod-routes plan');
+    const plan = await reconcile({ config, trigger: 'cli', dryRun: true, clients });
+    say(render('table', 'plan', plan));
+
+    say();
+    say('3. Repair, exactly as the timer function runs it (one reconcile, trigger "timer")');
+    const repaired = await reconcile({ config, trigger: 'timer', clients });
+    say(render('table', 'apply', repaired));
+
+    say();
+    say('4. Second run on the converged table');
+    const second = await reconcile({ config, trigger: 'timer', clients });
+    say(`   status ${second.status}; ARM requests: ${second.arm.reads} reads, ${second.arm.writes} writes`);
+
+    const firewallAfter = JSON.stringify(await network.routes.get(RG, TABLE, FIREWALL_ROUTE));
+    const problems = demoProblems(repaired, second, firewallBefore, firewallAfter);
+    say();
+    if (problems.length > 0) {
+      for (const p of problems) say(`FAILED: ${p}`);
+      return 1;
+    }
+    say(
+      'Converged: every worker has its route, the subnet is associated, the firewall route is untouched, and the second run wrote nothing.',
+    );
+    return 0;
+  } finally {
+    await emulator.stop();
+  }
+}
+
+export function demoProblems(
+  repaired: ReconcileResult,
+  second: ReconcileResult,
+  firewallBefore: string,
+  firewallAfter: string,
+): string[] {
+  const problems: string[] = [];
+  if (repaired.status !== 'Repaired')
+    problems.push(
+      `the repair run ended ${repaired.status}${repaired.error ? `: ${repaired.error.message}` : ''}`,
+    );
+  if (second.status !== 'Healthy') problems.push(`the second run found ${second.status}`);
+  if (second.arm.writes !== 0) problems.push(`the second run made ${second.arm.writes} writes`);
+  // A table write gives every route of the table a new etag (one etag per parent, as ARM does); all else must match.
+  const strip = (s: string) => JSON.stringify({ ...JSON.parse(s), etag: undefined });
+  if (strip(firewallBefore) !== strip(firewallAfter))
+    problems.push(`the foreign firewall route changed: ${firewallBefore} => ${firewallAfter}`);
+  return problems;
+}

@@ -1,0 +1,152 @@
+// pod-routes: plan and apply the pod routes of a cluster (like terraform plan/apply), run the local ARM
+// emulator, or run the demo (`npm start`). Settings come from the environment under the Function app names;
+// every one can be given as a flag instead (AZURE_SUBSCRIPTION_ID -> --azure-subscription-id).
+import { Command, Option } from 'commander';
+import { type Config, ConfigError, ENGINE_SETTING_KEYS, loadConfig } from '../config.js';
+import type { Logger } from '../core/types.js';
+import { reconcile } from '../reconcile.js';
+import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
+
+export function flagFor(setting: string): string {
+  return `--${setting.toLowerCase().replaceAll('_', '-')}`;
+}
+
+function optionKey(setting: string): string {
+  // commander camel-cases flags: --azure-subscription-id -> azureSubscriptionId
+  return setting.toLowerCase().replace(/_([a-z])/gu, (_, c: string) => c.toUpperCase());
+}
+
+function addSettingFlags(command: Command): Command {
+  for (const key of ENGINE_SETTING_KEYS) command.option(`${flagFor(key)} <value>`, `overrides ${key}`);
+  return command;
+}
+
+/** Flags win over the environment; both use the same validation and the same error messages. */
+export function configFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
+  const source: Record<string, string | undefined> = { ...env };
+  for (const key of ENGINE_SETTING_KEYS) {
+    const value = flags[optionKey(key)];
+    if (typeof value === 'string') source[key] = value;
+  }
+  return loadConfig(source);
+}
+
+function stderrLogger(verbose: boolean): Logger {
+  const write = (level: string, message: string, props?: Record<string, unknown>) =>
+    process.stderr.write(
+      `${level} ${message}${props && Object.keys(props).length ? ` ${JSON.stringify(props)}` : ''}\n`,
+    );
+  return {
+    debug: (m, p) => verbose && write('debug', m, p),
+    info: (m, p) => verbose && write('info', m, p),
+    warn: (m, p) => write('warn', m, p),
+    error: (m, p) => write('error', m, p),
+  };
+}
+
+async function runEngine(command: CliCommand, flags: Record<string, unknown>): Promise<number> {
+  let config: Config;
+  try {
+    config = configFrom(flags, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `${error.message}\n(set these as environment variables or as flags, e.g. ${flagFor(error.problems[0]?.setting ?? 'AZURE_SUBSCRIPTION_ID')})\n`,
+      );
+      return 1;
+    }
+    throw error;
+  }
+  const result = await reconcile({
+    config,
+    trigger: 'cli',
+    dryRun: command === 'plan',
+    forceDeletions: flags.force === true,
+    log: stderrLogger(flags.verbose === true),
+  });
+  process.stdout.write(`${render(flags.output as OutputFormat, command, result)}\n`);
+  return exitCodeFor(command, result);
+}
+
+const outputOption = () =>
+  new Option('-o, --output <format>', 'output format')
+    .choices(['table', 'json', 'markdown'])
+    .default('table');
+
+export function buildProgram(): Command {
+  const program = new Command('pod-routes')
+    .description(
+      'Keep the pod routes of a Kubernetes cluster on Azure VMs in sync with the VM pod-cidr tags.',
+    )
+    .showHelpAfterError()
+    .exitOverride();
+
+  addSettingFlags(
+    program
+      .command('plan')
+      .description(
+        'show the drift and what apply would change; writes nothing. Exit 0 in sync, 2 drift found, 1 error',
+      )
+      .addOption(outputOption())
+      .option('-v, --verbose', 'log ARM progress to stderr'),
+  ).action(async (flags: Record<string, unknown>) => {
+    process.exitCode = await runEngine('plan', flags);
+  });
+
+  addSettingFlags(
+    program
+      .command('apply')
+      .description('repair the drift in one write. Exit 0 in sync, 3 in sync except refused changes, 1 error')
+      .addOption(outputOption())
+      .option('--force', 'allow deleting more routes than MAX_ROUTE_DELETIONS in this run')
+      .option('-v, --verbose', 'log ARM progress to stderr'),
+  ).action(async (flags: Record<string, unknown>) => {
+    process.exitCode = await runEngine('apply', flags);
+  });
+
+  program
+    .command('emulator')
+    .description(
+      'run the local ARM emulator; prints one JSON line with endpoint, CA file and subscription when ready',
+    )
+    .requiredOption('--world <file>', 'world file seeding the emulator (e.g. examples/kthw-azure.world.json)')
+    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new Error(`--port: expected a port number 0-65535, got '${v}'`);
+      return n;
+    })
+    .option('--events-to <url>', 'also POST Event Grid events to this webhook URL')
+    .action(async (flags: { world: string; port?: number; eventsTo?: string }) => {
+      const { runEmulatorCommand } = await import('../emulator/main.js');
+      await runEmulatorCommand({ world: flags.world, port: flags.port, eventsTo: flags.eventsTo });
+    });
+
+  program
+    .command('demo')
+    .description(
+      'the main job on the embedded emulator: inject drift, plan, repair as the timer function does, show the result',
+    )
+    .option('--world <file>', 'world file', 'examples/kthw-azure.world.json')
+    .action(async (flags: { world: string }) => {
+      const { runDemo } = await import('./demo.js');
+      process.exitCode = await runDemo({ world: flags.world, out: process.stdout });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const err = error as { code?: string; exitCode?: number; message?: string };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 1;
+      return;
+    }
+    process.stderr.write(`pod-routes: ${err.message ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,239 @@
+// Renderers of one ReconcileResult: a terminal table mirroring the provisioning report's "Route Summary",
+// a stable JSON document, and a markdown audit record for change tickets. They read the result; they never
+// recompute it.
+import Table from 'cli-table3';
+import type { Drift, ReconcileResult, RouteView } from '../core/types.js';
+
+export type OutputFormat = 'table' | 'json' | 'markdown';
+export type Command = 'plan' | 'apply';
+
+export const JSON_SCHEMA_VERSION = 1;
+
+/** The documented JSON output (README "JSON output"); fields are only ever added. */
+export interface JsonReport {
+  schemaVersion: typeof JSON_SCHEMA_VERSION;
+  command: Command;
+  /** plan: nothing we own has drifted; apply: nothing we own is out of sync afterwards. */
+  inSync: boolean;
+  status: ReconcileResult['status'];
+  mode: ReconcileResult['mode'];
+  runId: string;
+  durationMs: number;
+  routeTable: ReconcileResult['routeTable'] & { routes: RouteView[] };
+  drift: Drift[];
+  refused: ReconcileResult['refused'];
+  actions: ReconcileResult['plan']['actions'];
+  repaired: Drift[];
+  unrepaired: Drift[];
+  arm: ReconcileResult['arm'];
+  error?: ReconcileResult['error'];
+}
+
+export function isInSync(command: Command, result: ReconcileResult): boolean {
+  if (result.status === 'Failed') return false;
+  return command === 'plan' ? result.plan.drift.length === 0 : result.unrepaired.length === 0;
+}
+
+export function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
+  return {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    command,
+    inSync: isInSync(command, result),
+    status: result.status,
+    mode: result.mode,
+    runId: result.runId,
+    durationMs: result.durationMs,
+    routeTable: { ...result.routeTable, routes: command === 'plan' ? result.before : result.after },
+    drift: result.plan.drift,
+    refused: result.refused,
+    actions: result.plan.actions,
+    repaired: result.repaired,
+    unrepaired: result.unrepaired,
+    arm: result.arm,
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+const dash = (v: string | undefined) => (v === undefined || v === '' ? '-' : v);
+
+function driftByRoute(drift: Drift[]): Map<string, Drift[]> {
+  const map = new Map<string, Drift[]>();
+  for (const d of drift) {
+    for (const name of [d.before?.name, d.after?.name]) {
+      if (!name) continue;
+      const key = name.toLowerCase();
+      const list = map.get(key) ?? [];
+      if (!list.includes(d)) list.push(d);
+      map.set(key, list);
+    }
+  }
+  return map;
+}
+
+/** The "Route Summary" table: name, address prefix, next hop IP, next hop type, state, and a drift column. */
+export function routeSummary(routes: RouteView[], drift: Drift[]): string {
+  const table = new Table({
+    head: ['Name', 'Address prefix', 'Next hop IP', 'Next hop type', 'State', 'Drift'],
+    // Plain text: the output is pasted into tickets and read by scripts as often as by people.
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  const byRoute = driftByRoute(drift);
+  const shown = new Set<string>();
+  for (const r of routes) {
+    shown.add(r.name.toLowerCase());
+    const kinds = (byRoute.get(r.name.toLowerCase()) ?? []).map((d) => d.kind);
+    table.push([
+      r.name,
+      dash(r.addressPrefix),
+      dash(r.nextHopIpAddress),
+      dash(r.nextHopType),
+      dash(r.provisioningState),
+      kinds.join(', ') || 'ok',
+    ]);
+  }
+  // Routes that should exist but do not: shown as the plan would create them.
+  for (const d of drift) {
+    const target = d.after;
+    if (!target || shown.has(target.name.toLowerCase())) continue;
+    shown.add(target.name.toLowerCase());
+    table.push([
+      target.name,
+      dash(target.addressPrefix),
+      dash(target.nextHopIpAddress),
+      dash(target.nextHopType),
+      '(absent)',
+      d.kind,
+    ]);
+  }
+  return table.toString();
+}
+
+function routeText(r: RouteView | null): string {
+  if (!r) return '-';
+  return `${r.name} ${r.addressPrefix ?? '?'} -> ${r.nextHopType ?? '?'}${r.nextHopIpAddress ? ` ${r.nextHopIpAddress}` : ''}`;
+}
+
+export function renderTable(command: Command, result: ReconcileResult): string {
+  const out: string[] = [];
+  const t = result.routeTable;
+  out.push(`Route table ${t.name} (resource group ${t.resourceGroup})`);
+  out.push('');
+  out.push(command === 'plan' ? 'Route Summary (now)' : 'Route Summary (before)');
+  out.push(routeSummary(result.before, result.plan.drift));
+  const others = result.plan.drift.filter((d) => !d.before && !d.after);
+  for (const d of others) out.push(`  ! ${d.kind}: ${d.message}`);
+  if (result.plan.actions.length > 0) {
+    out.push('');
+    out.push(command === 'plan' ? 'Planned actions' : 'Actions');
+    for (const a of result.plan.actions) {
+      const sign = a.kind.startsWith('delete') ? '-' : a.kind.startsWith('create') ? '+' : '~';
+      out.push(
+        `  ${sign} ${a.kind} ${a.subject}${a.before || a.after ? `: ${routeText(a.before)} => ${routeText(a.after)}` : ''}`,
+      );
+    }
+  }
+  if (result.refused.length > 0) {
+    out.push('');
+    out.push('Refused by safety rules (not written)');
+    for (const r of result.refused) out.push(`  x ${r.reason}: ${r.message}`);
+  }
+  if (command === 'apply' && result.status !== 'Failed') {
+    out.push('');
+    out.push('Route Summary (after)');
+    out.push(routeSummary(result.after, result.unrepaired));
+  }
+  out.push('');
+  out.push(summaryLine(command, result));
+  return out.join('\n');
+}
+
+export function summaryLine(command: Command, result: ReconcileResult): string {
+  if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'reconcile failed'}`;
+  const a = result.arm;
+  const calls = `${a.reads} reads, ${a.writes} writes, ${a.polls} polls`;
+  if (command === 'plan') {
+    const n = result.plan.drift.length;
+    return n === 0
+      ? `In sync: no drift (${result.refused.length} refused). ARM: ${calls}.`
+      : `Drift found: ${n} item(s), ${result.plan.actions.length} action(s) planned, ${result.refused.length} refused. ARM: ${calls}.`;
+  }
+  return `${result.status}: ${result.repaired.length} repaired, ${result.unrepaired.length} unrepaired, ${result.refused.length} refused in ${result.durationMs} ms. ARM: ${calls}.`;
+}
+
+const mdCell = (v: string | undefined) => dash(v).replaceAll('|', '\\|');
+
+function mdRoutes(routes: RouteView[]): string[] {
+  const lines = [
+    '| Name | Address prefix | Next hop IP | Next hop type | State |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const r of routes) {
+    lines.push(
+      `| ${mdCell(r.name)} | ${mdCell(r.addressPrefix)} | ${mdCell(r.nextHopIpAddress)} | ${mdCell(r.nextHopType)} | ${mdCell(r.provisioningState)} |`,
+    );
+  }
+  if (routes.length === 0) lines.push('| (no routes) | | | | |');
+  return lines;
+}
+
+export function renderMarkdown(command: Command, result: ReconcileResult): string {
+  const t = result.routeTable;
+  const out: string[] = [];
+  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${t.name}`);
+  out.push('');
+  out.push(`- Route table: \`${t.id}\``);
+  out.push(
+    `- Run: \`${result.runId}\` at ${result.startedAt} (${result.durationMs} ms, trigger ${result.trigger}, mode ${result.mode})`,
+  );
+  out.push(`- Status: **${result.status}**`);
+  out.push(`- ETag before: \`${t.etagBefore ?? '-'}\`, after: \`${t.etagAfter ?? '-'}\``);
+  out.push('');
+  out.push('## Before');
+  out.push(...mdRoutes(result.before));
+  out.push('');
+  out.push('## Drift');
+  if (result.plan.drift.length === 0) out.push('None.');
+  for (const d of result.plan.drift) out.push(`- **${d.kind}** \`${d.subject}\`: ${d.message}`);
+  out.push('');
+  out.push(command === 'plan' ? '## Planned actions' : '## Actions');
+  if (result.plan.actions.length === 0) out.push('None.');
+  for (const a of result.plan.actions)
+    out.push(`- ${a.kind} \`${a.subject}\`: ${routeText(a.before)} → ${routeText(a.after)}`);
+  out.push('');
+  out.push('## Refusals');
+  if (result.refused.length === 0) out.push('None.');
+  for (const r of result.refused) out.push(`- **${r.reason}** \`${r.subject}\`: ${r.message}`);
+  if (command === 'apply') {
+    out.push('');
+    out.push('## After');
+    out.push(...mdRoutes(result.after));
+    if (result.unrepaired.length > 0) {
+      out.push('');
+      out.push('Still drifted:');
+      for (const d of result.unrepaired) out.push(`- **${d.kind}** \`${d.subject}\`: ${d.message}`);
+    }
+  }
+  if (result.error) {
+    out.push('');
+    out.push('## Error');
+    out.push(`${result.error.message}${result.error.code ? ` (code ${result.error.code})` : ''}`);
+  }
+  return out.join('\n');
+}
+
+export function render(format: OutputFormat, command: Command, result: ReconcileResult): string {
+  if (format === 'json') return JSON.stringify(toJsonReport(command, result), null, 2);
+  if (format === 'markdown') return renderMarkdown(command, result);
+  return renderTable(command, result);
+}
+
+/** plan: 0 in sync, 2 drift or refusals found, 1 error. apply: 0 in sync, 3 in sync but for refusals, 1 otherwise. */
+export function exitCodeFor(command: Command, result: ReconcileResult): number {
+  if (result.status === 'Failed') return 1;
+  if (command === 'plan') return result.plan.drift.length === 0 && result.refused.length === 0 ? 0 : 2;
+  if (result.mode === 'report') return result.plan.drift.length === 0 && result.refused.length === 0 ? 0 : 2;
+  const repairableLeft = result.unrepaired.some((d) => d.repairable);
+  if (repairableLeft) return 1;
+  return result.refused.length > 0 || result.unrepaired.length > 0 ? 3 : 0;
+}
