@@ -122,9 +122,10 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
     const claimed = new Set(active.map((d) => d.addressPrefix));
     for (const [prefix, group] of ownedByPrefix) {
       if (claimed.has(prefix) || foreignByKey.has(prefix)) continue;
-      const isHeld =
-        held.has(prefix) || group.some((r) => r.nextHop !== undefined && desired.heldNextHops.has(r.nextHop));
-      if (isHeld) heldSurvivors.set(prefix, survivorOf(group, canonicalNameOf(prefix)));
+      // The survivor must be a route that is itself held, or the next plan would find nothing holding it.
+      const byHop = group.filter((r) => r.nextHop !== undefined && desired.heldNextHops.has(r.nextHop));
+      if (held.has(prefix)) heldSurvivors.set(prefix, survivorOf(group, canonicalNameOf(prefix)));
+      else if (byHop.length > 0) heldSurvivors.set(prefix, survivorOf(byHop, canonicalNameOf(prefix)));
     }
     const heldNames = new Map([...heldSurvivors.values()].map((r) => [r.route.name.toLowerCase(), r]));
     const colliding = active.filter((d) => heldNames.has(d.name.toLowerCase()));
@@ -297,11 +298,13 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
       }
     : null;
 
+  // Without a write, no route changes: drift stays reported, actions list only what will happen.
+  const routeKinds = new Set<Action['kind']>(['create-route', 'update-route', 'delete-route']);
   return {
     inSync: !drift.some((x) => x.repairable),
     drift: sortBySubject(drift),
     refused: sortBySubject(refused),
-    actions: sortBySubject(actions),
+    actions: sortBySubject(tableWritable ? actions : actions.filter((a) => !routeKinds.has(a.kind))),
     tableWrite: normaliseWrite(tableWrite, inventory),
     associateSubnet,
     enableIpForwarding: desired.enableIpForwarding,
