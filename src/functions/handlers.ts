@@ -1,0 +1,224 @@
+// The three triggers' handlers: parse the input, run the engine (coalesced per route table), record, flush.
+// No reconcile logic here: the engine decides what is drift and what to write. The engine, the settings
+// loader and the telemetry come in through createHandlers so that tests can replace them.
+import type {
+  EventGridHandler,
+  HttpHandler,
+  HttpResponseInit,
+  InvocationContext,
+  Timer,
+  TimerHandler,
+} from '@azure/functions';
+import { type Config, ConfigError } from '../config.js';
+import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
+import type { ReconcileOptions } from '../reconcile.js';
+import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
+import { contextLogger } from './logger.js';
+import { decideOnEvent, parseResourceEvent } from './resource-event.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface HandlerDeps {
+  /** The engine (src/reconcile.ts). It never throws for ARM failures: it returns status 'Failed'. */
+  reconcile: (options: ReconcileOptions) => Promise<ReconcileResult>;
+  /** Settings; called once per instance (the outcome, good or bad, is kept until the host restarts). */
+  loadConfig: () => Config;
+  telemetry?: ReconcileTelemetry;
+  /** Upper bound of the telemetry flush at the end of each invocation. */
+  flushTimeoutMs?: number;
+}
+
+export interface Handlers {
+  reconcileOnSchedule: TimerHandler;
+  reconcileOnResourceChange: EventGridHandler<unknown>;
+  driftReport: HttpHandler;
+}
+
+/** Thrown by the Event Grid handler so that Event Grid redelivers the event later (transient ARM failure). */
+export class TransientReconcileError extends Error {
+  override readonly name = 'TransientReconcileError';
+}
+
+type ConfigOutcome = { ok: true; config: Config } | { ok: false; message: string };
+
+export function routeTableKey(config: Config): string {
+  return `/subscriptions/${config.subscriptionId}/resourceGroups/${config.routeTableResourceGroup}/providers/Microsoft.Network/routeTables/${config.routeTableName}`.toLowerCase();
+}
+
+export function summarize(result: ReconcileResult): string {
+  const parts = [
+    `${result.plan.drift.length} drift found`,
+    `${result.repaired.length} repaired`,
+    `${result.unrepaired.length} unrepaired`,
+    `${result.refused.length} refused`,
+    `${result.managedRoutes} managed routes`,
+  ];
+  const error = result.error === undefined ? '' : `: ${result.error.message}`;
+  return `reconcile ${result.routeTable.name} (${result.trigger}, ${result.mode}): ${result.status}${error} [${parts.join(', ')}; ${result.durationMs} ms, run ${result.runId}]`;
+}
+
+function logResult(log: Logger, result: ReconcileResult): void {
+  const message = summarize(result);
+  if (result.status === 'Failed') log.error(message);
+  else if (result.status === 'Drifted' || result.status === 'Refused') log.warn(message);
+  else log.info(message);
+  for (const refusal of result.refused)
+    log.warn(`refused (${refusal.reason}) ${refusal.subject}: ${refusal.message}`);
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const telemetry = deps.telemetry ?? noTelemetry;
+  const runs = new SingleFlight<ReconcileResult>();
+  const flushes = new SingleFlight<FlushOutcome>();
+  let configOutcome: ConfigOutcome | undefined;
+
+  /** The settings, or undefined after logging why they are unusable (on every invocation). */
+  function config(log: Logger): Config | undefined {
+    if (configOutcome === undefined) {
+      try {
+        configOutcome = { ok: true, config: deps.loadConfig() };
+      } catch (err) {
+        const message =
+          err instanceof ConfigError
+            ? err.message
+            : `could not load settings: ${err instanceof Error ? err.message : String(err)}`;
+        configOutcome = { ok: false, message };
+      }
+    }
+    if (configOutcome.ok) return configOutcome.config;
+    log.error(
+      `pod-route-reconciler is not configured, nothing was reconciled. Fix the app settings: ${configOutcome.message}`,
+    );
+    return undefined;
+  }
+
+  /** One reconcile of the configured table, shared with concurrent triggers on this instance. */
+  function reconcileOnce(
+    cfg: Config,
+    trigger: Trigger,
+    log: Logger,
+    dryRun: boolean,
+  ): Promise<ReconcileResult> {
+    const key = `${dryRun ? 'plan' : 'apply'} ${routeTableKey(cfg)}`;
+    return runs.run(key, () =>
+      telemetry.traceRun({ routeTableName: cfg.routeTableName, trigger }, () =>
+        deps.reconcile({ config: cfg, trigger, dryRun, log }),
+      ),
+    );
+  }
+
+  async function flush(log: Logger): Promise<void> {
+    const outcome = await flushes.run('flush', () => telemetry.flush(deps.flushTimeoutMs));
+    if (outcome === 'timed-out') log.warn('telemetry flush timed out; the exporter sends the rest later');
+  }
+
+  return {
+    async reconcileOnSchedule(timer: Timer, context: InvocationContext): Promise<void> {
+      const log = contextLogger(context);
+      log.info(timer.isPastDue ? 'timer is past due: reconciling now' : 'timer: reconciling', {
+        isPastDue: timer.isPastDue,
+      });
+      const cfg = config(log);
+      if (cfg === undefined) return;
+      try {
+        logResult(log, await reconcileOnce(cfg, 'timer', log, false));
+      } finally {
+        await flush(log);
+      }
+    },
+
+    async reconcileOnResourceChange(raw: unknown, context: InvocationContext): Promise<void> {
+      const log = contextLogger(context);
+      const parsed = parseResourceEvent(raw);
+      if (!parsed.ok) {
+        // Not thrown: a malformed event would fail the same way on every redelivery.
+        log.error(
+          `malformed Event Grid event ${parsed.id ?? '(no id)'} dropped: ${parsed.field}: ${parsed.message}`,
+          { field: parsed.field },
+        );
+        return;
+      }
+      const event = parsed.event;
+      const cfg = config(log);
+      if (cfg === undefined) return; // not thrown: settings do not fix themselves on retry
+      const decision = decideOnEvent(event, cfg);
+      if (!decision.act) {
+        log.debug(`event ${event.id} ignored: ${decision.reason}`, {
+          eventType: event.eventType,
+          subject: event.subject,
+          operationName: event.operationName,
+        });
+        return;
+      }
+      log.info(`event ${event.id}: ${event.operationName} on ${event.subject}: reconciling`, {
+        resource: decision.resource,
+        tagsWrite: decision.tagsWrite,
+        schema: event.schema,
+      });
+      let result: ReconcileResult;
+      try {
+        result = await reconcileOnce(cfg, 'event', log, false);
+      } catch (err) {
+        // The engine reports ARM failures in its result; a throw is a bug that a redelivery would repeat.
+        // The timer still covers the change.
+        log.error(
+          `reconcile threw (event ${event.id} not retried): ${err instanceof Error ? err.stack : String(err)}`,
+        );
+        await flush(log);
+        return;
+      }
+      logResult(log, result);
+      await flush(log);
+      if (result.status === 'Failed' && result.error?.transient === true) {
+        throw new TransientReconcileError(
+          `transient failure reconciling ${result.routeTable.name}, Event Grid will redeliver event ${event.id}: ${result.error.message}`,
+        );
+      }
+    },
+
+    async driftReport(_request, context: InvocationContext): Promise<HttpResponseInit> {
+      const log = contextLogger(context);
+      const cfg = config(log);
+      if (cfg === undefined) {
+        return {
+          status: 500,
+          jsonBody: {
+            error: 'configuration',
+            message: `pod-route-reconciler is not configured: ${configOutcome?.ok === false ? configOutcome.message : 'unknown error'}`,
+          },
+        };
+      }
+      let result: ReconcileResult;
+      try {
+        result = await reconcileOnce(cfg, 'http', log, true);
+      } catch (err) {
+        log.error(`drift report failed: ${err instanceof Error ? err.stack : String(err)}`);
+        await flush(log);
+        return {
+          status: 500,
+          jsonBody: { error: 'internal', message: err instanceof Error ? err.message : String(err) },
+        };
+      }
+      logResult(log, result);
+      await flush(log);
+      const failed = result.status === 'Failed';
+      return {
+        status: failed ? 503 : 200,
+        headers: { 'cache-control': 'no-store' },
+        jsonBody: {
+          inSync: !failed && result.plan.inSync,
+          status: result.status,
+          mode: result.mode,
+          routeTable: result.routeTable,
+          drift: result.plan.drift,
+          refused: result.refused,
+          actions: result.plan.actions,
+          managedRoutes: result.managedRoutes,
+          runId: result.runId,
+          startedAt: result.startedAt,
+          durationMs: result.durationMs,
+          ...(result.error !== undefined ? { error: result.error } : {}),
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// Starts Azure Monitor OpenTelemetry once per process and hands out the providers it registered.
+import { ManagedIdentityCredential } from '@azure/identity';
+import { type AzureMonitorOpenTelemetryOptions, useAzureMonitor } from '@azure/monitor-opentelemetry';
+import { type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import {
+  createReconcileTelemetry,
+  noTelemetry,
+  type ReconcileTelemetry,
+  type TelemetryProviders,
+} from './record.js';
+
+type ExporterOptions = NonNullable<AzureMonitorOpenTelemetryOptions['azureMonitorExporterOptions']>;
+
+export type TelemetryMode =
+  | { kind: 'off'; reason: string }
+  | { kind: 'connection-string'; connectionString: string }
+  /** Microsoft Entra (managed identity) authentication: local auth can be off on the Application Insights resource. */
+  | { kind: 'managed-identity'; connectionString: string; clientId: string | undefined };
+
+const value = (env: Record<string, string | undefined>, key: string): string | undefined => {
+  const v = env[key]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+};
+
+/**
+ * APPLICATIONINSIGHTS_CONNECTION_STRING says where telemetry goes. With APPLICATIONINSIGHTS_AUTHENTICATION_STRING
+ * `Authorization=AAD` (the setting the Functions host uses too) it is sent with a managed identity token: the
+ * user-assigned identity `ClientId=<id>` of that string, else AZURE_CLIENT_ID, else the system-assigned identity.
+ */
+export function telemetryModeFrom(env: Record<string, string | undefined>): TelemetryMode {
+  const connectionString = value(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const authentication = value(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
+  if (connectionString === undefined) {
+    return {
+      kind: 'off',
+      reason:
+        authentication === undefined
+          ? 'APPLICATIONINSIGHTS_CONNECTION_STRING is not set'
+          : 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING is set but APPLICATIONINSIGHTS_CONNECTION_STRING is not (Entra authentication still needs the connection string)',
+    };
+  }
+  if (authentication === undefined) return { kind: 'connection-string', connectionString };
+  const parts = new Map(
+    authentication.split(';').map((part) => {
+      const [k = '', ...rest] = part.split('=');
+      return [k.trim().toLowerCase(), rest.join('=').trim()] as const;
+    }),
+  );
+  if (parts.get('authorization')?.toLowerCase() !== 'aad')
+    return { kind: 'connection-string', connectionString };
+  const clientId = parts.get('clientid') || value(env, 'AZURE_CLIENT_ID');
+  return { kind: 'managed-identity', connectionString, clientId };
+}
+
+export interface StartTelemetryOptions {
+  /** Merged into azureMonitorExporterOptions (tests: `tlsOptions: { ca }` for a local ingestion endpoint). */
+  exporterOptions?: Partial<ExporterOptions>;
+  /** Extra processors next to Azure Monitor's own (tests capture what the SDK produces). */
+  spanProcessors?: AzureMonitorOpenTelemetryOptions['spanProcessors'];
+  logRecordProcessors?: AzureMonitorOpenTelemetryOptions['logRecordProcessors'];
+  /** Where the "telemetry is off" warning goes; console.warn by default. */
+  warn?: (message: string) => void;
+}
+
+export interface StartedTelemetry {
+  mode: TelemetryMode;
+  telemetry: ReconcileTelemetry;
+}
+
+/**
+ * useAzureMonitor() then the instruments, in that order. Sampling keeps every span (one run every few minutes is
+ * cheap; a dropped span would hide a run). Live metrics are on only with APPLICATIONINSIGHTS_LIVE_METRICS=true.
+ */
+export function startTelemetry(
+  env: Record<string, string | undefined>,
+  options: StartTelemetryOptions = {},
+): StartedTelemetry {
+  const mode = telemetryModeFrom(env);
+  if (mode.kind === 'off') {
+    (options.warn ?? console.warn)(
+      `pod-route-reconciler: telemetry is off (${mode.reason}); runs, metrics and health records are only logged`,
+    );
+    return { mode, telemetry: noTelemetry };
+  }
+  const exporterOptions: ExporterOptions = {
+    connectionString: mode.connectionString,
+    ...(mode.kind === 'managed-identity'
+      ? {
+          credential:
+            mode.clientId === undefined
+              ? new ManagedIdentityCredential()
+              : new ManagedIdentityCredential({ clientId: mode.clientId }),
+        }
+      : {}),
+    ...options.exporterOptions,
+  };
+  useAzureMonitor({
+    azureMonitorExporterOptions: exporterOptions,
+    samplingRatio: 1,
+    tracesPerSecond: 0,
+    enableLiveMetrics: value(env, 'APPLICATIONINSIGHTS_LIVE_METRICS')?.toLowerCase() === 'true',
+    ...(options.spanProcessors !== undefined ? { spanProcessors: options.spanProcessors } : {}),
+    ...(options.logRecordProcessors !== undefined
+      ? { logRecordProcessors: options.logRecordProcessors }
+      : {}),
+  });
+  return { mode, telemetry: createReconcileTelemetry(registeredProviders()) };
+}
+
+const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * The providers useAzureMonitor() just registered. Measured: @azure/monitor-opentelemetry 1.21 registers them
+ * through its own @opentelemetry/api 1.9.1, and our @opentelemetry/api 1.10 refuses a global registered by an
+ * older minor version (its semver check), so `metrics.getMeterProvider()` here returns a no-op provider and
+ * every instrument would silently record nothing. The API keeps that registration on a well-known global symbol
+ * (how copies of the API share state); we read it there when our copy's getter gives a no-op.
+ */
+export function registeredProviders(): TelemetryProviders {
+  const registry = Reflect.get(globalThis, OTEL_API_GLOBAL) as
+    | { metrics?: unknown; trace?: unknown }
+    | undefined;
+  const apiMeter = metrics.getMeterProvider();
+  const apiTracer = trace.getTracerProvider();
+  const meterProvider = isSdkProvider(apiMeter) ? apiMeter : (registry?.metrics as MeterProvider | undefined);
+  const tracerProvider = isSdkProvider(apiTracer)
+    ? apiTracer
+    : (registry?.trace as TracerProvider | undefined);
+  return {
+    meterProvider: meterProvider ?? apiMeter,
+    tracerProvider: tracerProvider ?? apiTracer,
+    loggerProvider: logs.getLoggerProvider(),
+  };
+}
+
+function isSdkProvider(provider: unknown): boolean {
+  const p = provider as { forceFlush?: unknown; getDelegate?: () => unknown };
+  if (typeof p.forceFlush === 'function') return true;
+  const delegate =
+    typeof p.getDelegate === 'function' ? (p.getDelegate() as { forceFlush?: unknown }) : undefined;
+  return typeof delegate?.forceFlush === 'function';
+}
