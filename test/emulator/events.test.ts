@@ -217,7 +217,7 @@ describe('webhook delivery', () => {
       expect(posts).toHaveLength(2);
       expect(posts[0]?.headers['aeg-event-type']).toBe('Notification');
       expect(Array.isArray(posts[1]?.body)).toBe(true);
-      expect((posts[1]?.body as EventGridEvent[])[0]?.data.operationName).toBe(
+      expect((posts[1]!.body as EventGridEvent[])[0]?.data.operationName).toBe(
         'Microsoft.Compute/virtualMachines/write',
       );
     } finally {
