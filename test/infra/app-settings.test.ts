@@ -25,7 +25,8 @@ describe('Function app settings in Bicep', () => {
   it('add exactly the allow-listed host/platform settings in app/function.bicep', () => {
     expect(sorted(platformKeys)).toEqual(sorted(Object.keys(allowList.functionApp)));
     expect(platformKeys.filter((k) => (ENGINE_SETTING_KEYS as readonly string[]).includes(k))).toEqual([]);
-    for (const [key, why] of Object.entries(allowList.functionApp)) expect(why.length, key).toBeGreaterThan(10);
+    for (const [key, why] of Object.entries(allowList.functionApp))
+      expect(why.length, key).toBeGreaterThan(10);
   });
 
   it('are the union of both and nothing else (one appsettings resource)', () => {
@@ -40,7 +41,9 @@ describe('Function app settings in Bicep', () => {
     expect(fn.source).toMatch(/AzureWebJobsStorage__credential: 'managedidentity'/u);
     expect(fn.source).toMatch(/AzureWebJobsStorage__clientId: identityClientId/u);
     expect(fn.source).toMatch(/AZURE_CLIENT_ID: identityClientId/u);
-    expect(fn.source).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=\$\{identityClientId\}'/u);
+    expect(fn.source).toMatch(
+      /APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=\$\{identityClientId\}'/u,
+    );
     expect(fn.source).toMatch(/RECONCILE_SCHEDULE: reconcileSchedule/u);
     expect(main.source).toMatch(/param reconcileSchedule string = '0 \*\/5 \* \* \* \*'/u);
   });
@@ -55,7 +58,10 @@ describe('local.settings.sample.json', () => {
 
   it('lists every engine setting plus the local allow-list, and nothing else, with no secrets', () => {
     if (!existsSync(path)) throw new Error('local.settings.sample.json is missing at the repo root');
-    const sample = JSON.parse(readFileSync(path, 'utf8')) as { IsEncrypted?: boolean; Values: Record<string, string> };
+    const sample = JSON.parse(readFileSync(path, 'utf8')) as {
+      IsEncrypted?: boolean;
+      Values: Record<string, string>;
+    };
     expect(sample.IsEncrypted).toBe(false);
     const keys = Object.keys(sample.Values);
     expect(sorted(keys)).toEqual(sorted([...ENGINE_SETTING_KEYS, ...Object.keys(allowList.localSettings)]));

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Bicep interpolations and azd ${VAR} placeholders are literal text here
 // Structural checks of infra/**/*.bicep where no Bicep compiler exists. The real checks, where the Bicep CLI
 // exists, are `az bicep build --file infra/main.bicep` and `azd provision --preview` (docs/deploy.md).
 import { existsSync, readFileSync } from 'node:fs';
@@ -206,7 +207,9 @@ describe('main.bicep, main.parameters.json, azure.yaml and the hooks', () => {
     expect(runs.sort()).toEqual(['./infra/hooks/postdeploy.ps1', './infra/hooks/postdeploy.sh']);
     for (const run of runs) expect(existsSync(join(REPO_ROOT, run)), run).toBe(true);
     // Every output named in azure.yaml's comments exists.
-    for (const m of yaml.matchAll(/\b(AZURE_[A-Z_]+|CLUSTER_[A-Z_]+|EVENT_GRID_[A-Z_]+|DEAD_LETTER_[A-Z_]+)\b/gu)) {
+    for (const m of yaml.matchAll(
+      /\b(AZURE_[A-Z_]+|CLUSTER_[A-Z_]+|EVENT_GRID_[A-Z_]+|DEAD_LETTER_[A-Z_]+)\b/gu,
+    )) {
       expect(outputsOf(main), m[1]).toContain(m[1]);
     }
   });

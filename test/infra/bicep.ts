@@ -118,7 +118,8 @@ export function lexBicep(source: string): LexedBicep {
       }
       i++;
     }
-    if (inInterpolation) throw new BicepSyntaxError(`unterminated interpolation at line ${lineOf(source, from)}`);
+    if (inInterpolation)
+      throw new BicepSyntaxError(`unterminated interpolation at line ${lineOf(source, from)}`);
     return i;
   };
 

@@ -2,7 +2,11 @@
 // built-in role is assigned anywhere.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARM_OPERATIONS, IP_FORWARDING_REPAIR_ACTIONS, REQUIRED_ACTIONS } from '../../src/azure/operations.js';
+import {
+  ARM_OPERATIONS,
+  IP_FORWARDING_REPAIR_ACTIONS,
+  REQUIRED_ACTIONS,
+} from '../../src/azure/operations.js';
 import { arrayStrings, bicepFiles, lexBicep, readInfra, varValueIndex } from './bicep.js';
 
 const role = lexBicep(readInfra('app/cluster-role.bicep'));
@@ -25,7 +29,9 @@ describe('custom role for the cluster', () => {
   });
 
   it('together covers every action of ARM_OPERATIONS, and nothing else', () => {
-    expect(sorted([...required, ...repair])).toEqual(sorted([...new Set(ARM_OPERATIONS.map((op) => op.action))]));
+    expect(sorted([...required, ...repair])).toEqual(
+      sorted([...new Set(ARM_OPERATIONS.map((op) => op.action))]),
+    );
   });
 
   it('has no wildcard, notActions or data actions, and is assignable only at the cluster groups', () => {
@@ -42,7 +48,9 @@ describe('custom role for the cluster', () => {
     expect(main).toMatch(
       /var clusterScopes = union\(\[clusterResourceGroup\], \[effectiveRouteTableResourceGroup\], \[effectiveVnetResourceGroup\]\)/u,
     );
-    expect(main).toMatch(/for scopeName in clusterScopes: \{\s+name: [^\n]+\s+scope: resourceGroup\(scopeName\)/u);
+    expect(main).toMatch(
+      /for scopeName in clusterScopes: \{\s+name: [^\n]+\s+scope: resourceGroup\(scopeName\)/u,
+    );
     expect(main).toMatch(/roleDefinitionId: clusterRole\.outputs\.roleDefinitionId/u);
     expect(main).toMatch(/assignableResourceGroups: clusterScopes/u);
   });
@@ -62,7 +70,8 @@ describe('custom role for the cluster', () => {
     // Built-in roles in use, each on a single resource: blob data (storage / dead-letter container), metrics publisher.
     const builtIns = new Set<string>();
     for (const file of bicepFiles()) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/RoleId = '([0-9a-f-]{36})'/gu)) builtIns.add(m[1]!);
+      for (const m of readFileSync(file, 'utf8').matchAll(/RoleId = '([0-9a-f-]{36})'/gu))
+        builtIns.add(m[1]!);
     }
     expect(sorted([...builtIns])).toEqual(
       sorted([
