@@ -3,7 +3,7 @@
 // loader and the telemetry come in through createHandlers so that tests can replace them.
 import type {
   EventGridHandler,
-  HttpHandler,
+  HttpRequest,
   HttpResponseInit,
   InvocationContext,
   Timer,
@@ -30,7 +30,7 @@ export interface HandlerDeps {
 export interface Handlers {
   reconcileOnSchedule: TimerHandler;
   reconcileOnResourceChange: EventGridHandler<unknown>;
-  driftReport: HttpHandler;
+  driftReport: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 }
 
 /** Thrown by the Event Grid handler so that Event Grid redelivers the event later (transient ARM failure). */
@@ -175,7 +175,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       }
     },
 
-    async driftReport(_request, context: InvocationContext): Promise<HttpResponseInit> {
+    async driftReport(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
       const log = contextLogger(context);
       const cfg = config(log);
       if (cfg === undefined) {
