@@ -65,26 +65,32 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   const limit = routeDeletionLimit(ownedPrefixes, settings.maxRouteDeletions);
   if (deleted.size <= limit) return plan;
 
-  // Keep one route per vanished prefix (the first by name), exactly as it is.
-  const restored = [...deleted.values()].map(
-    (group) => [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!,
-  );
-  const restoredNames = new Set(restored.map((r) => r.route.name.toLowerCase()));
+  // Keep one route per vanished prefix (the first by name), exactly as it is. A put reusing a kept
+  // route's name cannot go in the same write and waits with the deletions; withholding it (a rename)
+  // can make its old prefix vanish in turn, so repeat until no owned prefix vanishes.
   const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
-  const keptNames = new Set(
-    write.routes.flatMap((e) => ('keep' in e ? [e.keep.toLowerCase()] : [])).concat([...restoredNames]),
-  );
-  // A put reusing a restored route's name cannot go in the same write; it waits with the deletions.
-  const puts = write.routes.flatMap((e) =>
-    'put' in e && !restoredNames.has(e.put.name.toLowerCase()) ? [e] : [],
-  );
+  const restored: TableRoute[] = [];
+  const restoredNames = new Set<string>();
+  let routesOut = write.routes;
+  let vanished = deleted;
+  while (vanished.size > 0) {
+    for (const group of vanished.values()) {
+      const r = [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!;
+      restored.push(r);
+      restoredNames.add(r.route.name.toLowerCase());
+    }
+    const keptNames = new Set(
+      write.routes.flatMap((e) => ('keep' in e ? [e.keep.toLowerCase()] : [])).concat([...restoredNames]),
+    );
+    routesOut = [
+      ...routes.filter((r) => keptNames.has(r.route.name.toLowerCase())).map((r) => ({ keep: r.route.name })),
+      ...write.routes.filter((e) => 'put' in e && !restoredNames.has(e.put.name.toLowerCase())),
+    ];
+    vanished = countRouteDeletions({ ...write, routes: routesOut }, inventory, settings).deleted;
+  }
   const withheld = write.routes.flatMap((e) =>
     'put' in e && restoredNames.has(e.put.name.toLowerCase()) ? [e.put.name] : [],
   );
-  const routesOut = [
-    ...routes.filter((r) => keptNames.has(r.route.name.toLowerCase())).map((r) => ({ keep: r.route.name })),
-    ...puts,
-  ];
   const names = restored.map((r) => r.route.name).sort();
   const message =
     `the plan would remove the routes of ${deleted.size} of ${ownedPrefixes} owned prefixes (limit ${limit}` +

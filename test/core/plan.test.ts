@@ -466,3 +466,34 @@ describe('dual stack', () => {
     expect(plan.inSync).toBe(true);
   });
 });
+
+describe('regressions found by the properties', () => {
+  it('a blocked deletion whose name a rename needs keeps both routes as they are', () => {
+    const inv = world((i) => {
+      i.vms = [vm('worker-0', '10.200.0.0/24')];
+      i.nics = [nic('worker-0', '10.240.0.20')];
+      i.routeTable = table([
+        route('kubernetes-route-10-200-0-0-24', '10.200.1.0/24', '10.240.0.21'),
+        route('kubernetes-route-10-200-1-0-24', '10.200.0.0/24', '10.240.0.20'),
+      ]);
+    });
+    const plan = planReconcile(inv, settings({ maxRouteDeletions: 0 }));
+    expect(reasons(plan)).toEqual(['mass-deletion']);
+    expect(plan.tableWrite).toBeNull();
+    expect(plan.actions).toEqual([]);
+  });
+
+  it('a held route survives deduplication, so the next plan still holds it', () => {
+    const inv = world((i) => {
+      i.vms = [vm('worker-0', '10.200.0.0/24')];
+      i.nics = [nic('worker-0', undefined, { ipv6: 'fd00::20' })];
+      i.routeTable = table([
+        route('kubernetes-route-legacy', '10.200.4.0/24', 'fd00::20'),
+        route('kubernetes-route-10-200-4-0-24', '10.200.4.0/24', undefined),
+      ]);
+    });
+    const plan = planReconcile(inv, settings());
+    expect(keeps(plan)).toEqual(['kubernetes-route-legacy']);
+    expectConverges(inv);
+  });
+});

@@ -17,7 +17,8 @@ import type {
 } from '../../src/core/types.js';
 import { applyWrite, settings as baseSettings, SUB, table } from './fixtures.js';
 
-const NUM_RUNS = 300;
+// FC_NUM_RUNS raises the run count for a soak without editing the file.
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
 const PREFIX = 'kubernetes-route-';
 
 // Small pools so that claims, routes and next hops collide often.
