@@ -166,7 +166,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  function send(res: ServerResponse, reply: ArmReply, requestId: string, method: string): void {
+  function send(
+    res: ServerResponse,
+    reply: ArmReply,
+    requestId: string,
+    method: string,
+  ): Record<string, string> {
     const headers: Record<string, string> = {
       'cache-control': 'no-cache',
       pragma: 'no-cache',
@@ -189,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     headers['content-length'] = String(Buffer.byteLength(text));
     res.writeHead(reply.status, headers);
     res.end(text);
+    return headers;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -291,7 +297,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         };
       }
     }
-    send(res, reply, requestId, method);
+    const sentHeaders = send(res, reply, requestId, method);
     log.push({
       method,
       path,
@@ -305,7 +311,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const reqHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') reqHeaders[k] = v;
       const resHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.getHeaders())) resHeaders[k] = String(v);
+      for (const [k, v] of Object.entries(sentHeaders)) resHeaders[k.toLowerCase()] = v;
       captured.push({
         liveRequest: {
           headers: reqHeaders,
