@@ -1,0 +1,191 @@
+// How one reconcile behaves when ARM pushes back: ETag conflicts, throttling, failed operations, failed reads.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CONVERGED, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+afterAll(async () => {
+  await cluster.stop();
+});
+beforeEach(() => {
+  cluster.emulator.reset();
+});
+
+const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');
+
+describe('someone else writes the table between our read and our write', () => {
+  it('the 412 makes us re-read and re-plan, and their new route survives our write', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({
+      kind: 'externalWrite',
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+      times: 1,
+      externalWrite: {
+        addRoutes: [
+          {
+            name: 'added-by-netops',
+            properties: {
+              addressPrefix: '172.20.0.0/16',
+              nextHopType: 'VirtualAppliance',
+              nextHopIpAddress: '10.240.0.5',
+            },
+          },
+        ],
+      },
+    });
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    expect(result.status).toBe('Repaired');
+    expect(result.attempts).toBe(2);
+    expect(result.arm.conflicts).toBe(1);
+    expect(puts().map((r) => r.status)).toEqual([412, 200]);
+    expect(routeMap(cluster.storedRoutes())).toEqual({
+      ...CONVERGED,
+      'added-by-netops': '172.20.0.0/16 -> VirtualAppliance 10.240.0.5',
+    });
+  });
+
+  it('a table that keeps changing under us ends the run as a transient failure after the bounded attempts', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({
+      kind: 'externalWrite',
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+      externalWrite: { tags: { touched: 'yes' } },
+    });
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    expect(result.status).toBe('Failed');
+    expect(result.error).toMatchObject({ statusCode: 412, transient: true });
+    expect(result.repaired).toEqual([]);
+    expect(puts()).toHaveLength(3);
+  });
+});
+
+describe('throttling', () => {
+  it('a 429 with Retry-After on the write is waited out and the write goes through', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+      status: 429,
+      headers: { 'Retry-After': '0' },
+      times: 1,
+    });
+    const result = await cluster.run();
+    expect(result.status).toBe('Repaired');
+    expect(result.arm.throttled).toBe(1);
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+
+  it('a Retry-After longer than the run may wait is not honoured: the run fails transiently without a retry storm', async () => {
+    cluster.emulator.faults.add({
+      method: 'GET',
+      path: 'virtualMachines',
+      status: 429,
+      headers: { 'Retry-After': '3600' },
+    });
+    cluster.emulator.clearRequests();
+    const started = Date.now();
+    const result = await cluster.run();
+    expect(result.status).toBe('Failed');
+    expect(result.error?.transient).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(cluster.emulator.requests().filter((r) => r.path.includes('virtualMachines'))).toHaveLength(1);
+    expect(puts()).toHaveLength(0);
+  });
+});
+
+describe('failures never look like success', () => {
+  it('an operation that ends Failed is reported as a failure, not a repair', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({
+      kind: 'lroFail',
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+      times: 1,
+    });
+    const result = await cluster.run();
+    expect(result.status).toBe('Failed');
+    expect(result.repaired).toEqual([]);
+    expect(result.unrepaired.map((d) => d.kind)).toContain('missing-route');
+  });
+
+  it('a VM list that keeps failing aborts the run before any write', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({ method: 'GET', path: 'virtualMachines', status: 500 });
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    expect(result.status).toBe('Failed');
+    expect(result.error).toMatchObject({ statusCode: 500, transient: true });
+    expect(puts()).toHaveLength(0);
+  });
+
+  it('a second page of the NIC list that fails aborts the run: a partial list is never "fewer workers"', async () => {
+    const paged = await startCluster({ pageSize: 2 });
+    try {
+      await paged.putRoute('kubernetes-route-10-200-7-0-24', {
+        addressPrefix: '10.200.7.0/24',
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: '10.240.0.27',
+      });
+      paged.emulator.faults.add({
+        method: 'GET',
+        pathRegex: 'networkInterfaces',
+        status: 503,
+        probability: 1,
+      });
+      paged.emulator.clearRequests();
+      const result = await paged.run();
+      expect(result.status).toBe('Failed');
+      expect(paged.emulator.requests().filter((r) => r.method === 'PUT')).toHaveLength(0);
+      expect(paged.storedRoutes()).toHaveLength(3);
+    } finally {
+      await paged.stop();
+    }
+  });
+
+  it('a dropped connection on the write is retried safely (the If-Match guards a replay)', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({
+      kind: 'drop',
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+      times: 1,
+    });
+    const result = await cluster.run();
+    expect(result.status).toBe('Repaired');
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+});
+
+describe('the 400-route limit', () => {
+  it('a plan that would exceed 400 routes is refused and nothing is written', async () => {
+    const table = cluster.emulator.getResource(cluster.tableId) as { properties: { routes: unknown[] } };
+    for (let i = 0; i < 398; i++) {
+      table.properties.routes.push({
+        name: `netops-${i}`,
+        properties: {
+          addressPrefix: `172.${16 + Math.floor(i / 256)}.${i % 256}.0/24`,
+          nextHopType: 'VirtualAppliance',
+          nextHopIpAddress: '10.240.0.5',
+        },
+      });
+    }
+    cluster.emulator.upsertResource(table, { emitEvent: false });
+    cluster.emulator.upsertVm({
+      resourceGroup: 'kubernetes',
+      name: 'worker-2',
+      privateIp: '10.240.0.22',
+      tags: { 'pod-cidr': '10.200.2.0/24' },
+    });
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    expect(result.refused.map((r) => r.reason)).toContain('route-limit-exceeded');
+    expect(puts()).toHaveLength(0);
+    expect(cluster.storedRoutes()).toHaveLength(400);
+  });
+});
