@@ -2,8 +2,7 @@
 // A wrong or partial inventory read looks exactly like "every worker is gone"; the guard keeps such a
 // run from emptying the table, while the other repairs of the same run still go ahead.
 import { sameRouteName } from './naming.js';
-import { classifyRoutes, type TableRoute } from './ownership.js';
-import { normaliseWrite, sortBySubject } from './plan.js';
+import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
 import {
   type Inventory,
   type Plan,

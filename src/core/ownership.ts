@@ -3,7 +3,14 @@
 // named by someone else, is foreign and kept verbatim.
 import { canonicalIp, cidrContains, parseCidr } from './cidr.js';
 import { isOwnedRouteName } from './naming.js';
-import type { PlanSettings, RouteRecord, RouteTableRecord, RouteView } from './types.js';
+import type {
+  Inventory,
+  PlanSettings,
+  RouteRecord,
+  RouteTableRecord,
+  RouteView,
+  TableWrite,
+} from './types.js';
 
 export interface TableRoute {
   route: RouteRecord;
@@ -46,4 +53,24 @@ export function routeViewOf(route: RouteRecord): RouteView {
 /** Every route of a table (owned and foreign) as shown to people, in table order. */
 export function routeViewsOf(table: RouteTableRecord | null): RouteView[] {
   return table === null ? [] : table.routes.map(routeViewOf);
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Stable order for people and diffs: by subject, keeping the original order within one subject. */
+export function sortBySubject<T extends { subject: string }>(items: T[]): T[] {
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => cmp(a.item.subject, b.item.subject) || a.i - b.i)
+    .map(({ item }) => item);
+}
+
+/** A write that would leave the table exactly as read is no write. */
+export function normaliseWrite(write: TableWrite | null, inventory: Inventory): TableWrite | null {
+  if (write === null || write.create) return write;
+  const current = inventory.routeTable?.routes ?? [];
+  const unchanged =
+    write.routes.length === current.length &&
+    write.routes.every((e, i) => 'keep' in e && e.keep === current[i]?.name);
+  return unchanged ? null : write;
 }

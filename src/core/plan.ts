@@ -1,10 +1,26 @@
 // Desired vs actual: drift, refusals, and the one whole-table write that repairs what may be repaired.
-// planReconcile = planUnguarded + guardPlan, so no caller can forget the safety rules.
+// planReconcile = planUnguarded + guardPlan, so no caller can forget the safety rules (guardPlan is
+// idempotent, so a caller applying it again changes nothing).
+//
+// Rules, in the order they apply:
+// - Ownership: our name prefix AND a prefix inside a cluster CIDR (ownership.ts). Everything else is
+//   foreign: written back as `{keep}` in table order, never changed, never dropped.
+// - Foreign routes repeating a prefix among themselves: ARM rejects any PUT of that table, and they are
+//   not ours to fix -> `duplicate-route-prefix`, no table write at all.
+// - A claim whose prefix or canonical name a foreign route holds -> `foreign-route-conflict`, not written.
+// - Owned routes are grouped by normalised prefix. A claimed group keeps one route (the canonically
+//   named one, else the first by name), rewritten when its next hop, provisioning state, name or prefix
+//   text is wrong (a legacy name is replaced by the canonical one in the same write); the others go.
+// - Unclaimed groups of refused claims (their prefix, or a next hop of a refused worker) are kept as
+//   they are; other unclaimed groups are stale, except that a stale route pointing at a worker whose
+//   claim of that family has no route is reported once as `pod-cidr-changed`.
+// - Names are compared case-insensitively and exactly: never by prefix of a name.
+// - Keeps come first (table order), then puts sorted by name; a write equal to the table is no write.
 import type { IpFamily } from './cidr.js';
 import { type DesiredRoute, deriveDesired } from './desired.js';
 import { guardPlan } from './guard.js';
 import { routeNameForCidr, sameRouteName } from './naming.js';
-import { classifyRoutes, routeViewOf, type TableRoute } from './ownership.js';
+import { classifyRoutes, normaliseWrite, routeViewOf, sortBySubject, type TableRoute } from './ownership.js';
 import type {
   Action,
   Drift,
@@ -312,20 +328,4 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
   };
 }
 
-/** Stable order for people and diffs: by subject, keeping the original order within one subject. */
-export function sortBySubject<T extends { subject: string }>(items: T[]): T[] {
-  return items
-    .map((item, i) => ({ item, i }))
-    .sort((a, b) => cmp(a.item.subject, b.item.subject) || a.i - b.i)
-    .map(({ item }) => item);
-}
-
-/** A write that would leave the table exactly as read is no write. */
-export function normaliseWrite(write: TableWrite | null, inventory: Inventory): TableWrite | null {
-  if (write === null || write.create) return write;
-  const current = inventory.routeTable?.routes ?? [];
-  const unchanged =
-    write.routes.length === current.length &&
-    write.routes.every((e, i) => 'keep' in e && e.keep === current[i]?.name);
-  return unchanged ? null : write;
-}
+export { normaliseWrite, sortBySubject };
