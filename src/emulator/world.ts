@@ -217,7 +217,36 @@ export function parseWorld(input: unknown, source = 'world'): WorldFile {
   world.resources.forEach((r, i) => {
     validateResource(r, `${source}: resources[${i}]`, world.subscriptionId);
   });
+  checkReferences(world, source);
   return world;
+}
+
+/** References ARM would never let dangle: a subnet's route table, a VM's NICs. */
+function checkReferences(world: WorldFile, source: string): void {
+  const ids = new Set(world.resources.map((r) => String(r.id).toLowerCase()));
+  world.resources.forEach((r, i) => {
+    const type = String(parseTopLevelId(String(r.id))?.type).toLowerCase();
+    const p = (r.properties ?? {}) as Json;
+    const where = `${source}: resources[${i}] (${String(r.id)})`;
+    if (type === 'microsoft.network/virtualnetworks') {
+      ((p.subnets ?? []) as Json[]).forEach((s, j) => {
+        const ref = ((s.properties as Json | undefined)?.routeTable as Json | undefined)?.id;
+        if (typeof ref === 'string' && !ids.has(ref.toLowerCase()))
+          throw new WorldError(
+            `${where} field 'properties.subnets[${j}].properties.routeTable.id': route table ${ref} is not among the world's resources`,
+          );
+      });
+    }
+    if (type === 'microsoft.compute/virtualmachines') {
+      const nics = ((p.networkProfile as Json | undefined)?.networkInterfaces ?? []) as Json[];
+      nics.forEach((n, j) => {
+        if (!ids.has(String(n.id).toLowerCase()))
+          throw new WorldError(
+            `${where} field 'properties.networkProfile.networkInterfaces[${j}].id': network interface ${String(n.id)} is not among the world's resources`,
+          );
+      });
+    }
+  });
 }
 
 export function loadWorld(world: WorldFile | string): WorldFile {

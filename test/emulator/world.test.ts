@@ -34,6 +34,19 @@ describe('world file', () => {
     );
   });
 
+  it('refuses dangling references: a subnet to a missing route table, a VM to a missing NIC', async () => {
+    const w = world();
+    w.resources = w.resources.filter((r) => r.type !== 'Microsoft.Network/routeTables');
+    await expect(startEmulator({ world: w })).rejects.toThrow(
+      /kubernetes-vnet\) field 'properties.subnets\[0\].properties.routeTable.id': route table .* is not among the world's resources/u,
+    );
+    const w2 = world();
+    w2.resources = w2.resources.filter((r) => !String(r.id).endsWith('/worker-0-nic'));
+    await expect(startEmulator({ world: w2 })).rejects.toThrow(
+      /worker-0\) field 'properties.networkProfile.networkInterfaces\[0\].id'/u,
+    );
+  });
+
   it('refuses ids from another subscription and type/name that contradict the id', async () => {
     const w = world();
     w.resources[0]!.type = 'Microsoft.Network/routeTables';
