@@ -1,6 +1,7 @@
 // Desired state from inventory: which VMs are workers, which pod routes they need, and which of their
 // claims are refused. Pure: plain data in, plain data out.
-import { canonicalIp, cidrContains, cidrsOverlap, type IpFamily, ipFamily, parseCidr } from './cidr.js';
+import { parseCidr as cidrRange } from 'cidr-tools';
+import { canonicalIp, cidrContains, type IpFamily, ipFamily, parseCidr } from './cidr.js';
 import { routeNameForCidr } from './naming.js';
 import type {
   Drift,
@@ -217,13 +218,24 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
     }
   }
 
-  // Overlapping claims: neither side wins; both prefixes are held as they are.
+  // Overlapping claims: neither side wins; both prefixes are held as they are. A sweep over ranges
+  // sorted by start keeps this O(n log n + overlaps) for tables near the 400-route limit.
   const overlapping = new Set<Claim>();
-  for (let i = 0; i < claims.length; i++) {
-    for (let j = i + 1; j < claims.length; j++) {
-      const a = claims[i]!;
-      const b = claims[j]!;
-      if (a.family !== b.family || !cidrsOverlap(a.cidr, b.cidr)) continue;
+  const ranged = claims
+    .map((claim, order) => {
+      const { start, end } = cidrRange(claim.cidr);
+      return { claim, order, start, end };
+    })
+    .sort(
+      (a, b) =>
+        a.claim.family - b.claim.family ||
+        (a.start < b.start ? -1 : a.start > b.start ? 1 : a.order - b.order),
+    );
+  let open: typeof ranged = [];
+  for (const cur of ranged) {
+    open = open.filter((o) => o.claim.family === cur.claim.family && o.end >= cur.start);
+    for (const o of open) {
+      const [a, b] = o.order < cur.order ? [o.claim, cur.claim] : [cur.claim, o.claim];
       for (const [mine, other] of [
         [a, b],
         [b, a],
@@ -237,6 +249,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
         });
       }
     }
+    open.push(cur);
   }
 
   const routes: DesiredRoute[] = [];
