@@ -1,7 +1,8 @@
 // Production build with esbuild.
 // - dist/functions/index.js: the Azure Functions app, one ESM bundle (fast cold start); @azure/functions-core
 //   is provided by the Functions host. The createRequire banner lets bundled CommonJS dependencies require().
-// - dist/cli/pod-routes.js: the CLI (with the emulator), dependencies left in node_modules.
+// - dist/cli/pod-routes.js: the CLI (with the emulator), also one bundle: it starts in about half the time
+//   of resolving the SDKs' module graphs from node_modules on every run.
 import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -21,8 +22,7 @@ const targets = [
     entryPoints: ['src/cli/pod-routes.ts'],
     outfile: 'dist/cli/pod-routes.js',
     bundle: true,
-    packages: 'external',
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: `#!/usr/bin/env node\n${banner.js}` },
   },
 ];
 

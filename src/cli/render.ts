@@ -233,7 +233,8 @@ export function exitCodeFor(command: Command, result: ReconcileResult): number {
   if (result.status === 'Failed') return 1;
   if (command === 'plan') return result.plan.drift.length === 0 && result.refused.length === 0 ? 0 : 2;
   if (result.mode === 'report') return result.plan.drift.length === 0 && result.refused.length === 0 ? 0 : 2;
-  const repairableLeft = result.unrepaired.some((d) => d.repairable);
-  if (repairableLeft) return 1;
-  return result.refused.length > 0 || result.unrepaired.length > 0 ? 3 : 0;
+  // Drift left behind a refusal is what the safety rules held back: "in sync except what was refused".
+  if (result.refused.length > 0) return 3;
+  if (result.unrepaired.some((d) => d.repairable)) return 1;
+  return result.unrepaired.length > 0 ? 3 : 0;
 }

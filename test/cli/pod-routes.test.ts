@@ -1,0 +1,197 @@
+// The pod-routes executable as operators run it: a spawned process, its output and its exit codes.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RG, startCluster, type TestCluster } from '../support/cluster.js';
+
+const BIN = 'dist/cli/pod-routes.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let cluster: TestCluster;
+let env: Record<string, string>;
+beforeAll(async () => {
+  cluster = await startCluster();
+  env = cluster.settings;
+});
+afterAll(async () => {
+  await cluster.stop();
+});
+beforeEach(() => {
+  cluster.emulator.reset();
+});
+
+describe('pod-routes plan', () => {
+  it('exits 0 and says in sync on a converged cluster', async () => {
+    const run = await runCli(['plan'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Route Summary');
+    expect(run.stdout).toContain('kubernetes-route-10-200-0-0-24');
+    expect(run.stdout).toMatch(/In sync: no drift/);
+  });
+
+  it('exits 2 on drift, writes nothing, and its JSON follows the documented schema', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.clearRequests();
+    const run = await runCli(['plan', '--output', 'json'], env);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      command: 'plan',
+      inSync: false,
+      routeTable: { name: 'kubernetes-routes', resourceGroup: RG },
+      drift: [{ kind: 'missing-route', subject: 'kubernetes-route-10-200-1-0-24' }],
+      actions: [{ kind: 'create-route', subject: 'kubernetes-route-10-200-1-0-24' }],
+      refused: [],
+    });
+    expect(cluster.emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('renders a markdown audit record', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    const run = await runCli(['plan', '-o', 'markdown'], env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/^# Pod route plan: kubernetes-routes/m);
+    for (const heading of ['## Before', '## Drift', '## Planned actions', '## Refusals'])
+      expect(run.stdout).toContain(heading);
+    expect(run.stdout).toContain(
+      '| kubernetes-route-10-200-0-0-24 | 10.200.0.0/24 | 10.240.0.20 | VirtualAppliance |',
+    );
+  });
+
+  it('takes every setting as a flag too', async () => {
+    const { CLUSTER_CIDR: _omit, ...rest } = env;
+    const run = await runCli(['plan', '--cluster-cidr', '10.200.0.0/16'], rest);
+    expect(run.code).toBe(0);
+  });
+
+  it('stops with exit 1 and names a missing or invalid setting', async () => {
+    const { CLUSTER_CIDR: _omit, ...rest } = env;
+    const missing = await runCli(['plan'], rest);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/CLUSTER_CIDR: is required/);
+    const invalid = await runCli(['plan'], { ...env, CLUSTER_CIDR: '10.200.0.0/33' });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/CLUSTER_CIDR: '10.200.0.0\/33' is not a valid CIDR/);
+  });
+
+  it('exits 1 with the ARM error when ARM cannot be reached', async () => {
+    const run = await runCli(['plan'], { ...env, ARM_ENDPOINT: 'https://127.0.0.1:9' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Error: /);
+  });
+});
+
+describe('pod-routes apply', () => {
+  it('repairs drift, exits 0, and a following plan is in sync', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    await cluster.detachSubnet();
+    const apply = await runCli(['apply'], env);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('Route Summary (after)');
+    expect(apply.stdout).toMatch(/Repaired: 2 repaired, 0 unrepaired, 0 refused/);
+    const plan = await runCli(['plan'], env);
+    expect(plan.code).toBe(0);
+  });
+
+  it('exits 3 and lists the reason when a safety rule refused a change', async () => {
+    cluster.emulator.upsertVm({
+      resourceGroup: RG,
+      name: 'worker-1',
+      privateIp: '10.240.0.21',
+      tags: { 'pod-cidr': '0.0.0.0/0' },
+    });
+    const apply = await runCli(['apply', '-o', 'json'], env);
+    expect(apply.code).toBe(3);
+    const report = JSON.parse(apply.stdout);
+    expect(report.refused).toEqual([
+      expect.objectContaining({ reason: 'pod-cidr-outside-cluster', worker: 'worker-1' }),
+    ]);
+  });
+
+  it('needs --force to delete more than half of the routes it owns', async () => {
+    for (const [name, ip] of [
+      ['worker-0', '10.240.0.20'],
+      ['worker-1', '10.240.0.21'],
+    ] as const) {
+      cluster.emulator.upsertVm({ resourceGroup: RG, name, privateIp: ip, tags: {} });
+    }
+    cluster.emulator.upsertVm({
+      resourceGroup: RG,
+      name: 'worker-9',
+      privateIp: '10.240.0.29',
+      tags: { 'pod-cidr': '10.200.9.0/24' },
+    });
+    const refused = await runCli(['apply'], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toMatch(/mass-deletion/);
+    const forced = await runCli(['apply', '--force'], env);
+    expect(forced.code).toBe(0);
+    expect(cluster.storedRoutes().map((r) => r.name)).toEqual(['kubernetes-route-10-200-9-0-24']);
+  });
+});
+
+describe('pod-routes emulator', () => {
+  it('prints one JSON line when ready, serves plan, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'emulator', '--world', 'examples/kthw-azure.world.json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`emulator exited early with ${code}`)));
+      });
+      const ready = JSON.parse(line);
+      expect(Object.keys(ready).sort()).toEqual(['caFile', 'endpoint', 'subscriptionId']);
+      expect(ready.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const plan = await runCli(['plan'], {
+        ...env,
+        ARM_ENDPOINT: ready.endpoint,
+        ARM_CA_FILE: ready.caFile,
+        AZURE_SUBSCRIPTION_ID: ready.subscriptionId,
+      });
+      expect(plan.code).toBe(0);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+});
+
+describe('the demo (npm start)', () => {
+  it('breaks the cluster, repairs it in one run and exits 0', async () => {
+    const run = await runCli(['demo']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Drift found: 4 item(s)');
+    expect(run.stdout).toMatch(/Repaired: 4 repaired, 0 unrepaired, 0 refused/);
+    expect(run.stdout).toContain('status Healthy; ARM requests: 3 reads, 0 writes');
+    expect(run.stdout).toContain('the firewall route is untouched');
+  });
+});
