@@ -81,3 +81,20 @@ export async function raw(
 
 export const RG = 'kubernetes';
 export const TABLE = 'kubernetes-routes';
+
+/** What the SDK throws for an HTTP error (a RestError from @azure/core-rest-pipeline, matched by shape). */
+export interface SdkError extends Error {
+  statusCode?: number;
+  code?: string;
+}
+
+/** Awaits a call that must fail with an HTTP error from the SDK and returns that error. */
+export async function rejection(p: PromiseLike<unknown>): Promise<SdkError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'RestError') return err as SdkError;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}

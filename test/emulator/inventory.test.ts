@@ -1,8 +1,7 @@
 // Scenario: the product reads its inventory (VMs, NICs, vnet, subnet, route table) through the real SDK clients.
-import { RestError } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { clients, RG, raw, start, TABLE } from './helpers.js';
+import { clients, RG, raw, rejection, start, TABLE } from './helpers.js';
 
 let emulator: Emulator;
 let network: ReturnType<typeof clients>['network'];
@@ -23,16 +22,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<RestError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RestError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('compute: the cluster VMs', () => {

@@ -1,9 +1,8 @@
 // Scenario: the product keeps the route table right through the real NetworkManagementClient: long-running
 // writes, ETags and If-Match, ARM validation, concurrent writes, throttling and injected faults.
-import { RestError } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { clients, FAST, RG, raw, start, TABLE } from './helpers.js';
+import { clients, FAST, RG, raw, rejection, start, TABLE } from './helpers.js';
 
 let emulator: Emulator;
 let network: ReturnType<typeof clients>['network'];
@@ -18,16 +17,6 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset();
 });
-
-async function rejection(p: PromiseLike<unknown>): Promise<RestError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RestError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const worker = (n: number, ip = `10.240.0.${20 + n}`) => ({
   name: `kubernetes-route-10-200-${n}-0-24`,
@@ -386,6 +375,27 @@ describe('NIC writes', () => {
     expect(updated.enableIPForwarding).toBe(true);
     expect(updated.provisioningState).toBe('Succeeded');
     expect(updated.ipConfigurations?.[0]?.privateIPAddress).toBe('10.240.0.20');
+  });
+});
+
+describe('VM writes', () => {
+  it('updates a VM through compute createOrUpdate (LRO on the compute operations URL) and emits its write event', async () => {
+    const { compute } = clients(emulator);
+    const vm = await compute.virtualMachines.get(RG, 'worker-1');
+    const updated = await compute.virtualMachines.createOrUpdate(
+      RG,
+      'worker-1',
+      { ...vm, tags: { ...vm.tags, 'pod-cidr': '10.200.11.0/24' } },
+      FAST,
+    );
+    expect(updated.tags?.['pod-cidr']).toBe('10.200.11.0/24');
+    expect(updated.provisioningState).toBe('Succeeded');
+    expect(updated.etag).not.toBe(vm.etag);
+    const poll = emulator.requests().find((r) => r.lroPoll);
+    expect(poll?.path).toMatch(/\/providers\/Microsoft\.Compute\/locations\/eastus2\/operations\//u);
+    expect(emulator.events.map((e) => e.data.operationName)).toEqual([
+      'Microsoft.Compute/virtualMachines/write',
+    ]);
   });
 });
 
