@@ -127,20 +127,25 @@ function parseTag(
     refuse('invalid-pod-cidr', worker.tagValue, 'expected one CIDR, or an IPv4 and an IPv6 CIDR');
     return [];
   }
+  // Two CIDRs of one family make the whole value ambiguous: which one did the operator mean?
+  const families = parts.flatMap((p) => {
+    const parsed = parseCidr(p);
+    return parsed.ok ? [parsed.family] : [];
+  });
+  if (new Set(families).size < families.length) {
+    refuse(
+      'invalid-pod-cidr',
+      worker.tagValue,
+      'expected one CIDR, or an IPv4 and an IPv6 CIDR; got two of one family',
+    );
+    return [];
+  }
   const claims: PodCidrClaim[] = [];
   for (const part of parts) {
     const parsed = parseCidr(part);
     if (!parsed.ok) {
       refuse('invalid-pod-cidr', part, `'${part}' is not a valid CIDR: ${parsed.reason}`);
       continue;
-    }
-    if (claims.some((c) => c.family === parsed.family)) {
-      refuse(
-        'invalid-pod-cidr',
-        worker.tagValue,
-        `expected at most one IPv${parsed.family} CIDR, got several`,
-      );
-      return [];
     }
     if (parsed.hostBitsSet) {
       // A typo must not move or delete the route the worker has now: hold the network's prefix.

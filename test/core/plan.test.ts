@@ -497,3 +497,26 @@ describe('regressions found by the properties', () => {
     expectConverges(inv);
   });
 });
+
+describe('tag parsing edge cases', () => {
+  it('a tag with two IPv4 CIDRs is refused whole, even when one of them has host bits', () => {
+    const inv = world((i) => {
+      i.vms[0]!.tags['pod-cidr'] = '10.200.0.1/24, 10.200.5.0/24';
+    });
+    const plan = planReconcile(inv, settings());
+    expect(reasons(plan)).toEqual(['invalid-pod-cidr']);
+    expect(plan.tableWrite).toBeNull();
+  });
+
+  it('nested claims (a /23 over two /24s) refuse all three workers and change no route', () => {
+    const inv = world((i) => {
+      i.vms.push(vm('worker-2', '10.200.0.0/23'));
+      i.nics.push(nic('worker-2', '10.240.0.22'));
+    });
+    const plan = planReconcile(inv, settings());
+    expect(reasons(plan)).toEqual(Array(4).fill('overlapping-pod-cidrs'));
+    expect(new Set(plan.refused.map((r) => r.worker))).toEqual(new Set(['worker-0', 'worker-1', 'worker-2']));
+    expect(plan.tableWrite).toBeNull();
+    expect(plan.desiredRoutes).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cidrContains, parseCidr } from '../../src/core/cidr.js';
-import { countRouteDeletions, routeDeletionLimit } from '../../src/core/guard.js';
+import { countRouteDeletions, guardPlan, routeDeletionLimit } from '../../src/core/guard.js';
 import { isOwnedRouteName, isValidRouteName, routeNameForCidr } from '../../src/core/naming.js';
 import { classifyRoutes } from '../../src/core/ownership.js';
 import { planReconcile } from '../../src/core/plan.js';
@@ -276,6 +276,8 @@ describe('properties of plan + guard over random tables and inventories', () => 
             routeDeletionLimit(ownedPrefixes, settings.maxRouteDeletions),
           );
         }
+        // the guard is idempotent: a caller applying it again changes nothing
+        expect(guardPlan(plan, inventory, settings)).toEqual(plan);
         // route actions describe the write: deletions are absent from it, creations and updates are put
         const entries = plan.tableWrite?.routes ?? [];
         const kept = new Set(entries.flatMap((e) => ('keep' in e ? [e.keep.toLowerCase()] : [])));
