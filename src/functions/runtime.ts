@@ -1,11 +1,15 @@
 // The handlers wired to the real engine, settings and telemetry: what the registered functions run.
+import type { ArmClients } from '../azure/clients.js';
 import { loadConfig } from '../config.js';
-import { reconcile } from '../reconcile.js';
+import { clientsFor, reconcile } from '../reconcile.js';
 import { telemetry } from '../telemetry/setup.js';
 import { createHandlers } from './handlers.js';
 
+// One set of ARM clients per instance (connection reuse, one token cache); the config is loaded once too.
+let clients: ArmClients | undefined;
+
 export const handlers = createHandlers({
-  reconcile,
+  reconcile: (options) => reconcile({ ...options, clients: (clients ??= clientsFor(options.config)) }),
   loadConfig: () => loadConfig(process.env),
   telemetry,
 });

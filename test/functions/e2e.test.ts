@@ -1,0 +1,156 @@
+// End to end: the Functions handlers with the real engine, the real Azure SDK clients and real HTTPS against
+// the ARM emulator (examples/kthw-azure.world.json). Events are the ones the emulator emits for each ARM
+// change, fed to the Event Grid handler as the Functions host would deliver them.
+// Skipped until the emulator (src/emulator/index.ts) and the engine (src/reconcile.ts) exist.
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ReconcileResult } from '../../src/core/types.js';
+import type { Handlers } from '../../src/functions/handlers.js';
+import type { ReconcileOptions } from '../../src/reconcile.js';
+import { invocation, timer } from './helpers.js';
+
+const root = new URL('../../', import.meta.url);
+const engineReady =
+  existsSync(new URL('src/emulator/index.ts', root)) &&
+  !readFileSync(new URL('src/reconcile.ts', root), 'utf8').includes('not implemented');
+
+type Cluster = import('../support/cluster.js').TestCluster;
+type EventGridEvent = import('../../src/emulator/index.js').EventGridEvent;
+
+const ROUTE_0 = 'kubernetes-route-10-200-0-0-24';
+const ROUTE_1 = 'kubernetes-route-10-200-1-0-24';
+
+describe.skipIf(!engineReady)('Functions end to end on the ARM emulator', () => {
+  let cluster: Cluster;
+  let routeMap: typeof import('../support/cluster.js')['routeMap'];
+  let CONVERGED: Record<string, string>;
+  let handlers: Handlers;
+  const results: ReconcileResult[] = [];
+  const events: EventGridEvent[] = [];
+
+  beforeAll(async () => {
+    // Dynamic imports: this file must load (and skip) while the emulator or the engine do not exist yet.
+    const support = await import('../support/cluster.js');
+    const engine = await import('../../src/reconcile.js');
+    const { createHandlers } = await import('../../src/functions/handlers.js');
+    routeMap = support.routeMap;
+    CONVERGED = support.CONVERGED;
+    cluster = await support.startCluster();
+    cluster.emulator.subscribe((event) => events.push(event));
+    const clients = cluster.clients();
+    handlers = createHandlers({
+      // The real engine, with clients polling fast (the emulator's LROs complete at once).
+      reconcile: async (options: ReconcileOptions) => {
+        const result = await engine.reconcile({ ...options, clients });
+        results.push(result);
+        return result;
+      },
+      loadConfig: () => cluster.config(),
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  beforeEach(() => {
+    cluster.emulator.reset();
+    results.length = 0;
+    events.length = 0;
+  });
+
+  /** Feeds every event emitted so far to the Event Grid handler, all at once (as a burst would arrive). */
+  async function deliverEvents(): Promise<void> {
+    const batch = events.splice(0);
+    await Promise.all(
+      batch.map((event) =>
+        handlers.reconcileOnResourceChange(
+          structuredClone(event),
+          invocation('reconcileOnResourceChange').context,
+        ),
+      ),
+    );
+  }
+
+  const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT' || r.method === 'DELETE');
+
+  it('the seeded world is in sync: a timer run writes nothing', async () => {
+    await handlers.reconcileOnSchedule(timer(), invocation('reconcileOnSchedule').context);
+    expect(results.map((r) => r.status)).toEqual(['Healthy']);
+    expect(results[0]?.arm.writes).toBe(0);
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+
+  it('a timer run repairs drift', async () => {
+    await cluster.putRoute(ROUTE_0, {
+      addressPrefix: '10.200.0.0/24',
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.240.0.99',
+    });
+    await cluster.deleteRoute(ROUTE_1);
+    const { context, logs } = invocation('reconcileOnSchedule');
+    await handlers.reconcileOnSchedule(timer(), context);
+    expect(results.map((r) => r.status)).toEqual(['Repaired']);
+    expect(results[0]?.trigger).toBe('timer');
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+    expect(logs.some((l) => l.message.includes('Repaired'))).toBe(true);
+  });
+
+  it('a route deleted through the ARM API is restored from the Event Grid event, and our own write events cause no further write', async () => {
+    await cluster.deleteRoute(ROUTE_1);
+    expect(events.map((e) => e.data.operationName)).toContain('Microsoft.Network/routeTables/routes/delete');
+    expect(routeMap(cluster.storedRoutes())[ROUTE_1]).toBeUndefined();
+
+    await deliverEvents();
+    expect(results.map((r) => [r.trigger, r.status])).toEqual([['event', 'Repaired']]);
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+
+    // Our repair came back as events: the resulting run is a cheap no-op, never a loop.
+    expect(events.length).toBeGreaterThan(0);
+    cluster.emulator.clearRequests();
+    results.length = 0;
+    await deliverEvents();
+    expect(results.length).toBeLessThanOrEqual(1);
+    expect(results.every((r) => r.status === 'Healthy' && r.arm.writes === 0)).toBe(true);
+    expect(puts()).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('a new worker VM with a pod-cidr tag gets its route without the timer', async () => {
+    cluster.emulator.upsertVm({
+      resourceGroup: 'kubernetes',
+      name: 'worker-2',
+      privateIp: '10.240.0.22',
+      tags: { role: 'worker', 'pod-cidr': '10.200.2.0/24' },
+      enableIPForwarding: true,
+    });
+    expect(events.length).toBeGreaterThan(0);
+    await deliverEvents();
+    expect(results.length).toBeGreaterThanOrEqual(1);
+    expect(results.length).toBeLessThanOrEqual(2);
+    expect(results.every((r) => r.trigger === 'event')).toBe(true);
+    expect(routeMap(cluster.storedRoutes())).toEqual({
+      ...CONVERGED,
+      'kubernetes-route-10-200-2-0-24': '10.200.2.0/24 -> VirtualAppliance 10.240.0.22',
+    });
+  });
+
+  it('the drift report lists drift without writing', async () => {
+    await cluster.deleteRoute(ROUTE_1);
+    cluster.emulator.clearRequests();
+    const response = await handlers.driftReport(
+      new (await import('@azure/functions')).HttpRequest({
+        method: 'GET',
+        url: 'http://localhost/api/driftReport',
+      }),
+      invocation('driftReport').context,
+    );
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({ inSync: false });
+    expect(response.jsonBody.drift).toEqual([
+      expect.objectContaining({ kind: 'missing-route', subject: ROUTE_1 }),
+    ]);
+    expect(puts()).toEqual([]);
+    expect(routeMap(cluster.storedRoutes())[ROUTE_1]).toBeUndefined();
+  });
+});
