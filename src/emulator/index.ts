@@ -9,11 +9,13 @@ import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
 import { Store, TYPES } from './store.js';
+import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
 import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile } from './world.js';
 
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
+export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
 export { WorldError } from './world.js';
 
@@ -36,6 +38,11 @@ export interface EmulatorOptions {
   eventsTo?: string;
   /** Keep full request/response pairs (see `traffic()`), e.g. for oav validation. Default false. */
   captureTraffic?: boolean;
+  /**
+   * ARM subscription token buckets. Default: headers only (`x-ms-ratelimit-remaining-subscription-*`).
+   * `{ enforce: true }` answers 429 SubscriptionRequestsThrottled when a bucket is empty.
+   */
+  throttle?: Partial<ThrottleSettings>;
 }
 
 export interface RequestLogEntry {
@@ -121,6 +128,9 @@ export interface VmSpec {
 const DEFAULT_LRO: LroSettings = { inProgressPolls: 0, retryAfterSeconds: 1, autoCompleteMs: 5000 };
 const DEFAULT_LATENCY: LatencyModel = { readMs: 0, writeMs: 0, lroMs: 0 };
 
+/** The object id the emulator attributes requests to (it accepts any token). */
+const emulatorPrincipal = '00000000-0000-0000-0000-0000000e0001';
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
@@ -142,6 +152,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     });
   };
   addSeedFaults();
+  const throttleSettings: ThrottleSettings = { ...DEFAULT_THROTTLE, ...options.throttle };
+  let throttle = new Throttle(throttleSettings);
   let log: RequestLogEntry[] = [];
   let captured: TrafficEntry[] = [];
   const tls = makeSelfSignedCertificate();
@@ -182,9 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       'x-content-type-options': 'nosniff',
       'strict-transport-security': 'max-age=31536000; includeSubDomains',
     };
-    if (method === 'GET') headers['x-ms-ratelimit-remaining-subscription-reads'] = '249';
-    else if (method === 'DELETE') headers['x-ms-ratelimit-remaining-subscription-deletes'] = '199';
-    else headers['x-ms-ratelimit-remaining-subscription-writes'] = '199';
+    Object.assign(headers, throttle.headers(method));
     Object.assign(headers, reply.headers);
     let text = '';
     if (reply.body !== undefined) {
@@ -228,6 +238,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       clientIp: req.socket.remoteAddress ?? '127.0.0.1',
     };
     try {
+      const wait = throttle.charge(method);
+      if (wait !== undefined) {
+        faultKind = 'throttled';
+        const kind = method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
+        throw new ArmError(
+          429,
+          {
+            code: 'SubscriptionRequestsThrottled',
+            message: `Number of '${kind}' requests for subscription '${store.subscriptionId}' actor '${emulatorPrincipal}' exceeded. Please try again after '${wait}' seconds after the first request. Please see https://aka.ms/armthrottling for troubleshooting.`,
+          },
+          { 'Retry-After': String(wait) },
+        );
+      }
       const matched = faults.match(method, path);
       for (const f of matched) if (f.latencyMs) await sleep(f.latencyMs);
       await sleep(method === 'GET' ? latency.readMs : latency.writeMs);
@@ -428,6 +451,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     flushEvents: () => hub.flush(),
     reset: () => {
       arm.reset();
+      throttle = new Throttle(throttleSettings);
       store.reset();
       faults.clear();
       addSeedFaults();

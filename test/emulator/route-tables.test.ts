@@ -445,6 +445,28 @@ describe('concurrency and throttling', () => {
     ).toEqual([429, 429, 200]);
   });
 
+  it('ARM subscription token buckets drive the remaining-reads header and, when enforced, throttle with 429', async () => {
+    const limited = await start({ throttle: { enforce: true, reads: { burst: 3, perSecond: 0.5 } } });
+    try {
+      const path = `/subscriptions/${limited.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/routeTables/${TABLE}?api-version=2026-01-01`;
+      const remaining = [];
+      for (let i = 0; i < 3; i++)
+        remaining.push(
+          (await raw(limited, 'GET', path)).headers.get('x-ms-ratelimit-remaining-subscription-reads'),
+        );
+      expect(remaining).toEqual(['2', '1', '0']);
+      const throttled = await raw(limited, 'GET', path);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe('2');
+      expect(throttled.body).toMatchObject({ error: { code: 'SubscriptionRequestsThrottled' } });
+      expect((throttled.body as { error: { message: string } }).error.message).toMatch(
+        /^Number of 'read' requests for subscription '.*' actor '.*' exceeded\. Please try again after '2' seconds/u,
+      );
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('a 500 fault surfaces as a RestError with the injected ARM error', async () => {
     emulator.faults.add({
       method: 'GET',
