@@ -9,7 +9,10 @@ import { createHandlers } from './handlers.js';
 let clients: ArmClients | undefined;
 
 export const handlers = createHandlers({
-  reconcile: (options) => reconcile({ ...options, clients: (clients ??= clientsFor(options.config)) }),
+  reconcile: (options) => {
+    clients ??= clientsFor(options.config);
+    return reconcile({ ...options, clients });
+  },
   loadConfig: () => loadConfig(process.env),
   telemetry,
 });
