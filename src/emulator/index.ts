@@ -105,6 +105,16 @@ export interface Emulator {
   deleteResource(id: string, options?: UpsertOptions): boolean;
   /** Admin: add or update a VM and its primary NIC in one go (e.g. "a new worker with a pod-cidr tag"). */
   upsertVm(vm: VmSpec, options?: UpsertOptions): { vm: Json; nic: Json };
+  /**
+   * Admin: change a resource's tags (Merge by default). The event is what the tags API emits
+   * (`Microsoft.Resources/tags/write` on `<id>/providers/Microsoft.Resources/tags/default`) unless
+   * `emitAs: 'write'` asks for the resource's own `<type>/write`.
+   */
+  setTags(
+    resourceId: string,
+    tags: Record<string, string>,
+    options?: { operation?: 'Merge' | 'Replace'; emitAs?: 'tags' | 'write'; emitEvent?: boolean },
+  ): Json;
   /** Admin: change a route table as another writer would (new etag, routes added/removed), emitting an event. */
   externalWrite(
     routeTableId: string,
@@ -476,6 +486,25 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return true;
     },
     upsertVm: (spec, opts) => upsertVm(spec, opts),
+    setTags: (resourceId, tags, opts) => {
+      const r = store.get(resourceId);
+      if (!r) throw new Error(`setTags: no resource ${resourceId}`);
+      r.tags =
+        opts?.operation === 'Replace' ? { ...tags } : { ...((r.tags as Json | undefined) ?? {}), ...tags };
+      const etag = String(r.etag ?? '');
+      if (etag.startsWith('W/')) r.etag = `W/"${randomUUID()}"`;
+      else r.etag = `"${(Number(etag.replace(/\D/gu, '')) || 0) + 1}"`;
+      if (opts?.emitEvent !== false) {
+        if (opts?.emitAs === 'write') arm.emitAdmin('write', String(r.id), `${String(r.type)}/write`);
+        else
+          arm.emitAdmin(
+            'write',
+            `${String(r.id)}/providers/Microsoft.Resources/tags/default`,
+            'Microsoft.Resources/tags/write',
+          );
+      }
+      return store.view(r);
+    },
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },

@@ -176,6 +176,18 @@ describe('admin changes to the world', () => {
     ).toThrow(/properties\.routes\[0\]\.properties\.nextHopType/u);
   });
 
+  it('setTags changes a worker pod-cidr and emits the tags API event (or the resource write, if asked)', () => {
+    const vmId = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/worker-0`;
+    const vm = emulator.setTags(vmId, { 'pod-cidr': '10.200.8.0/24' });
+    expect(vm.tags).toEqual({ role: 'worker', 'pod-cidr': '10.200.8.0/24' });
+    emulator.setTags(vmId, { role: 'worker' }, { operation: 'Replace', emitAs: 'write' });
+    expect(emulator.getResource(vmId)?.tags).toEqual({ role: 'worker' });
+    expect(emulator.events.map((e) => [e.subject.replace(vmId, '<vm>'), e.data.operationName])).toEqual([
+      ['<vm>/providers/Microsoft.Resources/tags/default', 'Microsoft.Resources/tags/write'],
+      ['<vm>', 'Microsoft.Compute/virtualMachines/write'],
+    ]);
+  });
+
   it('subscribe/unsubscribe delivers events to in-process subscribers', () => {
     const seen: string[] = [];
     const off = emulator.subscribe((e) => seen.push(e.subject));
