@@ -86,8 +86,9 @@ function statusOfRun(
   repaired: Drift[],
 ): HealthStatus {
   if (failed) return 'Failed';
-  if (unrepaired.length > 0) return 'Drifted';
-  if (refused.length > 0) return 'Refused';
+  // Drift a safety rule held back is not "drifted": it is what the refusal is about.
+  if (unrepaired.some((d) => d.repairable || d.kind === 'ip-forwarding-disabled')) return 'Drifted';
+  if (refused.length > 0 || unrepaired.length > 0) return 'Refused';
   if (repaired.length > 0) return 'Repaired';
   return 'Healthy';
 }

@@ -4,9 +4,11 @@
 import { sameRouteName } from './naming.js';
 import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
 import {
+  type Drift,
   type Inventory,
   type Plan,
   type PlanSettings,
+  type RefusalReason,
   ROUTE_LIMIT_PER_TABLE,
   type TableWrite,
 } from './types.js';
@@ -97,8 +99,14 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
     `${withheld.length > 0 ? `; also withheld ${withheld.join(', ')}, whose names they hold` : ''}. ` +
     'Check the VM and NIC inventory; rerun with --force if the deletions are intended';
   const dropped = (subject: string) => withheld.some((n) => sameRouteName(n, subject));
+  const heldBack = (d: Drift) =>
+    (d.before !== null && restoredNames.has(d.before.name.toLowerCase())) ||
+    (d.after !== null && dropped(d.after.name));
+  const drift = holdBack(plan.drift, heldBack, 'mass-deletion');
   return {
     ...plan,
+    drift,
+    inSync: !drift.some((d) => d.repairable),
     refused: sortBySubject([
       ...plan.refused,
       { reason: 'mass-deletion', subject: settings.routeTableId, message },
@@ -113,12 +121,27 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   };
 }
 
+/**
+ * Drift a safety rule held back stays reported, but is not repairable by this run: the run is then
+ * "in sync except what was refused" rather than failing to repair.
+ */
+function holdBack(drift: Drift[], held: (d: Drift) => boolean, reason: RefusalReason): Drift[] {
+  return drift.map((d) =>
+    d.repairable && held(d) ? { ...d, repairable: false, message: `${d.message} (held back: ${reason})` } : d,
+  );
+}
+
 function guardRouteLimit(plan: Plan, inventory: Inventory): Plan {
   const write = plan.tableWrite;
   if (write === null || write.routes.length <= ROUTE_LIMIT_PER_TABLE) return plan;
   const routeActions = new Set(['create-table', 'create-route', 'update-route', 'delete-route']);
+  const routeDrift = (d: Drift) =>
+    d.kind !== 'ip-forwarding-disabled' && (d.kind !== 'subnet-not-associated' || write.create);
+  const drift = holdBack(plan.drift, routeDrift, 'route-limit-exceeded');
   return {
     ...plan,
+    drift,
+    inSync: !drift.some((d) => d.repairable),
     refused: sortBySubject([
       ...plan.refused,
       {

@@ -423,6 +423,20 @@ describe('refusals', () => {
     expect(puts(plan).map((p) => p.addressPrefix)).toEqual(['10.200.9.0/24']);
   });
 
+  it('drift the guard held back stays reported but is no longer repairable by this run', () => {
+    const inv = world((i) => {
+      i.vms = [vm('worker-9', '10.200.9.0/24')];
+      i.nics = [nic('worker-9', '10.240.0.29')];
+    });
+    const plan = planReconcile(inv, settings());
+    const stale = plan.drift.filter((d) => d.kind === 'stale-route');
+    expect(stale).toHaveLength(2);
+    expect(stale.every((d) => !d.repairable && d.message.endsWith('(held back: mass-deletion)'))).toBe(true);
+    expect(plan.drift.find((d) => d.kind === 'missing-route')?.repairable).toBe(true);
+    const forced = planReconcile(inv, settings({ forceDeletions: true }));
+    expect(forced.drift.filter((d) => d.kind === 'stale-route').every((d) => d.repairable)).toBe(true);
+  });
+
   it('a table that would exceed 400 routes is not written at all', () => {
     const inv = world((i) => {
       for (let n = 2; n < 402; n++) {

@@ -326,6 +326,7 @@ describe('refused, reported, never written', () => {
     }
     cluster.emulator.clearRequests();
     const refused = await cluster.run();
+    expect(refused.status).toBe('Refused');
     expect(refused.refused.map((r) => r.reason)).toContain('mass-deletion');
     expect(cluster.storedRoutes()).toHaveLength(4);
 
