@@ -135,6 +135,20 @@ describe.skipIf(!engineReady)('Functions end to end on the ARM emulator', () => 
     });
   });
 
+  it("a worker's pod-cidr changed through the tags API moves its route, from the tags event alone", async () => {
+    const vmId = `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/kubernetes/providers/Microsoft.Compute/virtualMachines/worker-1`;
+    cluster.emulator.setTags(vmId, { 'pod-cidr': '10.200.5.0/24' }, { emitAs: 'tags' });
+    expect(events.map((e) => [e.subject, e.data.operationName])).toEqual([
+      [`${vmId}/providers/Microsoft.Resources/tags/default`, 'Microsoft.Resources/tags/write'],
+    ]);
+    await deliverEvents();
+    expect(results.map((r) => [r.trigger, r.status])).toEqual([['event', 'Repaired']]);
+    expect(routeMap(cluster.storedRoutes())).toEqual({
+      [ROUTE_0]: CONVERGED[ROUTE_0],
+      'kubernetes-route-10-200-5-0-24': '10.200.5.0/24 -> VirtualAppliance 10.240.0.21',
+    });
+  });
+
   it('the drift report lists drift without writing', async () => {
     await cluster.deleteRoute(ROUTE_1);
     cluster.emulator.clearRequests();
