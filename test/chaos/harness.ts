@@ -1,0 +1,498 @@
+// Chaos harness: one emulator, the real SDK clients, seeded drift and fault generators, and the invariants
+// every run is checked against. Shared by the chaos tests and `npm run soak`.
+//
+// The invariants are computed from the emulator's own state and request log, never from the engine's result
+// alone, and the desired routes are derived here independently of src/core (a bug there must not hide here).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { containsCidr, normalizeCidr } from 'cidr-tools';
+import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
+import type { RetrySettings } from '../../src/azure/retry-policy.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { ReconcileResult } from '../../src/core/types.js';
+import {
+  type Emulator,
+  type EmulatorOptions,
+  type Json,
+  type RequestLogEntry,
+  startEmulator,
+  type TrafficEntry,
+} from '../../src/emulator/index.js';
+import { MAX_WRITE_ATTEMPTS, reconcile } from '../../src/reconcile.js';
+
+const fromHere = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository (the soak runs from a bundle elsewhere: then the working directory). */
+export const repoRoot = existsSync(join(fromHere, 'examples')) ? fromHere : process.cwd();
+export const WORLD_FILE = join(repoRoot, 'examples/kthw-azure.world.json');
+
+export const RG = 'kubernetes';
+export const TABLE = 'kubernetes-routes';
+export const VNET = 'kubernetes-vnet';
+export const SUBNET = 'kubernetes-subnet';
+export const CLUSTER_CIDR = '10.200.0.0/16';
+export const ROUTE_PREFIX = 'kubernetes-route-';
+
+/** Short retry settings for tests: the same shape as production (4 attempts), millisecond waits. */
+export const CHAOS_RETRY: RetrySettings = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 50 };
+/** Per-run budget in tests (the engine's default is 120 s). */
+export const CHAOS_TIMEOUT_MS = 5_000;
+
+export interface ChaosEnv {
+  emulator: Emulator;
+  config: Config;
+  ids: { table: string; vnet: string; subnet: string; group: string };
+  /** A fresh set of clients (a distinct "instance"), with short retry settings. */
+  newClients(retry?: RetrySettings): ArmClients;
+  stop(): Promise<void>;
+}
+
+export function chaosSettings(emulator: Pick<Emulator, 'subscriptionId' | 'endpoint' | 'caFile'>) {
+  return {
+    AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
+    CLUSTER_RESOURCE_GROUP: RG,
+    ROUTE_TABLE_NAME: TABLE,
+    VNET_NAME: VNET,
+    SUBNET_NAME: SUBNET,
+    CLUSTER_CIDR,
+    REPAIR_IP_FORWARDING: 'true',
+    ARM_ENDPOINT: emulator.endpoint,
+    ARM_CA_FILE: emulator.caFile,
+  };
+}
+
+export async function startChaos(options: Partial<EmulatorOptions> = {}): Promise<ChaosEnv> {
+  const emulator = await startEmulator({
+    world: WORLD_FILE,
+    lro: { inProgressPolls: 0, retryAfterSeconds: 0 },
+    captureTraffic: true,
+    ...options,
+  });
+  const config = loadConfig(chaosSettings(emulator));
+  const group = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}`;
+  const vnet = `${group}/providers/Microsoft.Network/virtualNetworks/${VNET}`;
+  return {
+    emulator,
+    config,
+    ids: {
+      group,
+      table: `${group}/providers/Microsoft.Network/routeTables/${TABLE}`,
+      vnet,
+      subnet: `${vnet}/subnets/${SUBNET}`,
+    },
+    newClients: (retry = CHAOS_RETRY) => createArmClients(config, { pollIntervalMs: 1, retry }),
+    stop: () => emulator.stop(),
+  };
+}
+
+// ---------------------------------------------------------------- seeded randomness
+
+/** mulberry32: small, fast, seeded; the same seed gives the same scenario everywhere. */
+export function rng(seed: number): Rng {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    chance: (p) => next() < p,
+    pick: (items) => items[Math.floor(next() * items.length)]!,
+  };
+}
+
+export interface Rng {
+  next(): number;
+  /** Inclusive range. */
+  int(lo: number, hi: number): number;
+  chance(p: number): boolean;
+  pick<T>(items: readonly T[]): T;
+}
+
+// ---------------------------------------------------------------- state snapshots
+
+export interface RouteLite {
+  name: string;
+  addressPrefix: string | undefined;
+  nextHopType: string | undefined;
+  nextHopIpAddress: string | undefined;
+  provisioningState: string | undefined;
+  /** The stored route without what ARM changes on every write (etag, provisioningState). */
+  stable: string;
+}
+
+export interface Snapshot {
+  table: {
+    location: unknown;
+    tags: Record<string, unknown>;
+    disableBgpRoutePropagation: unknown;
+    routes: RouteLite[];
+  } | null;
+  /** Route table id the subnet references, if any. */
+  subnetRouteTable: string | undefined;
+  /** The subnet without routeTable, etag and provisioningState. */
+  subnetRest: string;
+  /** enableIPForwarding per NIC name (lower-case). */
+  ipForwarding: Record<string, boolean>;
+  /** Desired routes, derived here from VM tags and NICs (independently of src/core). */
+  desired: Map<string, { addressPrefix: string; nextHopIpAddress: string; nic: string }>;
+}
+
+const props = (r: Json | undefined): Json => (r?.properties as Json | undefined) ?? {};
+const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+
+export function stableJson(value: unknown, drop: readonly string[] = ['etag', 'provisioningState']): string {
+  return JSON.stringify(value, (key, v) => {
+    if (drop.includes(key)) return undefined;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Json).sort(([a], [b]) => (a < b ? -1 : 1)));
+    }
+    return v;
+  });
+}
+
+function routeLite(route: Json): RouteLite {
+  const p = props(route);
+  return {
+    name: String(route.name),
+    addressPrefix: p.addressPrefix as string | undefined,
+    nextHopType: p.nextHopType as string | undefined,
+    nextHopIpAddress: p.nextHopIpAddress as string | undefined,
+    provisioningState: p.provisioningState as string | undefined,
+    stable: stableJson({ name: route.name, properties: p }),
+  };
+}
+
+export function normalized(prefix: string | undefined): string | undefined {
+  if (prefix === undefined) return undefined;
+  try {
+    return normalizeCidr(prefix);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ours = our name prefix AND inside the cluster CIDR (the product's documented ownership rule). */
+export function isOwned(route: { name: string; addressPrefix?: string | undefined }): boolean {
+  const n = normalized(route.addressPrefix);
+  if (n === undefined || n.includes(':')) return false;
+  return (
+    route.name.toLowerCase().startsWith(ROUTE_PREFIX) && containsCidr(CLUSTER_CIDR, n) && n !== CLUSTER_CIDR
+  );
+}
+
+export function routeName(cidr: string): string {
+  return `${ROUTE_PREFIX}${cidr.replace(/[.:/]/gu, '-')}`;
+}
+
+export function snapshot(env: ChaosEnv): Snapshot {
+  const { emulator, ids } = env;
+  const table = emulator.getResource(ids.table);
+  const subnet = emulator.getResource(ids.subnet);
+  const subnetProps = { ...props(subnet) };
+  const subnetRouteTable = (subnetProps.routeTable as Json | undefined)?.id as string | undefined;
+  delete subnetProps.routeTable;
+  const nics = emulator.listResources('Microsoft.Network/networkInterfaces');
+  const ipForwarding: Record<string, boolean> = {};
+  for (const nic of nics)
+    ipForwarding[String(nic.name).toLowerCase()] = props(nic).enableIPForwarding === true;
+  const desired = new Map<string, { addressPrefix: string; nextHopIpAddress: string; nic: string }>();
+  for (const vm of emulator.listResources('Microsoft.Compute/virtualMachines')) {
+    const tag = (vm.tags as Record<string, string> | undefined)?.['pod-cidr'];
+    if (tag === undefined) continue;
+    const nicId = String(arr((props(vm).networkProfile as Json | undefined)?.networkInterfaces)[0]?.id ?? '');
+    const nic = nics.find((n) => String(n.id).toLowerCase() === nicId.toLowerCase());
+    const ip = props(arr(props(nic).ipConfigurations)[0]).privateIPAddress as string | undefined;
+    if (ip === undefined || nic === undefined) continue;
+    desired.set(routeName(tag), { addressPrefix: tag, nextHopIpAddress: ip, nic: String(nic.name) });
+  }
+  return {
+    table:
+      table === undefined
+        ? null
+        : {
+            location: table.location,
+            tags: (table.tags as Record<string, unknown> | undefined) ?? {},
+            disableBgpRoutePropagation: props(table).disableBgpRoutePropagation,
+            routes: arr(props(table).routes).map(routeLite),
+          },
+    subnetRouteTable,
+    subnetRest: stableJson({ name: subnet?.name, properties: subnetProps }),
+    ipForwarding,
+    desired,
+  };
+}
+
+/** The owned routes that match what their worker needs (name, prefix, VirtualAppliance, next hop). */
+export function correctRoutes(snap: Snapshot): Set<string> {
+  const out = new Set<string>();
+  for (const r of snap.table?.routes ?? []) {
+    const want = snap.desired.get(r.name);
+    if (
+      want !== undefined &&
+      r.addressPrefix === want.addressPrefix &&
+      r.nextHopType === 'VirtualAppliance' &&
+      r.nextHopIpAddress === want.nextHopIpAddress
+    )
+      out.add(r.name);
+  }
+  return out;
+}
+
+/** Problems that keep the emulator state from being exactly what the cluster needs. */
+export function convergenceProblems(env: ChaosEnv, snap: Snapshot): string[] {
+  const problems: string[] = [];
+  if (snap.table === null) return ['the route table does not exist'];
+  const correct = correctRoutes(snap);
+  for (const [name, want] of snap.desired) {
+    if (!correct.has(name))
+      problems.push(`route ${name} (${want.addressPrefix} -> ${want.nextHopIpAddress}) missing or wrong`);
+    if (snap.ipForwarding[want.nic.toLowerCase()] !== true)
+      problems.push(`NIC ${want.nic} has IP forwarding off`);
+  }
+  for (const r of snap.table.routes) {
+    if (isOwned(r) && !snap.desired.has(r.name)) problems.push(`stale owned route ${r.name} still present`);
+    if (r.provisioningState !== undefined && r.provisioningState !== 'Succeeded')
+      problems.push(`route ${r.name} is ${r.provisioningState}`);
+  }
+  if (snap.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase())
+    problems.push('the subnet is not associated with the table');
+  return problems;
+}
+
+// ---------------------------------------------------------------- the request bound
+
+export interface BoundInputs {
+  /** Attempts per request (retry policy maxAttempts). */
+  attempts: number;
+  /** LRO polls per write until it ends (emulator inProgressPolls + 1). */
+  pollsPerLro: number;
+  /** Worker NICs whose IP forwarding may be repaired in the run. */
+  nicRepairs: number;
+  /** List pages per inventory list (VMs, NICs). */
+  pages: number;
+}
+
+/**
+ * Worst-case ARM requests of one reconcile (docs/robustness.md, "Request bound"):
+ *   logical = 2·pages + 1 (VM list, NIC list, table GET) + 1 (vnet GET, only when the table is missing)
+ *           + W·(1 + P + 1) (table PUT, its polls, the SDK's final GET; W = MAX_WRITE_ATTEMPTS)
+ *           + (W − 1) (table re-read after each 412)
+ *           + (1 + 1 + P + 1) (subnet GET, PUT, polls, final GET)
+ *           + N·(1 + 1 + P + 1) (per NIC: GET, PUT, polls, final GET)
+ *           + 1 (the best-effort table re-read of a failed run)
+ *   requests ≤ attempts · logical
+ */
+export function requestBound(b: BoundInputs): number {
+  const W = MAX_WRITE_ATTEMPTS;
+  const P = b.pollsPerLro;
+  const logical = 2 * b.pages + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
+  return b.attempts * logical;
+}
+
+// ---------------------------------------------------------------- invariants
+
+/** A route in ARM JSON shape, as the emulator's externalWrite takes it. */
+export type RouteJson = {
+  name: string;
+  properties: {
+    addressPrefix: string;
+    nextHopType: string;
+    nextHopIpAddress?: string;
+    hasBgpOverride?: boolean;
+  };
+};
+
+export interface KnownForeign {
+  /** Foreign routes an external writer added during the run (they must survive too). */
+  added: RouteJson[];
+  /** Tags an external writer merged into the table during the run. */
+  tags: Record<string, string>;
+}
+
+export interface RunRecord {
+  label: string;
+  result: ReconcileResult;
+  before: Snapshot;
+  after: Snapshot;
+  requests: RequestLogEntry[];
+  traffic: TrafficEntry[];
+  external: KnownForeign;
+  bound: number;
+  /** Runs of the same table made concurrently (request log shared): skip per-run request counting. */
+  concurrent?: boolean;
+}
+
+const ROUTE_DRIFT = new Set(['missing-route', 'wrong-next-hop', 'route-not-provisioned', 'pod-cidr-changed']);
+
+function isTablePut(entry: TrafficEntry, tableName = TABLE): boolean {
+  const path = new URL(entry.liveRequest.url).pathname.toLowerCase();
+  return entry.liveRequest.method === 'PUT' && path.endsWith(`/routetables/${tableName.toLowerCase()}`);
+}
+
+/** Every invariant of the issue, checked for one run; returns the violations (empty when all hold). */
+export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
+  const v: string[] = [];
+  const { before, after, result, external } = run;
+  const tag = (s: string) => v.push(`[${run.label}] ${s}`);
+
+  // 1. Foreign routes and table properties we do not own: byte-identical modulo etag/provisioningState.
+  if (before.table !== null) {
+    const expected = [
+      ...before.table.routes.filter((r) => !isOwned(r)),
+      ...external.added.map((r) => routeLite(r)),
+    ];
+    for (const f of expected) {
+      const now = after.table?.routes.find((r) => r.name.toLowerCase() === f.name.toLowerCase());
+      if (now === undefined) tag(`foreign route ${f.name} was removed`);
+      else if (now.stable !== f.stable) tag(`foreign route ${f.name} changed: ${f.stable} => ${now.stable}`);
+    }
+    if (after.table !== null) {
+      const wantTags = stableJson({ ...before.table.tags, ...external.tags });
+      if (stableJson(after.table.tags) !== wantTags)
+        tag(`table tags changed: ${wantTags} => ${stableJson(after.table.tags)}`);
+      if (after.table.location !== before.table.location) tag('table location changed');
+      if (after.table.disableBgpRoutePropagation !== before.table.disableBgpRoutePropagation)
+        tag('disableBgpRoutePropagation changed');
+    }
+  }
+  if (after.subnetRest !== before.subnetRest) tag(`subnet properties other than routeTable changed`);
+  if (
+    before.subnetRouteTable !== undefined &&
+    before.subnetRouteTable.toLowerCase() !== env.ids.table.toLowerCase() &&
+    after.subnetRouteTable !== before.subnetRouteTable
+  )
+    tag('the subnet was moved off a route table that is not ours');
+
+  // 2. What was sent: no route outside the cluster CIDR unless it is a foreign route sent back verbatim,
+  //    no two routes with one prefix, no duplicate names.
+  // The SDK sends only the writable fields of a route: compare those.
+  const sent = (r: RouteLite) => `${r.name}|${r.addressPrefix}|${r.nextHopType}|${r.nextHopIpAddress}`;
+  const foreignSent = new Set([
+    ...(before.table?.routes ?? []).filter((r) => !isOwned(r)).map(sent),
+    ...external.added.map((r) => sent(routeLite(r))),
+  ]);
+  for (const entry of run.traffic.filter((e) => isTablePut(e))) {
+    const body = entry.liveRequest.body as Json | null;
+    const routes = arr(props(body ?? undefined).routes);
+    const prefixes = new Map<string, string>();
+    for (const r of routes) {
+      const lite = routeLite(r);
+      const n = normalized(lite.addressPrefix) ?? `raw:${lite.addressPrefix}`;
+      const other = prefixes.get(n);
+      if (other !== undefined) tag(`PUT sent two routes with prefix ${n}: ${other} and ${lite.name}`);
+      prefixes.set(n, lite.name);
+      const inCluster = !n.includes(':') && !n.startsWith('raw:') && containsCidr(CLUSTER_CIDR, n);
+      if (!inCluster && !foreignSent.has(sent(lite)))
+        tag(
+          `PUT sent route ${lite.name} (${lite.addressPrefix}) outside the cluster CIDR that is not a foreign route as read`,
+        );
+      if (!isOwned(lite) && inCluster && !foreignSent.has(sent(lite)))
+        tag(`PUT sent a changed or new foreign-named route ${lite.name}`);
+    }
+  }
+
+  // 3. Honest reporting: every repair reported is present in the emulator afterwards.
+  const correctAfter = correctRoutes(after);
+  for (const d of result.repaired) {
+    if (ROUTE_DRIFT.has(d.kind)) {
+      const name = d.after?.name ?? d.subject;
+      const now = after.table?.routes.find((r) => r.name === name);
+      if (
+        now === undefined ||
+        now.addressPrefix !== d.after?.addressPrefix ||
+        now.nextHopIpAddress !== d.after?.nextHopIpAddress ||
+        now.nextHopType !== 'VirtualAppliance'
+      )
+        tag(`reported repaired ${d.kind} ${name}, but the table holds ${now ? now.stable : 'no such route'}`);
+    } else if (d.kind === 'stale-route') {
+      if (after.table?.routes.some((r) => r.name === d.subject))
+        tag(`reported stale route ${d.subject} removed, but it is still there`);
+    } else if (d.kind === 'subnet-not-associated') {
+      if (after.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase())
+        tag('reported the subnet associated, but it is not');
+    } else if (d.kind === 'ip-forwarding-disabled') {
+      const nic = d.subject.slice(d.subject.lastIndexOf('/') + 1).toLowerCase();
+      if (after.ipForwarding[nic] !== true) tag(`reported IP forwarding enabled on ${nic}, but it is off`);
+    } else if (d.kind === 'table-missing') {
+      if (after.table === null) tag('reported the table created, but it does not exist');
+    }
+  }
+  if (result.status === 'Healthy' || result.status === 'Repaired') {
+    const problems = convergenceProblems(env, after);
+    if (problems.length > 0) tag(`status ${result.status} but ${problems.join('; ')}`);
+  }
+
+  // 4. No worse than found: every owned route that was correct before is still correct; association kept.
+  for (const name of correctRoutes(before)) {
+    if (!correctAfter.has(name)) tag(`owned route ${name} was correct before the run and is not after it`);
+  }
+  if (
+    before.subnetRouteTable?.toLowerCase() === env.ids.table.toLowerCase() &&
+    after.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase()
+  )
+    tag('the subnet association was lost');
+
+  // 5. A failed run says why.
+  if (result.status === 'Failed') {
+    const e = result.error;
+    if (e === undefined || e.message.trim().length < 10)
+      tag(`failed run without a clear error: ${JSON.stringify(e)}`);
+    if (result.repaired.length > 0) tag('failed run reports repairs');
+  } else if (result.error !== undefined) tag(`status ${result.status} with an error ${result.error.message}`);
+
+  // 6. No retry storm: the engine's own count and (for lone runs) the emulator's log within the bound.
+  const counted = result.arm.reads + result.arm.writes + result.arm.polls;
+  if (counted > run.bound) tag(`engine counted ${counted} requests, over the bound ${run.bound}`);
+  if (!run.concurrent) {
+    const served = run.requests.length;
+    if (served > run.bound) tag(`emulator served ${served} requests in one run, over the bound ${run.bound}`);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- running one reconcile and recording it
+
+export interface RunOptions {
+  label: string;
+  clients?: ArmClients;
+  external?: KnownForeign;
+  bound: number;
+  timeoutMs?: number;
+}
+
+export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunRecord> {
+  const before = snapshot(env);
+  const fromRequest = env.emulator.requests().length;
+  const fromTraffic = env.emulator.traffic().length;
+  const result = await reconcile({
+    config: env.config,
+    trigger: 'timer',
+    clients: o.clients ?? env.newClients(),
+    timeoutMs: o.timeoutMs ?? CHAOS_TIMEOUT_MS,
+  });
+  const after = snapshot(env);
+  return {
+    label: o.label,
+    result,
+    before,
+    after,
+    requests: env.emulator.requests().slice(fromRequest),
+    traffic: env.emulator.traffic().slice(fromTraffic),
+    external: o.external ?? { added: [], tags: {} },
+    bound: o.bound,
+  };
+}
+
+export function requestsPerRun(run: RunRecord): number {
+  return run.concurrent
+    ? run.result.arm.reads + run.result.arm.writes + run.result.arm.polls
+    : Math.max(run.requests.length, run.result.arm.reads + run.result.arm.writes + run.result.arm.polls);
+}
+
+/** Fault applications by label. */
+export type RecordedFaults = Record<string, number>;
