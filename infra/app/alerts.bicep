@@ -35,11 +35,12 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// Heartbeat (dead man's switch): no run and no health record for 3 reconcile periods.
+// Heartbeat (dead man's switch): no run and no health record for 3 reconcile periods. driftReport runs
+// (trigger "http") are left out: a frequent health probe must not hide a dead timer.
 var heartbeatQuery = '''
 union
-  (AppMetrics | where Name == "podroutes.reconcile.runs" | project TimeGenerated),
-  (AppEvents | where Name == "PodRouteHealth" | project TimeGenerated)
+  (AppMetrics | where Name == "podroutes.reconcile.runs" | where tostring(Properties.trigger) != "http" | project TimeGenerated),
+  (AppEvents | where Name == "PodRouteHealth" | where tostring(Properties.trigger) != "http" | project TimeGenerated)
 '''
 
 var failedRunsQuery = '''
