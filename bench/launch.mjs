@@ -1,0 +1,42 @@
+// `npm run bench`: bundles the TypeScript bench (bench/*.ts, importing src/) with esbuild into tmp/bench/,
+// dependencies bundled as scripts/build.mjs bundles the Functions app (children start fast, as a deployed
+// instance does), then runs it with this Node (npm scripts put Node 22 first on PATH).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'tmp', 'bench');
+const launchedAt = Date.now();
+// The production build first (the cold-start figures import dist/functions/index.js): as `npm run build`.
+const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
+mkdirSync(outdir, { recursive: true });
+await build({
+  entryPoints: ['run', 'emulator-child', 'scenario-child', 'event-child', 'coldstart-child'].map((e) =>
+    join(root, 'bench', `${e}.ts`),
+  ),
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  external: ['@azure/functions-core', 'esbuild'],
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+const child = spawn(process.execPath, [join(outdir, 'run.mjs'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, BENCH_LAUNCHED_AT: String(launchedAt) },
+});
+child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
