@@ -111,11 +111,12 @@ export function startTelemetry(
 const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
 /**
- * The providers useAzureMonitor() just registered. Measured: @azure/monitor-opentelemetry 1.21 registers them
- * through its own @opentelemetry/api 1.9.1, and our @opentelemetry/api 1.10 refuses a global registered by an
- * older minor version (its semver check), so `metrics.getMeterProvider()` here returns a no-op provider and
- * every instrument would silently record nothing. The API keeps that registration on a well-known global symbol
- * (how copies of the API share state); we read it there when our copy's getter gives a no-op.
+ * The providers useAzureMonitor() just registered. package.json pins @opentelemetry/api to the minor that
+ * @azure/monitor-opentelemetry 1.21 uses (1.9), so both share one copy and the getters below see them.
+ * Measured when they did not (our 1.10 next to its 1.9.1): the newer API refuses a global registered by an
+ * older minor (its semver check), `metrics.getMeterProvider()` returns a no-op and every instrument silently
+ * records nothing. So, should a future upgrade split the copies again, the registration is read from the
+ * well-known global symbol the API copies share; test/telemetry/azure-monitor.test.ts fails if neither works.
  */
 export function registeredProviders(): TelemetryProviders {
   const registry = Reflect.get(globalThis, OTEL_API_GLOBAL) as
