@@ -195,6 +195,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         };
       }
       plan = planReconcile(inventory, settings);
+      if (extraRefusals.length > 0) {
+        // Held back by the refusal above, like any drift a safety rule holds back.
+        plan = {
+          ...plan,
+          drift: plan.drift.map((d) =>
+            d.kind === 'subnet-not-associated'
+              ? { ...d, repairable: false, message: `${d.message} (held back: foreign-route-conflict)` }
+              : d,
+          ),
+        };
+      }
     }
     finalPlan = plan;
     after = routeViewsOf(inventory.routeTable);

@@ -386,3 +386,33 @@ describe('dual-stack', () => {
     expect(Object.values(routes)).toContain('fd00:10:200::/64 -> VirtualAppliance fd00:10:240::20');
   });
 });
+
+describe('a subnet tied to another route table', () => {
+  it('is not moved: the association is refused and reported, the routes are still repaired', async () => {
+    const other = await cluster.network.routeTables
+      .createOrUpdate(RG, 'netops-routes', { location: 'eastus2', routes: [] }, { updateIntervalInMs: 1 })
+      .pollUntilDone();
+    const subnet = await cluster.network.subnets.get(RG, 'kubernetes-vnet', 'kubernetes-subnet');
+    await cluster.network.subnets
+      .createOrUpdate(
+        RG,
+        'kubernetes-vnet',
+        'kubernetes-subnet',
+        { ...subnet, routeTable: { id: other.id } },
+        { updateIntervalInMs: 1 },
+      )
+      .pollUntilDone();
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    const result = await cluster.run();
+    expect(result.status).toBe('Refused');
+    expect(result.refused).toEqual([
+      expect.objectContaining({ reason: 'foreign-route-conflict', subject: cluster.subnetId }),
+    ]);
+    expect(result.repaired.map((d) => d.kind)).toEqual(['missing-route']);
+    const after = cluster.emulator.getResource(cluster.subnetId) as {
+      properties: { routeTable: { id: string } };
+    };
+    expect(after.properties.routeTable.id).toBe(other.id);
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+});
