@@ -13,7 +13,8 @@ export interface ArmFailure {
 }
 
 const TRANSIENT_STATUS = new Set([408, 409, 412, 429, 500, 502, 503, 504]);
-const TRANSIENT_CODES = new Set([
+/** Connection-level failures worth another try (a later run, or the retry policy within this one). */
+export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ETIMEDOUT',
@@ -32,7 +33,7 @@ export function describeFailure(error: unknown): ArmFailure {
       statusCode: status,
       transient:
         (status !== undefined && TRANSIENT_STATUS.has(status)) ||
-        (code !== undefined && TRANSIENT_CODES.has(code)),
+        (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)),
     };
   }
   const err = error as NodeJS.ErrnoException | undefined;
@@ -41,7 +42,7 @@ export function describeFailure(error: unknown): ArmFailure {
     message: err instanceof Error ? err.message : String(error),
     code,
     statusCode: undefined,
-    transient: code !== undefined && TRANSIENT_CODES.has(code),
+    transient: code !== undefined && TRANSIENT_NETWORK_CODES.has(code),
   };
 }
 

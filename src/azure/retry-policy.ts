@@ -4,6 +4,7 @@
 // It also counts every attempt (reads, writes, LRO polls, 429s, 412s) for the run in progress.
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
 import { isRestError } from '@azure/core-rest-pipeline';
+import { TRANSIENT_NETWORK_CODES } from './errors.js';
 import { currentArmRun } from './session.js';
 
 export const RETRY_POLICY_NAME = 'podRoutesBoundedRetry';
@@ -20,14 +21,6 @@ export interface RetrySettings {
 export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'REQUEST_SEND_ERROR',
-]);
 
 function isPoll(request: PipelineRequest, lroDepth: number): boolean {
   if (request.method !== 'GET') return false;
@@ -79,7 +72,7 @@ export function boundedRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): Pip
         } catch (error) {
           const code = isRestError(error) ? error.code : (error as NodeJS.ErrnoException)?.code;
           const wait = backoff(settings, attempt);
-          if (code && RETRYABLE_NETWORK_CODES.has(code) && canRetry(settings, attempt, wait, run?.deadline)) {
+          if (code && TRANSIENT_NETWORK_CODES.has(code) && canRetry(settings, attempt, wait, run?.deadline)) {
             await sleep(wait, run?.signal);
             continue;
           }

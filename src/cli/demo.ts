@@ -45,36 +45,32 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say('1. Breaking the routing through the ARM API, as people and time do:');
     await network.routes.delete(RG, TABLE, 'kubernetes-route-10-200-1-0-24', lro).pollUntilDone();
     say("   - worker-1's route deleted by hand");
-    await network.routes
-      .createOrUpdate(
-        RG,
-        TABLE,
+    const appliance = (addressPrefix: string, nextHopIpAddress: string) => ({
+      addressPrefix,
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress,
+    });
+    const edits: Array<[string, ReturnType<typeof appliance>, string]> = [
+      [
         'kubernetes-route-10-200-0-0-24',
-        { addressPrefix: '10.200.0.0/24', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.99' },
-        lro,
-      )
-      .pollUntilDone();
-    say("   - worker-0's route points at a stale IP (10.240.0.99)");
-    await network.routes
-      .createOrUpdate(
-        RG,
-        TABLE,
+        appliance('10.200.0.0/24', '10.240.0.99'),
+        "worker-0's route points at a stale IP (10.240.0.99)",
+      ],
+      [
         'kubernetes-route-10-200-2-0-24',
-        { addressPrefix: '10.200.2.0/24', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.22' },
-        lro,
-      )
-      .pollUntilDone();
-    say('   - a leftover route of a departed worker-2 (10.200.2.0/24)');
-    await network.routes
-      .createOrUpdate(
-        RG,
-        TABLE,
+        appliance('10.200.2.0/24', '10.240.0.22'),
+        'a leftover route of a departed worker-2 (10.200.2.0/24)',
+      ],
+      [
         FIREWALL_ROUTE,
-        { addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.4' },
-        lro,
-      )
-      .pollUntilDone();
-    say('   - a foreign firewall route 0.0.0.0/0 -> 10.240.0.4 (not ours: it must survive)');
+        appliance('0.0.0.0/0', '10.240.0.4'),
+        'a foreign firewall route 0.0.0.0/0 -> 10.240.0.4 (not ours: it must survive)',
+      ],
+    ];
+    for (const [name, route, what] of edits) {
+      await network.routes.createOrUpdate(RG, TABLE, name, route, lro).pollUntilDone();
+      say(`   - ${what}`);
+    }
     const subnet = await network.subnets.get(RG, 'kubernetes-vnet', 'kubernetes-subnet');
     await network.subnets
       .createOrUpdate(RG, 'kubernetes-vnet', 'kubernetes-subnet', { ...subnet, routeTable: undefined }, lro)
