@@ -122,7 +122,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
   const run = async () => {
     const clients = options.clients ?? clientsFor(config);
-    let read: InventoryRead = await readInventory(clients, config);
+    let read: InventoryRead = await readInventory(clients, config, options.signal);
     initialPlan = planReconcile(read.inventory, settings);
     before = routeViewsOf(read.inventory.routeTable);
     etagBefore = read.inventory.routeTable?.etag;
@@ -160,7 +160,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           log.warn('route table changed between our read and our write (412); re-reading and re-planning', {
             attempt: attempts,
           });
-          const table = await readRouteTable(clients, config);
+          const table = await readRouteTable(clients, config, options.signal);
           inventory = withTable(inventory, table);
           read = { inventory, table };
           plan = planReconcile(inventory, settings);

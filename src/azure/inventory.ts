@@ -20,25 +20,56 @@ async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-export async function readRouteTable(clients: ArmClients, config: Config): Promise<RouteTable | null> {
+export async function readRouteTable(
+  clients: ArmClients,
+  config: Config,
+  abortSignal?: AbortSignal,
+): Promise<RouteTable | null> {
   try {
-    return await clients.network.routeTables.get(config.routeTableResourceGroup, config.routeTableName);
+    return await clients.network.routeTables.get(
+      config.routeTableResourceGroup,
+      config.routeTableName,
+      abortSignal ? { abortSignal } : {},
+    );
   } catch (error) {
     if (isResourceNotFound(error)) return null;
     throw error;
   }
 }
 
-export async function readInventory(clients: ArmClients, config: Config): Promise<InventoryRead> {
+export async function readInventory(
+  clients: ArmClients,
+  config: Config,
+  signal?: AbortSignal,
+): Promise<InventoryRead> {
+  // The three reads run together; when one gives up, the others are stopped rather than left retrying
+  // behind a run that has already failed.
+  const siblings = new AbortController();
+  const abortSignal = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
+  const stopSiblingsOnFailure = <T>(read: Promise<T>) =>
+    read.catch((error: unknown) => {
+      siblings.abort(error);
+      throw error;
+    });
   const [vms, nics, table] = await Promise.all([
-    collect(clients.compute.virtualMachines.list(config.clusterResourceGroup)),
-    collect(clients.network.networkInterfaces.list(config.clusterResourceGroup)),
-    readRouteTable(clients, config),
+    stopSiblingsOnFailure(
+      collect(clients.compute.virtualMachines.list(config.clusterResourceGroup, { abortSignal })),
+    ),
+    stopSiblingsOnFailure(
+      collect(clients.network.networkInterfaces.list(config.clusterResourceGroup, { abortSignal })),
+    ),
+    stopSiblingsOnFailure(readRouteTable(clients, config, abortSignal)),
   ]);
   // Only a missing table needs the vnet: its location is where the table is created.
   const vnetLocation =
     table === null
-      ? (await clients.network.virtualNetworks.get(config.vnetResourceGroup, config.vnetName)).location
+      ? (
+          await clients.network.virtualNetworks.get(
+            config.vnetResourceGroup,
+            config.vnetName,
+            signal ? { abortSignal: signal } : {},
+          )
+        ).location
       : undefined;
   return {
     inventory: {

@@ -40,16 +40,17 @@ export function retryAfterMs(response: PipelineResponse, now = Date.now()): numb
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(ms: number, signal: PipelineRequest['abortSignal']): Promise<void> {
+  const aborted = () => Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(aborted());
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(aborted());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -73,7 +74,7 @@ export function boundedRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): Pip
           const code = isRestError(error) ? error.code : (error as NodeJS.ErrnoException)?.code;
           const wait = backoff(settings, attempt);
           if (code && TRANSIENT_NETWORK_CODES.has(code) && canRetry(settings, attempt, wait, run?.deadline)) {
-            await sleep(wait, run?.signal);
+            await sleep(wait, request.abortSignal ?? run?.signal);
             continue;
           }
           throw error;
@@ -85,7 +86,7 @@ export function boundedRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): Pip
         const wait = asked ?? backoff(settings, attempt);
         if (asked !== undefined && asked > settings.maxDelayMs) return response;
         if (!canRetry(settings, attempt, wait, run?.deadline)) return response;
-        await sleep(wait, run?.signal);
+        await sleep(wait, request.abortSignal ?? run?.signal);
       }
     },
   };
