@@ -9,6 +9,7 @@ import { type InventoryRead, readInventory, readRouteTable, toRouteTableRecord }
 import { newCounts, withArmRun } from './azure/session.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';
+import { countRouteDeletions, routeDeletionLimit } from './core/guard.js';
 import { classifyRoutes, routeViewsOf } from './core/ownership.js';
 import { planReconcile } from './core/plan.js';
 import type {
@@ -123,7 +124,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const run = async () => {
     const clients = options.clients ?? clientsFor(config);
     let read: InventoryRead = await readInventory(clients, config, options.signal);
-    initialPlan = planReconcile(read.inventory, settings);
+    // The deletion limit is fixed from the table as first read: re-plans in this run (after a 412, and the
+    // verification) must not find a larger limit just because this run created routes for new workers.
+    const { ownedPrefixes } = countRouteDeletions(null, read.inventory, settings);
+    const runSettings = {
+      ...settings,
+      maxRouteDeletions: routeDeletionLimit(ownedPrefixes, settings.maxRouteDeletions),
+    };
+    initialPlan = planReconcile(read.inventory, runSettings);
     before = routeViewsOf(read.inventory.routeTable);
     etagBefore = read.inventory.routeTable?.etag;
     log.debug('inventory read', {
@@ -163,10 +171,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           const table = await readRouteTable(clients, config, options.signal);
           inventory = withTable(inventory, table);
           read = { inventory, table };
-          plan = planReconcile(inventory, settings);
+          plan = planReconcile(inventory, runSettings);
         }
       }
-      plan = planReconcile(inventory, settings);
+      plan = planReconcile(inventory, runSettings);
       if (plan.associateSubnet !== null) {
         const tableId = inventory.routeTable?.id ?? settings.routeTableId;
         const outcome = await associateSubnet(clients, config, tableId, options.signal);
@@ -194,7 +202,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           ),
         };
       }
-      plan = planReconcile(inventory, settings);
+      plan = planReconcile(inventory, runSettings);
       if (extraRefusals.length > 0) {
         // Held back by the refusal above, like any drift a safety rule holds back.
         plan = {

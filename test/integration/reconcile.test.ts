@@ -335,6 +335,30 @@ describe('refused, reported, never written', () => {
     expect(cluster.storedRoutes()).toHaveLength(0);
   });
 
+  it('a run that both adds workers and is refused a mass deletion ends Refused: its own new routes do not raise its limit', async () => {
+    for (let i = 2; i < 5; i++) {
+      await cluster.putRoute(`kubernetes-route-10-200-${i}-0-24`, {
+        addressPrefix: `10.200.${i}.0/24`,
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: `10.240.0.${20 + i}`,
+      });
+    }
+    for (const i of [7, 8]) {
+      cluster.emulator.upsertVm({
+        resourceGroup: RG,
+        name: `worker-${i}`,
+        privateIp: `10.240.0.${20 + i}`,
+        tags: { 'pod-cidr': `10.200.${i}.0/24` },
+      });
+    }
+    const result = await cluster.run();
+    expect(result.status).toBe('Refused');
+    expect(result.refused.map((r) => r.reason)).toEqual(['mass-deletion']);
+    expect(result.repaired.map((d) => d.kind)).toEqual(['missing-route', 'missing-route']);
+    expect(result.unrepaired.every((d) => d.kind === 'stale-route' && !d.repairable)).toBe(true);
+    expect(cluster.storedRoutes()).toHaveLength(7);
+  });
+
   it('an empty VM list next to routes we own aborts the run before any write', async () => {
     for (const name of ['controller-0', 'controller-1', 'controller-2', 'worker-0', 'worker-1']) {
       cluster.emulator.deleteResource(
