@@ -294,7 +294,10 @@ interface RepairSample {
   relayMs: number;
   reconciles: number;
   repaired: boolean;
+  /** Requests of the reconciles the event caused (the repair and the follow-up our own write's event causes). */
   requests: number;
+  /** Everything the emulator answered in the sample, the deletion (DELETE and its polls) included. */
+  allRequests: number;
 }
 
 async function eventToRepair(wiring: 'bench' | 'production', samples: number): Promise<RepairSample[]> {
@@ -322,8 +325,8 @@ async function eventToRepair(wiring: 'bench' | 'production', samples: number): P
         relayMs: first ? first.receivedAt - first.emittedAt : Number.NaN,
         reconciles: idle.runs.length,
         repaired: ok && idle.runs.some((r) => r.status === 'Repaired'),
-        // Requests of the repair (the deletion's own requests excluded: 1 DELETE + its polls).
-        requests: entries.length,
+        requests: idle.runs.reduce((sum, r) => sum + r.reads + r.writes + r.polls, 0),
+        allRequests: entries.length,
       });
     }
   } finally {
@@ -481,10 +484,15 @@ interface ColdStartResult {
   medianPeakRssMb: number;
 }
 
+// esbuild filters are Go regular expressions: no 'u' flag.
+const GO_MONITOR_FILTER = /^@azure\/monitor-opentelemetry$/;
+const GO_ANY_FILTER = /.*/;
+
 async function coldStarts(): Promise<{
   results: ColdStartResult[];
   bundleBytes: number;
   unbundledEntryBytes: number;
+  noMonitorBundleBytes: number;
 }> {
   const bundled = join(root, 'dist', 'functions', 'index.js');
   if (!existsSync(bundled)) throw new Error('dist/functions/index.js is missing: run `npm run build` first');
@@ -502,6 +510,37 @@ async function coldStarts(): Promise<{
     format: 'esm',
     logLevel: 'warning',
   });
+  // Diagnostic: the same bundle with @azure/monitor-opentelemetry replaced by a no-op, to show what the
+  // statically imported monitor costs at start even when telemetry is off.
+  const noMonitor = join(here, 'no-monitor', 'index.mjs');
+  await build({
+    entryPoints: [join(root, 'src', 'index.ts')],
+    outfile: noMonitor,
+    bundle: true,
+    external: ['@azure/functions-core'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'stub-monitor',
+        setup(b) {
+          b.onResolve({ filter: GO_MONITOR_FILTER }, () => ({
+            path: 'stub',
+            namespace: 'stub',
+          }));
+          b.onLoad({ filter: GO_ANY_FILTER, namespace: 'stub' }, () => ({
+            contents: 'export function useAzureMonitor() {}',
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
   const samples = quick ? 3 : 5;
   const telemetryOn = {
     APPLICATIONINSIGHTS_CONNECTION_STRING:
@@ -515,6 +554,7 @@ async function coldStarts(): Promise<{
       : ([
           ['bundled', bundled, 'on'],
           ['unbundled', unbundled, 'on'],
+          ['bundled, monitor stubbed', noMonitor, 'off'],
         ] as Array<[string, string, 'off' | 'on']>)),
   ];
   const collected = new Map<string, ColdStart[]>();
@@ -543,7 +583,12 @@ async function coldStarts(): Promise<{
       medianPeakRssMb: round(median(s.map((x) => x.peakRssMb))),
     };
   });
-  return { results, bundleBytes: statSync(bundled).size, unbundledEntryBytes: statSync(unbundled).size };
+  return {
+    results,
+    bundleBytes: statSync(bundled).size,
+    unbundledEntryBytes: statSync(unbundled).size,
+    noMonitorBundleBytes: statSync(noMonitor).size,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ main
@@ -695,7 +740,9 @@ async function main(): Promise<void> {
       ]),
     ),
   );
-  log(`  bundle dist/functions/index.js: ${round(cold.bundleBytes / 2 ** 20, 2)} MiB`);
+  log(
+    `  bundle dist/functions/index.js: ${round(cold.bundleBytes / 2 ** 20, 2)} MiB (${round(cold.noMonitorBundleBytes / 2 ** 20, 2)} MiB with the monitor stubbed)`,
+  );
 
   // ---------------------------------------------------------------- targets
   const targets: Target[] = [];
