@@ -9,6 +9,7 @@ import type {
   Timer,
   TimerHandler,
 } from '@azure/functions';
+import { routeTableId } from '../azure/ids.js';
 import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
 import type { ReconcileOptions } from '../reconcile.js';
@@ -41,7 +42,7 @@ export class TransientReconcileError extends Error {
 type ConfigOutcome = { ok: true; config: Config } | { ok: false; message: string };
 
 export function routeTableKey(config: Config): string {
-  return `/subscriptions/${config.subscriptionId}/resourceGroups/${config.routeTableResourceGroup}/providers/Microsoft.Network/routeTables/${config.routeTableName}`.toLowerCase();
+  return routeTableId(config).toLowerCase();
 }
 
 export function summarize(result: ReconcileResult): string {
