@@ -1,7 +1,7 @@
 // Strict CIDR parsing on top of cidr-tools: cidr-tools does the BigInt range math but is lenient about syntax
 // (it accepts '/33', '10.0.0.256' and leading spaces), so the syntax is checked here first.
 import { isIP } from 'node:net';
-import { containsCidr, normalizeCidr, overlapCidr } from 'cidr-tools';
+import { parseCidr as cidrToolsParse, containsCidr, normalizeCidr, overlapCidr } from 'cidr-tools';
 
 export type IpFamily = 4 | 6;
 
@@ -16,6 +16,35 @@ const MAX_PREFIX: Record<IpFamily, number> = { 4: 32, 6: 128 };
  * IPv6 compressed and lower-case); `hostBitsSet` tells whether the input had host bits.
  */
 export function parseCidr(input: string): CidrParse {
+  return memo(parseCache, input, parseCidrUncached);
+}
+
+// Plans see every prefix and address several times (tags, routes, next hops); parsing is the planner's main
+// cost at 10,000 workers, so results are memoised. The functions are pure, so this changes no result.
+const MEMO_LIMIT = 100_000;
+const parseCache = new Map<string, CidrParse>();
+const ipCache = new Map<string, string | undefined>();
+const containsCache = new Map<string, Map<string, boolean>>();
+const rangeCache = new Map<string, { start: bigint; end: bigint }>();
+
+/** First and last address of a valid CIDR, as integers (for sorting and sweeps). */
+export function cidrRange(cidr: string): { start: bigint; end: bigint } {
+  return memo(rangeCache, cidr, (c) => {
+    const { start, end } = cidrToolsParse(c);
+    return { start, end };
+  });
+}
+
+function memo<V>(cache: Map<string, V>, key: string, compute: (key: string) => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined || cache.has(key)) return hit as V;
+  if (cache.size >= MEMO_LIMIT) cache.clear();
+  const value = compute(key);
+  cache.set(key, value);
+  return value;
+}
+
+function parseCidrUncached(input: string): CidrParse {
   if (typeof input !== 'string') return { ok: false, reason: 'expected a string' };
   if (input.length === 0) return { ok: false, reason: 'it is empty' };
   if (input.trim() !== input) return { ok: false, reason: 'it has leading or trailing white space' };
@@ -62,6 +91,10 @@ export function ipFamily(address: string): IpFamily | undefined {
 
 /** Canonical text of an IP address (IPv6 compressed, lower case), for comparing next hops. */
 export function canonicalIp(address: string): string | undefined {
+  return memo(ipCache, address, canonicalIpUncached);
+}
+
+function canonicalIpUncached(address: string): string | undefined {
   const f = ipFamily(address);
   if (f === undefined) return undefined;
   return normalizeCidr(`${address.toLowerCase()}/${f === 4 ? 32 : 128}`, { compress: true }).split('/')[0];
@@ -69,8 +102,17 @@ export function canonicalIp(address: string): string | undefined {
 
 /** True when `inner` lies wholly inside `outer` (both valid CIDRs of one family). */
 export function cidrContains(outer: string, inner: string): boolean {
-  if (family(outer.split('/')[0]!) !== family(inner.split('/')[0]!)) return false;
-  return containsCidr(outer, inner);
+  // Keyed by outer first: there are one or two cluster CIDRs and many inner prefixes.
+  let inners = containsCache.get(outer);
+  if (inners === undefined) {
+    if (containsCache.size >= MEMO_LIMIT) containsCache.clear();
+    inners = new Map();
+    containsCache.set(outer, inners);
+  }
+  return memo(inners, inner, () => {
+    if (family(outer.split('/')[0]!) !== family(inner.split('/')[0]!)) return false;
+    return containsCidr(outer, inner);
+  });
 }
 
 /** True when the two CIDRs share any address (both valid CIDRs; different families never overlap). */

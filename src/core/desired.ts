@@ -1,7 +1,6 @@
 // Desired state from inventory: which VMs are workers, which pod routes they need, and which of their
 // claims are refused. Pure: plain data in, plain data out.
-import { parseCidr as cidrRange } from 'cidr-tools';
-import { canonicalIp, cidrContains, type IpFamily, ipFamily, parseCidr } from './cidr.js';
+import { canonicalIp, cidrContains, cidrRange, type IpFamily, ipFamily, parseCidr } from './cidr.js';
 import { routeNameForCidr } from './naming.js';
 import type {
   Drift,
@@ -59,16 +58,33 @@ export function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; va
   return key === undefined ? undefined : { key, value: vm.tags[key] ?? '' };
 }
 
+/** NICs by lower-cased id and by the lower-cased id of the VM they name: built once per plan, not per VM. */
+export interface NicIndex {
+  byId: Map<string, NicRecord>;
+  byVm: Map<string, NicRecord[]>;
+}
+
+export function indexNics(nics: readonly NicRecord[]): NicIndex {
+  const byId = new Map<string, NicRecord>();
+  const byVm = new Map<string, NicRecord[]>();
+  for (const nic of nics) {
+    const id = nic.id.toLowerCase();
+    if (!byId.has(id)) byId.set(id, nic);
+    const vmId = nic.vmId?.toLowerCase();
+    if (vmId !== undefined) byVm.set(vmId, [...(byVm.get(vmId) ?? []), nic]);
+  }
+  return { byId, byVm };
+}
+
 /** The VM's primary NIC: the ref flagged primary, or the only one; fallback: a NIC that names the VM. */
-export function primaryNic(vm: VmRecord, nics: readonly NicRecord[]): NicRecord | undefined {
+export function primaryNic(vm: VmRecord, nics: readonly NicRecord[] | NicIndex): NicRecord | undefined {
+  const index = Array.isArray(nics) ? indexNics(nics) : (nics as NicIndex);
   const ref = vm.nicRefs.find((r) => r.primary === true) ?? vm.nicRefs[0];
   if (ref !== undefined) {
-    const id = ref.id.toLowerCase();
-    const byId = nics.find((n) => n.id.toLowerCase() === id);
+    const byId = index.byId.get(ref.id.toLowerCase());
     if (byId !== undefined) return byId;
   }
-  const vmId = vm.id.toLowerCase();
-  const attached = nics.filter((n) => n.vmId?.toLowerCase() === vmId);
+  const attached = [...(index.byVm.get(vm.id.toLowerCase()) ?? [])];
   // Several NICs naming the VM and no usable ref: prefer one with a primary ipconfig, then by id.
   attached.sort((a, b) => {
     const pa = a.ipConfigurations.some((c) => c.primary === true) ? 0 : 1;
@@ -185,10 +201,11 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
   };
 
   const vms = [...inventory.vms].sort(byName);
+  const nicIndex = indexNics(inventory.nics);
   for (const vm of vms) {
     const tag = findPodCidrTag(vm, settings.podCidrTag);
     if (tag === undefined) continue;
-    const nic = primaryNic(vm, inventory.nics);
+    const nic = primaryNic(vm, nicIndex);
     const worker: Worker = { vm, tagKey: tag.key, tagValue: tag.value, nic, ips: nic ? nicIps(nic) : {} };
     workers.push(worker);
     const families = new Set<IpFamily>();
@@ -238,7 +255,8 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
     );
   let open: typeof ranged = [];
   for (const cur of ranged) {
-    open = open.filter((o) => o.claim.family === cur.claim.family && o.end >= cur.start);
+    // Ranges that ended before this one starts can overlap nothing from here on (most of them, usually).
+    if (open.length > 0) open = open.filter((o) => o.claim.family === cur.claim.family && o.end >= cur.start);
     for (const o of open) {
       const [a, b] = o.order < cur.order ? [o.claim, cur.claim] : [cur.claim, o.claim];
       for (const [mine, other] of [
