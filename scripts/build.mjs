@@ -12,8 +12,12 @@ const banner = {
 
 const targets = [
   {
-    entryPoints: ['src/index.ts'],
-    outfile: 'dist/functions/index.js',
+    // Split so that what is imported lazily (Azure Monitor, only when telemetry is configured) is a chunk
+    // loaded on demand rather than parsed on every cold start.
+    entryPoints: { index: 'src/index.ts' },
+    outdir: 'dist/functions',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     external: ['@azure/functions-core'],
     banner,
@@ -27,7 +31,8 @@ const targets = [
 ];
 
 for (const target of targets) {
-  if (!existsSync(target.entryPoints[0])) continue;
+  const entries = Object.values(target.entryPoints);
+  if (!entries.every((entry) => existsSync(entry))) continue;
   await build({
     platform: 'node',
     target: 'node22',

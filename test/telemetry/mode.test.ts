@@ -55,9 +55,9 @@ describe('telemetryModeFrom', () => {
 });
 
 describe('startTelemetry without a connection string', () => {
-  it('starts nothing and warns exactly once', () => {
+  it('starts nothing and warns exactly once', async () => {
     const warn = vi.fn();
-    const started = startTelemetry({}, { warn });
+    const started = await startTelemetry({}, { warn });
     expect(started.telemetry).toBe(noTelemetry);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]?.[0]).toContain('telemetry is off');
