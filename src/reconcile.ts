@@ -174,7 +174,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           plan = planReconcile(inventory, runSettings);
         }
       }
-      plan = planReconcile(inventory, runSettings);
+      // What the write confirmed (the LRO's final read) is what the rest of the run plans from.
+      if (attempts > 0) plan = planReconcile(inventory, runSettings);
+      let inventoryChanged = false;
       if (plan.associateSubnet !== null) {
         const tableId = inventory.routeTable?.id ?? settings.routeTableId;
         const outcome = await associateSubnet(clients, config, tableId, options.signal);
@@ -190,6 +192,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
             ? inventory.routeTable.subnetIds
             : [...inventory.routeTable.subnetIds, settings.subnetId];
           inventory = { ...inventory, routeTable: { ...inventory.routeTable, subnetIds } };
+          inventoryChanged = true;
         }
       }
       if (plan.enableIpForwarding.length > 0) {
@@ -201,8 +204,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
             enabled.has(nic.id.toLowerCase()) ? { ...nic, enableIpForwarding: true } : nic,
           ),
         };
+        inventoryChanged = true;
       }
-      plan = planReconcile(inventory, runSettings);
+      if (inventoryChanged) plan = planReconcile(inventory, runSettings);
       if (extraRefusals.length > 0) {
         // Held back by the refusal above, like any drift a safety rule holds back.
         plan = {
