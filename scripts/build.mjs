@@ -4,7 +4,19 @@
 // - dist/cli/pod-routes.js: the CLI (with the emulator), also one bundle: it starts in about half the time
 //   of resolving the SDKs' module graphs from node_modules on every run.
 import { existsSync } from 'node:fs';
-import { build } from 'esbuild';
+
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch (error) {
+  // `npm install --omit=dev` (a production install) runs `prepare` without esbuild: dist/ is then expected to
+  // have been built already. Anywhere else a missing esbuild is an error.
+  if (process.env.npm_lifecycle_event === 'prepare') {
+    console.warn('pod-route-reconciler: esbuild is not installed (production install); dist/ was not rebuilt');
+    process.exit(0);
+  }
+  throw error;
+}
 
 const banner = {
   js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
