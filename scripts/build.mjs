@@ -12,7 +12,9 @@ try {
   // `npm install --omit=dev` (a production install) runs `prepare` without esbuild: dist/ is then expected to
   // have been built already. Anywhere else a missing esbuild is an error.
   if (process.env.npm_lifecycle_event === 'prepare') {
-    console.warn('pod-route-reconciler: esbuild is not installed (production install); dist/ was not rebuilt');
+    console.warn(
+      'pod-route-reconciler: esbuild is not installed (production install); dist/ was not rebuilt',
+    );
     process.exit(0);
   }
   throw error;
