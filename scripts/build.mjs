@@ -1,6 +1,7 @@
 // Production build with esbuild.
-// - dist/functions/index.js: the Azure Functions app, one ESM bundle (fast cold start); @azure/functions-core
-//   is provided by the Functions host. The createRequire banner lets bundled CommonJS dependencies require().
+// - dist/functions/index.js: the Azure Functions app, an ESM bundle (fast cold start) with what is imported
+//   lazily in chunks beside it; @azure/functions-core is provided by the Functions host. The createRequire
+//   banner lets bundled CommonJS dependencies require().
 // - dist/cli/pod-routes.js: the CLI (with the emulator), also one bundle: it starts in about half the time
 //   of resolving the SDKs' module graphs from node_modules on every run.
 import { existsSync } from 'node:fs';
