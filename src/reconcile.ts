@@ -9,7 +9,7 @@ import { type InventoryRead, readInventory, readRouteTable, toRouteTableRecord }
 import { newCounts, withArmRun } from './azure/session.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';
-import { countRouteDeletions, routeDeletionLimit } from './core/guard.js';
+import { countRouteDeletions, routeDeletionLimit, withRefusal } from './core/guard.js';
 import { classifyRoutes, routeViewsOf } from './core/ownership.js';
 import { planReconcile } from './core/plan.js';
 import type {
@@ -118,7 +118,6 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let etagAfter: string | undefined;
   let finalPlan: Plan | undefined;
   let attempts = 0;
-  const extraRefusals: Refusal[] = [];
   let failure: ReturnType<typeof describeFailure> | undefined;
 
   const run = async () => {
@@ -177,15 +176,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       // What the write confirmed (the LRO's final read) is what the rest of the run plans from.
       if (attempts > 0) plan = planReconcile(inventory, runSettings);
       let inventoryChanged = false;
+      let subnetRefusal: Refusal | undefined;
       if (plan.associateSubnet !== null) {
         const tableId = inventory.routeTable?.id ?? settings.routeTableId;
         const outcome = await associateSubnet(clients, config, tableId, options.signal);
         if (outcome.kind === 'associated-elsewhere') {
-          extraRefusals.push({
+          subnetRefusal = {
             reason: 'foreign-route-conflict',
             subject: settings.subnetId,
             message: `subnet '${config.subnetName}' is associated with another route table (${outcome.otherRouteTableId}); it is not ours to move`,
-          });
+          };
         } else if (inventory.routeTable !== null) {
           // The subnet write is confirmed by its own LRO; the table's read-only subnet list may lag behind it.
           const subnetIds = inventory.routeTable.subnetIds.some((id) => sameId(id, settings.subnetId))
@@ -207,16 +207,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         inventoryChanged = true;
       }
       if (inventoryChanged) plan = planReconcile(inventory, runSettings);
-      if (extraRefusals.length > 0) {
-        // Held back by the refusal above, like any drift a safety rule holds back.
-        plan = {
-          ...plan,
-          drift: plan.drift.map((d) =>
-            d.kind === 'subnet-not-associated'
-              ? { ...d, repairable: false, message: `${d.message} (held back: foreign-route-conflict)` }
-              : d,
-          ),
-        };
+      // The subnet is tied to another table: held back like any drift a safety rule holds back.
+      if (subnetRefusal !== undefined) {
+        plan = withRefusal(plan, subnetRefusal, (d) => d.kind === 'subnet-not-associated');
       }
     }
     finalPlan = plan;
@@ -254,7 +247,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const stillThere = new Set(endPlan.drift.map(driftKey));
   const repaired = failure || !writes ? [] : plan.drift.filter((d) => !stillThere.has(driftKey(d)));
   const unrepaired = failure ? plan.drift : endPlan.drift;
-  const refused = [...endPlan.refused, ...extraRefusals];
+  const refused = endPlan.refused;
   const managedRoutes = countManaged(after, settings);
   const status = statusOfRun(failure !== undefined, unrepaired, refused, repaired);
   const result: ReconcileResult = {

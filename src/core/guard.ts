@@ -8,7 +8,7 @@ import {
   type Inventory,
   type Plan,
   type PlanSettings,
-  type RefusalReason,
+  type Refusal,
   ROUTE_LIMIT_PER_TABLE,
   type TableWrite,
 } from './types.js';
@@ -102,15 +102,8 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   const heldBack = (d: Drift) =>
     (d.before !== null && restoredNames.has(d.before.name.toLowerCase())) ||
     (d.after !== null && dropped(d.after.name));
-  const drift = holdBack(plan.drift, heldBack, 'mass-deletion');
   return {
-    ...plan,
-    drift,
-    inSync: !drift.some((d) => d.repairable),
-    refused: sortBySubject([
-      ...plan.refused,
-      { reason: 'mass-deletion', subject: settings.routeTableId, message },
-    ]),
+    ...withRefusal(plan, { reason: 'mass-deletion', subject: settings.routeTableId, message }, heldBack),
     actions: plan.actions.filter(
       (a) =>
         !(a.kind === 'delete-route' && restoredNames.has(a.subject.toLowerCase())) &&
@@ -122,13 +115,21 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
 }
 
 /**
- * Drift a safety rule held back stays reported, but is not repairable by this run: the run is then
- * "in sync except what was refused" rather than failing to repair.
+ * Adds a refusal to a plan. The drift it holds back stays reported but is not repairable by this run, so the
+ * run is "in sync except what was refused" rather than failing to repair.
  */
-function holdBack(drift: Drift[], held: (d: Drift) => boolean, reason: RefusalReason): Drift[] {
-  return drift.map((d) =>
-    d.repairable && held(d) ? { ...d, repairable: false, message: `${d.message} (held back: ${reason})` } : d,
+export function withRefusal(plan: Plan, refusal: Refusal, holdsBack: (d: Drift) => boolean): Plan {
+  const drift = plan.drift.map((d) =>
+    d.repairable && holdsBack(d)
+      ? { ...d, repairable: false, message: `${d.message} (held back: ${refusal.reason})` }
+      : d,
   );
+  return {
+    ...plan,
+    drift,
+    inSync: !drift.some((d) => d.repairable),
+    refused: sortBySubject([...plan.refused, refusal]),
+  };
 }
 
 function guardRouteLimit(plan: Plan, inventory: Inventory): Plan {
@@ -137,19 +138,13 @@ function guardRouteLimit(plan: Plan, inventory: Inventory): Plan {
   const routeActions = new Set(['create-table', 'create-route', 'update-route', 'delete-route']);
   const routeDrift = (d: Drift) =>
     d.kind !== 'ip-forwarding-disabled' && (d.kind !== 'subnet-not-associated' || write.create);
-  const drift = holdBack(plan.drift, routeDrift, 'route-limit-exceeded');
+  const refusal: Refusal = {
+    reason: 'route-limit-exceeded',
+    subject: inventory.routeTable?.id ?? 'route table',
+    message: `the table would hold ${write.routes.length} routes, over the Azure limit of ${ROUTE_LIMIT_PER_TABLE}; no route is written`,
+  };
   return {
-    ...plan,
-    drift,
-    inSync: !drift.some((d) => d.repairable),
-    refused: sortBySubject([
-      ...plan.refused,
-      {
-        reason: 'route-limit-exceeded',
-        subject: inventory.routeTable?.id ?? 'route table',
-        message: `the table would hold ${write.routes.length} routes, over the Azure limit of ${ROUTE_LIMIT_PER_TABLE}; no route is written`,
-      },
-    ]),
+    ...withRefusal(plan, refusal, routeDrift),
     actions: plan.actions.filter(
       (a) => !routeActions.has(a.kind) && !(write.create && a.kind === 'associate-subnet'),
     ),
