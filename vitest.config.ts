@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default', './test/support/plain-summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     env: { APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' },
