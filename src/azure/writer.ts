@@ -6,13 +6,15 @@ import type { RouteEntry, TableWrite } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
 import { sameId } from './ids.js';
+import { ownWriteCorrelationId } from './own-writes.js';
 import { awaitLro } from './session.js';
 
 function lroOptions(clients: ArmClients, signal: AbortSignal | undefined, headers: Record<string, string>) {
   return {
     updateIntervalInMs: clients.pollIntervalMs,
     ...(signal ? { abortSignal: signal } : {}),
-    requestOptions: { headers },
+    // ARM puts this id into the operation's events: how the Event Grid trigger recognises our own writes.
+    requestOptions: { headers: { ...headers, 'x-ms-correlation-request-id': ownWriteCorrelationId() } },
   };
 }
 

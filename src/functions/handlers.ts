@@ -26,6 +26,8 @@ export interface HandlerDeps {
   telemetry?: ReconcileTelemetry;
   /** Upper bound of the telemetry flush at the end of each invocation. */
   flushTimeoutMs?: number;
+  /** Recognises the events of the engine's own writes by correlation id (src/azure/own-writes.ts). */
+  isOwnWrite?: (correlationId: string | undefined) => boolean;
 }
 
 export interface Handlers {
@@ -141,7 +143,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const event = parsed.event;
       const cfg = config(log);
       if (cfg === undefined) return; // not thrown: settings do not fix themselves on retry
-      const decision = decideOnEvent(event, cfg);
+      const decision = decideOnEvent(event, cfg, deps.isOwnWrite);
       if (!decision.act) {
         log.debug(`event ${event.id} ignored: ${decision.reason}`, {
           eventType: event.eventType,

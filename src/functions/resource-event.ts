@@ -13,6 +13,8 @@ export interface ResourceEvent {
   subject: string;
   eventTime: string | undefined;
   operationName: string | undefined;
+  /** data.correlationId: ARM's correlation id of the operation (ours when we sent it). */
+  correlationId: string | undefined;
 }
 
 export type ParsedEvent =
@@ -52,6 +54,7 @@ const resourceEventData = z.looseObject(
   {
     operationName: text('the ARM operation name, such as Microsoft.Network/routeTables/routes/write'),
     resourceUri: z.string().optional(),
+    correlationId: z.string().optional(),
     status: z.string().optional(),
     subscriptionId: z.string().optional(),
   },
@@ -104,6 +107,7 @@ export function parseResourceEvent(raw: unknown): ParsedEvent {
       subject: parsed.data.subject,
       eventTime: parsed.data.time,
       operationName: undefined,
+      correlationId: undefined,
     };
   } else {
     const parsed = eventGridEnvelope.safeParse(record);
@@ -115,12 +119,16 @@ export function parseResourceEvent(raw: unknown): ParsedEvent {
       subject: parsed.data.subject,
       eventTime: parsed.data.eventTime,
       operationName: undefined,
+      correlationId: undefined,
     };
   }
   if (!handledEventTypes.has(event.eventType.toLowerCase())) return { ok: true, event };
   const data = resourceEventData.safeParse(record.data);
   if (!data.success) return { ok: false, ...firstIssue(data.error, 'data'), id: event.id };
-  return { ok: true, event: { ...event, operationName: data.data.operationName } };
+  return {
+    ok: true,
+    event: { ...event, operationName: data.data.operationName, correlationId: data.data.correlationId },
+  };
 }
 
 export type RelevantResource = 'vm' | 'nic' | 'route-table' | 'route' | 'vnet' | 'subnet';
@@ -131,12 +139,21 @@ export type EventDecision =
 
 const TAGS_SUFFIX = '/providers/microsoft.resources/tags/default';
 
+/** Resources the engine writes: an event about one of them may be the echo of our own write. */
+const WRITTEN_BY_US = new Set<RelevantResource>(['route-table', 'route', 'subnet', 'nic']);
+
 /**
  * Does this event concern the routes of the configured table? Yes when its subject is a VM or NIC in the cluster
  * resource group, the route table or one of its routes, the vnet or the cluster subnet, or a tags write on one
  * of those, and its operation is one of HANDLED_OPERATION_NAMES. Ids are compared case-insensitively.
+ * The echo of a write this process made (`isOwnWrite` of the event's correlation id) is not acted on: the run
+ * that made it already confirmed it; somebody else's change arrives as an event of its own.
  */
-export function decideOnEvent(event: ResourceEvent, config: Config): EventDecision {
+export function decideOnEvent(
+  event: ResourceEvent,
+  config: Config,
+  isOwnWrite: (correlationId: string | undefined) => boolean = () => false,
+): EventDecision {
   if (!handledEventTypes.has(event.eventType.toLowerCase())) {
     return { act: false, reason: `event type ${event.eventType} is not handled` };
   }
@@ -152,6 +169,9 @@ export function decideOnEvent(event: ResourceEvent, config: Config): EventDecisi
       act: false,
       reason: `operation ${operation || '(none)'} on the ${resource} cannot change the routes`,
     };
+  }
+  if (WRITTEN_BY_US.has(resource) && !tagsWrite && isOwnWrite(event.correlationId)) {
+    return { act: false, reason: `the event of our own write (correlation id ${event.correlationId})` };
   }
   return { act: true, resource, tagsWrite };
 }

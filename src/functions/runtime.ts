@@ -1,5 +1,6 @@
 // The handlers wired to the real engine, settings and telemetry: what the registered functions run.
 import type { ArmClients } from '../azure/clients.js';
+import { isOwnWrite } from '../azure/own-writes.js';
 import { loadConfig } from '../config.js';
 import { clientsFor, reconcile } from '../reconcile.js';
 import { telemetry } from '../telemetry/setup.js';
@@ -15,4 +16,5 @@ export const handlers = createHandlers({
   },
   loadConfig: () => loadConfig(process.env),
   telemetry,
+  isOwnWrite,
 });

@@ -438,3 +438,56 @@ describe('driftReport', () => {
     });
   });
 });
+
+describe('reconcileOnResourceChange: the echo of our own write', () => {
+  const OURS = '0f3c7f0e-1b7a-4d55-9d1e-3c2a7f6b9e01';
+  const isOwnWrite = (id: string | undefined) => id === OURS;
+  const withCorrelation = (event: Record<string, unknown>, correlationId: string) => {
+    (event.data as Record<string, unknown>).correlationId = correlationId;
+    return event;
+  };
+
+  it.each([
+    ['the route table', IDS.routeTable, 'Microsoft.Network/routeTables/write'],
+    ['a route', IDS.route, 'Microsoft.Network/routeTables/routes/write'],
+    ['the subnet', IDS.subnet, 'Microsoft.Network/virtualNetworks/subnets/write'],
+    ['a worker NIC', IDS.nic, 'Microsoft.Network/networkInterfaces/write'],
+  ])('a write on %s carrying our correlation id runs nothing', async (_what, subject, operation) => {
+    const { handlers, reconcile } = setup(undefined, { isOwnWrite });
+    const event = withCorrelation(sampleEvent('event-grid-schema', 'write', subject, operation), OURS);
+    const { context, logs } = invocation('reconcileOnResourceChange');
+    await handlers.reconcileOnResourceChange(event, context);
+    expect(reconcile).not.toHaveBeenCalled();
+    expect(logs.some((l) => l.message.includes('our own write'))).toBe(true);
+  });
+
+  it('somebody else writing the table (another correlation id) reconciles', async () => {
+    const { handlers, reconcile } = setup(undefined, { isOwnWrite });
+    const event = withCorrelation(
+      sampleEvent('event-grid-schema', 'write', IDS.routeTable, 'Microsoft.Network/routeTables/write'),
+      '5b0e6a51-3f7c-4a0e-8f6a-2d9c1e7b4a22',
+    );
+    await handlers.reconcileOnResourceChange(event, invocation('reconcileOnResourceChange').context);
+    expect(reconcile).toHaveBeenCalledTimes(1);
+  });
+
+  it('a VM write is never taken for ours, whatever its correlation id', async () => {
+    const { handlers, reconcile } = setup(undefined, { isOwnWrite });
+    const event = withCorrelation(
+      sampleEvent('event-grid-schema', 'write', IDS.vm, 'Microsoft.Compute/virtualMachines/write'),
+      OURS,
+    );
+    await handlers.reconcileOnResourceChange(event, invocation('reconcileOnResourceChange').context);
+    expect(reconcile).toHaveBeenCalledTimes(1);
+  });
+
+  it('a tags write on the route table is somebody else editing tags: it reconciles', async () => {
+    const { handlers, reconcile } = setup(undefined, { isOwnWrite });
+    const event = withCorrelation(
+      sampleEvent('event-grid-schema', 'write', IDS.tags(IDS.routeTable), 'Microsoft.Resources/tags/write'),
+      OURS,
+    );
+    await handlers.reconcileOnResourceChange(event, invocation('reconcileOnResourceChange').context);
+    expect(reconcile).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { isOwnWrite, ownWriteCorrelationId } from '../../src/azure/own-writes.js';
+
+describe('the correlation ids of our own writes', () => {
+  it('are recognised, case-insensitively, and forgotten after 15 minutes', () => {
+    const now = Date.now();
+    const id = ownWriteCorrelationId(now);
+    expect(isOwnWrite(id, now + 1_000)).toBe(true);
+    expect(isOwnWrite(id.toUpperCase(), now + 1_000)).toBe(true);
+    expect(isOwnWrite(id, now + 15 * 60_000 + 1)).toBe(false);
+  });
+
+  it('never match an id we did not send, or no id', () => {
+    expect(isOwnWrite('5b0e6a51-3f7c-4a0e-8f6a-2d9c1e7b4a22')).toBe(false);
+    expect(isOwnWrite(undefined)).toBe(false);
+  });
+});
