@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import functions from '@azure/functions';
 import { type ArmClients, createArmClients } from '../src/azure/clients.js';
+import { isOwnWrite } from '../src/azure/own-writes.js';
 import type { Config } from '../src/config.js';
 import { createHandlers, type Handlers } from '../src/functions/handlers.js';
 import { reconcile } from '../src/reconcile.js';
@@ -108,6 +109,8 @@ serve(
             return r;
           },
           loadConfig: () => cfg,
+          // As src/functions/runtime.ts wires it: the echo of our own write is recognised and runs nothing.
+          isOwnWrite,
         });
         return true;
       }
