@@ -1,29 +1,20 @@
 // End to end: the Functions handlers with the real engine, the real Azure SDK clients and real HTTPS against
 // the ARM emulator (examples/kthw-azure.world.json). Events are the ones the emulator emits for each ARM
 // change, fed to the Event Grid handler as the Functions host would deliver them.
-// Skipped until the emulator (src/emulator/index.ts) and the engine (src/reconcile.ts) exist.
-import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isOwnWrite } from '../../src/azure/own-writes.js';
 import type { ReconcileResult } from '../../src/core/types.js';
-import type { Handlers } from '../../src/functions/handlers.js';
-import type { ReconcileOptions } from '../../src/reconcile.js';
+import type { EventGridEvent } from '../../src/emulator/index.js';
+import { createHandlers, type Handlers } from '../../src/functions/handlers.js';
+import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
+import { CONVERGED, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
 import { invocation, timer } from './helpers.js';
-
-const root = new URL('../../', import.meta.url);
-const engineReady =
-  existsSync(new URL('src/emulator/index.ts', root)) &&
-  !readFileSync(new URL('src/reconcile.ts', root), 'utf8').includes('not implemented');
-
-type Cluster = import('../support/cluster.js').TestCluster;
-type EventGridEvent = import('../../src/emulator/index.js').EventGridEvent;
 
 const ROUTE_0 = 'kubernetes-route-10-200-0-0-24';
 const ROUTE_1 = 'kubernetes-route-10-200-1-0-24';
 
-describe.skipIf(!engineReady)('Functions end to end on the ARM emulator', () => {
-  let cluster: Cluster;
-  let routeMap: typeof import('../support/cluster.js')['routeMap'];
-  let CONVERGED: Record<string, string>;
+describe('Functions end to end on the ARM emulator', () => {
+  let cluster: TestCluster;
   let handlers: Handlers;
   /** Another Functions instance: it did not make our writes, so it cannot recognise their events. */
   let otherInstance: Handlers;
@@ -31,20 +22,13 @@ describe.skipIf(!engineReady)('Functions end to end on the ARM emulator', () => 
   const events: EventGridEvent[] = [];
 
   beforeAll(async () => {
-    // Dynamic imports: this file must load (and skip) while the emulator or the engine do not exist yet.
-    const support = await import('../support/cluster.js');
-    const engine = await import('../../src/reconcile.js');
-    const { createHandlers } = await import('../../src/functions/handlers.js');
-    const { isOwnWrite } = await import('../../src/azure/own-writes.js');
-    routeMap = support.routeMap;
-    CONVERGED = support.CONVERGED;
-    cluster = await support.startCluster();
+    cluster = await startCluster();
     cluster.emulator.subscribe((event) => events.push(event));
     const clients = cluster.clients();
     handlers = createHandlers({
       // The real engine, with clients polling fast (the emulator's LROs complete at once).
       reconcile: async (options: ReconcileOptions) => {
-        const result = await engine.reconcile({ ...options, clients });
+        const result = await reconcile({ ...options, clients });
         results.push(result);
         return result;
       },
@@ -53,7 +37,7 @@ describe.skipIf(!engineReady)('Functions end to end on the ARM emulator', () => 
     });
     otherInstance = createHandlers({
       reconcile: async (options: ReconcileOptions) => {
-        const result = await engine.reconcile({ ...options, clients });
+        const result = await reconcile({ ...options, clients });
         results.push(result);
         return result;
       },
