@@ -61,16 +61,7 @@ export async function readInventory(
     stopSiblingsOnFailure(readRouteTable(clients, config, abortSignal)),
   ]);
   // Only a missing table needs the vnet: its location is where the table is created.
-  const vnetLocation =
-    table === null
-      ? (
-          await clients.network.virtualNetworks.get(
-            config.vnetResourceGroup,
-            config.vnetName,
-            signal ? { abortSignal: signal } : {},
-          )
-        ).location
-      : undefined;
+  const vnetLocation = table === null ? await readVnetLocation(clients, config, signal) : undefined;
   return {
     inventory: {
       vms: vms.map(toVmRecord),
@@ -80,6 +71,25 @@ export async function readInventory(
     },
     table,
   };
+}
+
+async function readVnetLocation(clients: ArmClients, config: Config, signal?: AbortSignal): Promise<string> {
+  try {
+    const vnet = await clients.network.virtualNetworks.get(
+      config.vnetResourceGroup,
+      config.vnetName,
+      signal ? { abortSignal: signal } : {},
+    );
+    return required(vnet.location, 'a location', `virtual network '${config.vnetName}'`);
+  } catch (error) {
+    if (isResourceNotFound(error)) {
+      throw new InventoryError(
+        `VNET_NAME: virtual network '${config.vnetName}' was not found in resource group '${config.vnetResourceGroup}'; ` +
+          `it is needed to create the missing route table '${config.routeTableName}' in its region`,
+      );
+    }
+    throw error;
+  }
 }
 
 function required(value: string | undefined, what: string, where: string): string {

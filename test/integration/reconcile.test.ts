@@ -149,6 +149,16 @@ describe('drift is repaired in one table write, and confirmed', () => {
     );
   });
 
+  it('a missing table whose vnet cannot be found fails naming VNET_NAME, and writes nothing', async () => {
+    cluster.emulator.deleteResource(cluster.tableId, { emitEvent: false });
+    cluster.emulator.clearRequests();
+    const result = await cluster.run({ settings: { VNET_NAME: 'no-such-vnet' } });
+    expect(result.status).toBe('Failed');
+    expect(result.error).toMatchObject({ transient: false });
+    expect(result.error?.message).toMatch(/^VNET_NAME: virtual network 'no-such-vnet' was not found/);
+    expect(puts()).toHaveLength(0);
+  });
+
   it('a detached subnet is associated again, keeping every other subnet property', async () => {
     await cluster.detachSubnet();
     const before = cluster.emulator.getResource(cluster.subnetId) as { properties: Record<string, unknown> };
