@@ -117,6 +117,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let etagBefore: string | undefined;
   let etagAfter: string | undefined;
   let finalPlan: Plan | undefined;
+  /** Set once the table write is confirmed: a later step's failure does not undo what it repaired. */
+  let confirmedPlan: Plan | undefined;
   let attempts = 0;
   let failure: ReturnType<typeof describeFailure> | undefined;
 
@@ -174,7 +176,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         }
       }
       // What the write confirmed (the LRO's final read) is what the rest of the run plans from.
-      if (attempts > 0) plan = planReconcile(inventory, runSettings);
+      if (attempts > 0) {
+        plan = planReconcile(inventory, runSettings);
+        confirmedPlan = plan;
+        after = routeViewsOf(inventory.routeTable);
+        etagAfter = inventory.routeTable?.etag;
+      }
       let inventoryChanged = false;
       let subnetRefusal: Refusal | undefined;
       if (plan.associateSubnet !== null) {
@@ -227,9 +234,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   } catch (error) {
     failure = describeFailure(error);
     log.error(`reconcile failed: ${failure.message}`, { code: failure.code, statusCode: failure.statusCode });
-    after = before;
-    if (attempts > 0) {
-      // A write was attempted: show what the table holds now, not what we hoped (best effort).
+    if (confirmedPlan === undefined) after = before;
+    if (attempts > 0 && confirmedPlan === undefined) {
+      // A write was attempted but not confirmed: show what the table holds now, not what we hoped (best effort).
       try {
         const table = await withArmRun(armRun, () =>
           readRouteTable(options.clients ?? clientsFor(config), config),
@@ -243,10 +250,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   }
 
   const plan = initialPlan ?? emptyPlan();
-  const endPlan = failure ? plan : (finalPlan ?? plan);
+  // A failed run keeps what its confirmed table write repaired; nothing else counts as repaired.
+  const endPlan = failure ? (confirmedPlan ?? plan) : (finalPlan ?? plan);
   const stillThere = new Set(endPlan.drift.map(driftKey));
-  const repaired = failure || !writes ? [] : plan.drift.filter((d) => !stillThere.has(driftKey(d)));
-  const unrepaired = failure ? plan.drift : endPlan.drift;
+  const repaired = !writes || endPlan === plan ? [] : plan.drift.filter((d) => !stillThere.has(driftKey(d)));
+  const unrepaired = endPlan.drift;
   const refused = endPlan.refused;
   const managedRoutes = countManaged(after, settings);
   const status = statusOfRun(failure !== undefined, unrepaired, refused, repaired);

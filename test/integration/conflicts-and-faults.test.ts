@@ -114,6 +114,32 @@ describe('failures never look like success', () => {
     expect(result.unrepaired.map((d) => d.kind)).toContain('missing-route');
   });
 
+  it('a subnet write that fails after a confirmed table write keeps the route repairs it made', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    await cluster.detachSubnet();
+    cluster.emulator.faults.add({
+      method: 'PUT',
+      path: '/subnets/',
+      status: 403,
+      error: {
+        code: 'LinkedAuthorizationFailed',
+        message:
+          'The client has permission to perform action on scope, however it does not have permission on the linked scope(s).',
+      },
+    });
+    const result = await cluster.run();
+    expect(result.status).toBe('Failed');
+    expect(result.error).toMatchObject({
+      statusCode: 403,
+      code: 'LinkedAuthorizationFailed',
+      transient: false,
+    });
+    expect(result.repaired.map((d) => d.kind)).toEqual(['missing-route']);
+    expect(result.unrepaired.map((d) => d.kind)).toEqual(['subnet-not-associated']);
+    expect(result.after.map((r) => r.name)).toContain('kubernetes-route-10-200-1-0-24');
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+
   it('a VM list that keeps failing aborts the run before any write', async () => {
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
     cluster.emulator.faults.add({ method: 'GET', path: 'virtualMachines', status: 500 });
