@@ -35,6 +35,9 @@ export interface ArmRequest {
   body: unknown;
   rawUrl: string;
   clientIp: string;
+  /** An injected 'lroFail' fault: the operation this request starts ends Failed with this error. Carried by
+   * the request, not shared state, so a concurrent request never picks up another's fault. */
+  failLro?: ArmErrorBody;
 }
 
 export interface ArmReply {
@@ -116,7 +119,6 @@ export class Arm {
   private ops = new Map<string, Operation>();
   private locks = new Map<string, Operation>();
   /** Set by a matching `lroFail` fault for the next write. */
-  failNextLro?: ArmErrorBody;
 
   constructor(private readonly o: ArmOptions) {}
 
@@ -344,10 +346,7 @@ export class Arm {
       startTime: new Date().toISOString(),
       ...a,
     };
-    if (this.failNextLro) {
-      op.fail = this.failNextLro;
-      this.failNextLro = undefined;
-    }
+    if (req.failLro) op.fail = req.failLro;
     this.ops.set(op.id, op);
     for (const k of op.lockKeys) this.locks.set(lower(k), op);
     op.timer = setTimeout(() => this.finish(op), Math.max(this.o.lro.autoCompleteMs, this.o.latency.lroMs));

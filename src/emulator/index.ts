@@ -307,17 +307,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         armReq.body = body;
         if (lroFail) {
           faultKind = 'lroFail';
-          arm.failNextLro = {
+          armReq.failLro = {
             code: lroFail.lroError?.code ?? 'InternalServerError',
             message: lroFail.lroError?.message ?? 'An error occurred.',
             ...(lroFail.lroError ?? {}),
           };
         }
         reply = await arm.handle(armReq);
-        arm.failNextLro = undefined;
       }
     } catch (err) {
-      arm.failNextLro = undefined;
       if (err instanceof ArmError)
         reply = { status: err.status, headers: err.headers, body: { error: err.body } };
       else {
