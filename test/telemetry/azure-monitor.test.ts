@@ -2,15 +2,12 @@
 // certificate trusted through the exporter's tlsOptions, no NODE_TLS_REJECT_UNAUTHORIZED), plus in-memory
 // processors registered next to Azure Monitor's to see the SDK's own spans and log records.
 // Its own file: useAzureMonitor() sets process-global OpenTelemetry state.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type AzureMonitorOpenTelemetryOptions, shutdownAzureMonitor } from '@azure/monitor-opentelemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSelfSignedCertificate, type TlsMaterial } from '../../src/emulator/tls.js';
 import {
   registeredProviders,
   type StartedTelemetry,
@@ -30,7 +27,7 @@ interface Envelope {
   data?: { baseType?: string; baseData?: Record<string, unknown> };
 }
 
-let dir: string;
+let tls: TlsMaterial | undefined;
 let server: Server;
 let port: number;
 const envelopes: Envelope[] = [];
@@ -56,28 +53,10 @@ const logCapture: LogRecordProcessor = {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ]);
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+  // The same self-signed certificate helper the emulator uses (openssl at start, ~10 ms).
+  tls = makeSelfSignedCertificate();
+  const cert = tls.cert;
+  server = createServer({ key: tls.key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -111,7 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await shutdownAzureMonitor();
   await new Promise((resolve) => server?.close(resolve));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  tls?.dispose();
 });
 
 async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
