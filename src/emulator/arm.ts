@@ -511,20 +511,14 @@ export class Arm {
     };
     this.store.set(table);
     const tableId = String(table.id);
-    const op = this.startOperation(req, {
-      provider: 'Microsoft.Network',
-      location: this.locationOf(table, rg),
-      resourceId: tableId,
+    const op = this.startPutOperation(req, {
+      parent: table,
+      rg,
       name: 'PutRouteTableOperation',
       lockKeys: [tableId],
-      isDelete: false,
-      complete: () => {
-        const cur = this.store.get(tableId);
-        if (!cur) return;
-        this.settle(cur, 'Succeeded');
-        this.emit(req, 'write', tableId, 'Microsoft.Network/routeTables/write');
-      },
-      onFail: () => this.failResource(tableId, prev),
+      eventId: tableId,
+      operationName: 'Microsoft.Network/routeTables/write',
+      prev,
     });
     return {
       status: existing ? 200 : 201,
@@ -545,6 +539,44 @@ export class Arm {
         props(c).provisioningState = state;
       }
     }
+  }
+
+  /**
+   * The long-running operation of a PUT on `parent` (the resource itself, or the table/vnet of a route/subnet):
+   * on success the parent settles and the write's event is emitted; on failure the parent is rolled back to
+   * `prev` and marked Failed.
+   */
+  private startPutOperation(
+    req: ArmRequest,
+    a: {
+      provider?: string;
+      parent: Json;
+      rg: string;
+      name: string;
+      lockKeys: string[];
+      eventId: string;
+      operationName: string;
+      prev: Json | undefined;
+      settle?: (cur: Json) => void;
+    },
+  ): Operation {
+    const parentId = String(a.parent.id);
+    return this.startOperation(req, {
+      provider: a.provider ?? 'Microsoft.Network',
+      location: this.locationOf(a.parent, a.rg),
+      resourceId: parentId,
+      name: a.name,
+      lockKeys: a.lockKeys,
+      isDelete: false,
+      complete: () => {
+        const cur = this.store.get(parentId);
+        if (!cur) return;
+        if (a.settle) a.settle(cur);
+        else this.settle(cur, 'Succeeded');
+        this.emit(req, 'write', a.eventId, a.operationName);
+      },
+      onFail: () => this.failResource(parentId, a.prev),
+    });
   }
 
   private failResource(id: string, prev: Json | undefined): void {
@@ -654,21 +686,23 @@ export class Arm {
       filled.etag = `"${n + 1}"`;
     }
     this.settleState(filled, 'Updating');
-    const op = this.startOperation(req, {
+    const op = this.startPutOperation(req, {
       provider,
-      location: this.locationOf(filled, rg),
-      resourceId: String(filled.id),
+      parent: filled,
+      rg,
       name: `Put${type.split('/')[1]}Operation`,
       lockKeys: [String(filled.id)],
-      isDelete: false,
-      complete: () => {
-        const cur = this.store.get(String(filled.id));
-        if (!cur) return;
-        if (type === TYPES.vm) props(cur).provisioningState = 'Succeeded';
-        else this.settle(cur, 'Succeeded');
-        this.emit(req, 'write', String(filled.id), `${type}/write`);
-      },
-      onFail: () => this.failResource(String(filled.id), prev),
+      eventId: String(filled.id),
+      operationName: `${type}/write`,
+      prev,
+      // A VM's children are not network sub-resources: only its own state settles.
+      ...(type === TYPES.vm
+        ? {
+            settle: (cur: Json) => {
+              props(cur).provisioningState = 'Succeeded';
+            },
+          }
+        : {}),
     });
     return {
       status: existing ? 200 : 201,
@@ -815,20 +849,14 @@ export class Arm {
     for (const r of next) r.etag = etag;
     props(table).routes = next;
     table.etag = etag;
-    const op = this.startOperation(req, {
-      provider: 'Microsoft.Network',
-      location: this.locationOf(table, rg),
-      resourceId: tableId,
+    const op = this.startPutOperation(req, {
+      parent: table,
+      rg,
       name: 'PutRouteOperation',
       lockKeys: [tableId],
-      isDelete: false,
-      complete: () => {
-        const cur = this.store.get(tableId);
-        if (!cur) return;
-        this.settle(cur, 'Succeeded');
-        this.emit(req, 'write', routeId, 'Microsoft.Network/routeTables/routes/write');
-      },
-      onFail: () => this.failResource(tableId, prev),
+      eventId: routeId,
+      operationName: 'Microsoft.Network/routeTables/routes/write',
+      prev,
     });
     return { status: existing ? 200 : 201, headers: this.asyncHeaders(op, false), body: clone(filled) };
   }
@@ -863,20 +891,14 @@ export class Arm {
     for (const s of next) s.etag = etag;
     props(vnet).subnets = next;
     vnet.etag = etag;
-    const op = this.startOperation(req, {
-      provider: 'Microsoft.Network',
-      location: this.locationOf(vnet, rg),
-      resourceId: vnetId,
+    const op = this.startPutOperation(req, {
+      parent: vnet,
+      rg,
       name: 'PutSubnetOperation',
       lockKeys,
-      isDelete: false,
-      complete: () => {
-        const cur = this.store.get(vnetId);
-        if (!cur) return;
-        this.settle(cur, 'Succeeded');
-        this.emit(req, 'write', subnetId, 'Microsoft.Network/virtualNetworks/subnets/write');
-      },
-      onFail: () => this.failResource(vnetId, prev),
+      eventId: subnetId,
+      operationName: 'Microsoft.Network/virtualNetworks/subnets/write',
+      prev,
     });
     return { status: existing ? 200 : 201, headers: this.asyncHeaders(op, false), body: clone(filled) };
   }
