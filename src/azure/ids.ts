@@ -12,8 +12,3 @@ export function subnetId(config: Config): string {
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
-
-/** The name (last segment) of an ARM id. */
-export function nameOfId(id: string): string {
-  return id.slice(id.lastIndexOf('/') + 1);
-}

@@ -1,7 +1,7 @@
 // Strict CIDR parsing on top of cidr-tools: cidr-tools does the BigInt range math but is lenient about syntax
 // (it accepts '/33', '10.0.0.256' and leading spaces), so the syntax is checked here first.
 import { isIP } from 'node:net';
-import { parseCidr as cidrToolsParse, containsCidr, normalizeCidr, overlapCidr } from 'cidr-tools';
+import { parseCidr as cidrToolsParse, containsCidr, normalizeCidr } from 'cidr-tools';
 
 export type IpFamily = 4 | 6;
 
@@ -68,15 +68,9 @@ function parseCidrUncached(input: string): CidrParse {
     return { ok: false, reason: 'IPv4-mapped IPv6 addresses are not accepted as pod CIDRs' };
   }
   const cidr = normalizeCidr(`${address.toLowerCase()}/${prefixLength}`, { compress: true });
-  const hostBitsSet = cidr !== normalizeAddressOnly(address, prefixLength);
+  // The address as written (every bit kept) differs from the network address only when host bits are set.
+  const hostBitsSet = cidr !== `${canonicalIp(address)}/${prefixLength}`;
   return { ok: true, cidr, family, prefixLength, hostBitsSet };
-}
-
-function normalizeAddressOnly(address: string, prefixLength: number): string {
-  // normalizeCidr of a full-length prefix keeps every bit, so comparing tells whether bits were cleared.
-  const full = family(address) === 4 ? 32 : 128;
-  const exact = normalizeCidr(`${address.toLowerCase()}/${full}`, { compress: true }).split('/')[0];
-  return `${exact}/${prefixLength}`;
 }
 
 function family(address: string): IpFamily {
@@ -113,10 +107,4 @@ export function cidrContains(outer: string, inner: string): boolean {
     if (family(outer.split('/')[0]!) !== family(inner.split('/')[0]!)) return false;
     return containsCidr(outer, inner);
   });
-}
-
-/** True when the two CIDRs share any address (both valid CIDRs; different families never overlap). */
-export function cidrsOverlap(a: string, b: string): boolean {
-  if (family(a.split('/')[0]!) !== family(b.split('/')[0]!)) return false;
-  return overlapCidr(a, b);
 }
