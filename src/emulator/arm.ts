@@ -67,6 +67,24 @@ interface Operation {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * Puts `filled` in place of `existing` (or appends it) in the parent's inline collection. The parent and every
+ * child share the new etag: one etag per parent, as recorded from ARM.
+ */
+function putChild(
+  parent: Json,
+  collection: 'routes' | 'subnets',
+  existing: Json | undefined,
+  filled: Json,
+  etag: string,
+): void {
+  const children = arr(props(parent)[collection]);
+  const next = existing ? children.map((c) => (c === existing ? filled : c)) : [...children, filled];
+  for (const c of next) c.etag = etag;
+  props(parent)[collection] = next;
+  parent.etag = etag;
+}
+
 export const NEXT_HOP_TYPES = ['VirtualNetworkGateway', 'VnetLocal', 'Internet', 'VirtualAppliance', 'None'];
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -845,10 +863,7 @@ export class Arm {
     const prev = clone(table);
     const etag = newEtag();
     const filled = fillRoute(route, tableId, etag, 'Updating');
-    const next = existing ? routesNow.map((r) => (r === existing ? filled : r)) : [...routesNow, filled];
-    for (const r of next) r.etag = etag;
-    props(table).routes = next;
-    table.etag = etag;
+    putChild(table, 'routes', existing, filled, etag);
     const op = this.startPutOperation(req, {
       parent: table,
       rg,
@@ -887,10 +902,7 @@ export class Arm {
     const prev = clone(vnet);
     const etag = newEtag();
     const filled = fillSubnet({ name: subnetName, properties: p }, vnetId, etag, 'Updating');
-    const next = existing ? subnets.map((s) => (s === existing ? filled : s)) : [...subnets, filled];
-    for (const s of next) s.etag = etag;
-    props(vnet).subnets = next;
-    vnet.etag = etag;
+    putChild(vnet, 'subnets', existing, filled, etag);
     const op = this.startPutOperation(req, {
       parent: vnet,
       rg,
