@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { InvocationContext, type LogLevel } from '@azure/functions';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { Plan, ReconcileResult } from '../../src/core/types.js';
+import type { Drift, Plan, ReconcileResult } from '../../src/core/types.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const SETTINGS = {
@@ -107,6 +107,16 @@ const route1 = {
   nextHopType: 'VirtualAppliance',
   nextHopIpAddress: '10.240.0.21',
 };
+/** worker-1's route is missing: in the repaired and the drifted result alike. */
+const route1Missing: Drift = {
+  kind: 'missing-route',
+  subject: route1.name,
+  worker: 'worker-1',
+  before: null,
+  after: route1,
+  message: 'route for worker-1 is missing',
+  repairable: true,
+};
 
 export function healthyResult(overrides: Partial<ReconcileResult> = {}): ReconcileResult {
   return {
@@ -149,15 +159,7 @@ export function repairedResult(overrides: Partial<ReconcileResult> = {}): Reconc
       message: 'next hop 10.240.0.99 should be 10.240.0.20',
       repairable: true,
     },
-    {
-      kind: 'missing-route' as const,
-      subject: route1.name,
-      worker: 'worker-1',
-      before: null,
-      after: route1,
-      message: 'route for worker-1 is missing',
-      repairable: true,
-    },
+    route1Missing,
   ];
   return healthyResult({
     status: 'Repaired',
@@ -186,17 +188,7 @@ export function refusedResult(overrides: Partial<ReconcileResult> = {}): Reconci
 }
 
 export function driftedResult(overrides: Partial<ReconcileResult> = {}): ReconcileResult {
-  const drift = [
-    {
-      kind: 'missing-route' as const,
-      subject: route1.name,
-      worker: 'worker-1',
-      before: null,
-      after: route1,
-      message: 'route for worker-1 is missing',
-      repairable: true,
-    },
-  ];
+  const drift = [route1Missing];
   return healthyResult({
     status: 'Drifted',
     trigger: 'http',
