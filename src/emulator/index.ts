@@ -8,6 +8,8 @@ import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSetting
 import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
+import { FunctionApps, type FunctionRegistration } from './functionapps.js';
+import { Identity } from './identity.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
@@ -15,6 +17,7 @@ import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile
 
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
+export type { FunctionRegistration } from './functionapps.js';
 export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
 export { WorldError } from './world.js';
@@ -120,6 +123,8 @@ export interface Emulator {
     routeTableId: string,
     change: { addRoutes?: Json[]; removeRoutes?: string[]; tags?: Record<string, string> },
   ): void;
+  /** Functions apps (src/emulator/functionapps.ts): register a deployed function and its local delivery URL. */
+  readonly functions: Pick<FunctionApps, 'register' | 'unregister' | 'endpointOf' | 'list'>;
   stop(): Promise<void>;
 }
 
@@ -178,6 +183,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     endpoint: () => endpoint,
   });
 
+  const functions = new FunctionApps(store, world.functions);
+  const identity = new Identity({
+    subscriptionId: store.subscriptionId,
+    tenantId: store.tenantId,
+    endpoint: () => endpoint,
+  });
+
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     void handle(req, res);
   });
@@ -232,6 +244,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
     if (path.toLowerCase().startsWith('/_emulator/')) {
       send(res, admin(req, method, path, rawBody), requestId, method);
+      return;
+    }
+    const served =
+      identity.handle({ method, path, query: url.searchParams, headers: req.headers, rawBody }) ??
+      functions.handle(method, path, url.searchParams);
+    if (served) {
+      send(res, served, requestId, method);
+      const apiVersion = url.searchParams.get('api-version') ?? undefined;
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      log.push({ method, path, status: served.status, ms, apiVersion, lroPoll: false });
       return;
     }
 
@@ -389,6 +411,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         case 'DELETE /_emulator/requests':
           log = [];
           return { status: 204, headers: {} };
+        case 'POST /_emulator/functions':
+          return {
+            status: 201,
+            headers: {},
+            body: functions.register(JSON.parse(raw || 'null') as FunctionRegistration),
+          };
         case 'GET /_emulator/events':
           return { status: 200, headers: {}, body: hub.events };
         case 'POST /_emulator/reset':
@@ -463,6 +491,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       store.reset();
       faults.clear();
       addSeedFaults();
+      functions.reset();
       log = [];
       captured = [];
       hub.clear();
@@ -506,6 +535,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },
+    functions,
     stop: async () => {
       arm.reset();
       await hub.flush();

@@ -13,6 +13,8 @@ export interface WorldFile {
   resourceGroups?: Array<string | { name: string; location?: string; tags?: Record<string, string> }>;
   resources: Json[];
   faults?: unknown[];
+  /** Deployed Functions (src/emulator/functionapps.ts): resource id and the local URL delivery posts to. */
+  functions?: Array<{ resourceId: string; url?: string }>;
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -149,6 +151,7 @@ const worldSchema = z.object({
     .optional(),
   resources: z.array(z.object({ id: z.string().min(1, 'expected a resource id') }).loose()),
   faults: z.array(z.unknown()).optional(),
+  functions: z.array(z.object({ resourceId: z.string(), url: z.string().optional() })).optional(),
 });
 
 export class WorldError extends Error {}
