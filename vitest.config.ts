@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // test/deploy needs the az CLI: `npm run test:deploy` (vitest.deploy.config.ts).
+    exclude: [...configDefaults.exclude, 'test/deploy/**'],
     environment: 'node',
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/plain-summary-reporter.ts'],

@@ -219,26 +219,11 @@ module clusterRoleAssignments 'app/cluster-role-assignment.bicep' = [
   }
 ]
 
-// ------------------------------------------------------------------ Event Grid (subscription created by the postdeploy hook)
-
-module systemTopic 'app/event-grid-topic.bicep' = {
-  name: 'event-grid-topic'
-  scope: resourceGroup(clusterResourceGroup)
-  params: {
-    name: systemTopicName
-    tags: tags
-  }
-}
-
-module deadLetterAccess 'app/dead-letter-access.bicep' = {
-  name: 'dead-letter-access'
-  scope: rg
-  params: {
-    storageAccountName: storage.outputs.name
-    containerName: deadLetterContainerName
-    systemTopicPrincipalId: systemTopic.outputs.principalId
-  }
-}
+// ------------------------------------------------------------------ Event Grid (by the postdeploy hook)
+// The system topics and the event subscriptions are made by infra/hooks/postdeploy.mjs after deploy: the
+// subscription needs the deployed function, and a group may already have a system topic under another name
+// (Azure allows one per source), which a template cannot reuse. The hook gives the topics the identity above;
+// it writes dead letters with its Storage Blob Data Owner role on the storage account (app/storage.bicep).
 
 // ------------------------------------------------------------------ alerts and workbook
 
@@ -279,8 +264,12 @@ output AZURE_FUNCTION_APP_ID string = functionApp.outputs.resourceId
 output AZURE_FUNCTION_URI string = functionApp.outputs.uri
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
 output LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.logAnalyticsWorkspaceId
+output AZURE_FUNCTION_IDENTITY_ID string = identity.outputs.resourceId
 output CLUSTER_RESOURCE_GROUP string = clusterResourceGroup
-output EVENT_GRID_SYSTEM_TOPIC_NAME string = systemTopic.outputs.name
+output ROUTE_TABLE_RESOURCE_GROUP string = effectiveRouteTableResourceGroup
+output VNET_RESOURCE_GROUP string = effectiveVnetResourceGroup
+// The name the hook gives a system topic it creates (a group that already has one keeps its own).
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = systemTopicName
 output DEAD_LETTER_CONTAINER_ID string = '${storage.outputs.resourceId}/blobServices/default/containers/${deadLetterContainerName}'
 output CLUSTER_ROLE_DEFINITION_ID string = clusterRole.outputs.roleDefinitionId
 output WORKBOOK_ID string = workbook.outputs.resourceId

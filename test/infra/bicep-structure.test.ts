@@ -33,7 +33,6 @@ const ALLOWED_RESOURCE_TYPES: Record<string, readonly string[]> = {
   'Microsoft.Web/sites/basicPublishingCredentialsPolicies': ['2024-04-01'],
   'Microsoft.Authorization/roleDefinitions': ['2022-04-01'],
   'Microsoft.Authorization/roleAssignments': ['2022-04-01'],
-  'Microsoft.EventGrid/systemTopics': ['2022-06-15'],
   'Microsoft.Insights/actionGroups': ['2023-01-01'],
   'Microsoft.Insights/scheduledQueryRules': ['2023-12-01'],
   'Microsoft.Insights/metricAlerts': ['2018-03-01'],
@@ -187,15 +186,16 @@ describe('main.bicep, main.parameters.json, azure.yaml and the hooks', () => {
     }
   });
 
-  it('gives the hooks every azd value they read, from main.bicep outputs', () => {
+  it('gives the hook every azd value it reads, from main.bicep outputs', () => {
     const outputs = outputsOf(main);
-    const sh = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.sh'), 'utf8');
-    const ps1 = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.ps1'), 'utf8');
-    const shReads = [...sh.matchAll(/\benv_value ([A-Z_]+)/gu)].map((m) => m[1]!);
-    const psReads = [...ps1.matchAll(/\bGet-EnvValue '([A-Z_]+)'/gu)].map((m) => m[1]!);
-    expect(shReads.length).toBeGreaterThan(3);
-    expect(new Set(psReads)).toEqual(new Set(shReads));
-    expect(shReads.filter((name) => !outputs.includes(name))).toEqual([]);
+    const hook = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.mjs'), 'utf8');
+    const names = /export const ENV_NAMES = \[([^\]]*)\]/u.exec(hook)?.[1] ?? '';
+    const reads = [...names.matchAll(/'([A-Z_]+)'/gu)].map((m) => m[1]!);
+    expect(reads.length).toBeGreaterThan(5);
+    expect(reads.filter((name) => !outputs.includes(name))).toEqual([]);
+    // The hook reads its environment only through ENV_NAMES (plus its own tuning knobs).
+    const direct = [...hook.matchAll(/\benv\.([A-Z_]+)/gu)].map((m) => m[1]!);
+    expect(direct.filter((n) => !n.startsWith('POSTDEPLOY_'))).toEqual([]);
   });
 
   it('azure.yaml runs hooks that exist, for a function service on bicep in infra/', () => {

@@ -1,12 +1,11 @@
-// The Event Grid subscription's filter equals what the handler acts on, and both hooks use it.
-import { execFileSync } from 'node:child_process';
+// The Event Grid subscription's filter equals what the handler acts on, and the hook sends exactly it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM helper without type declarations
-import { eventSubscriptionArgs } from '../../infra/hooks/event-subscription-args.mjs';
+// @ts-expect-error plain ESM hook without type declarations
+import { eventSubscriptionBody } from '../../infra/hooks/postdeploy.mjs';
 import { HANDLED_EVENT_TYPES, HANDLED_OPERATION_NAMES } from '../../src/functions/event-filter-catalog.js';
-import { INFRA_DIR, REPO_ROOT } from './bicep.js';
+import { INFRA_DIR } from './bicep.js';
 
 interface EventFilter {
   functionName: string;
@@ -42,49 +41,42 @@ describe('infra/event-filter.json', () => {
   });
 });
 
-describe('postdeploy hooks', () => {
+describe('postdeploy hook', () => {
   const sh = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.sh'), 'utf8');
   const ps1 = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.ps1'), 'utf8');
+  const mjs = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.mjs'), 'utf8');
+  const ids = {
+    functionAppId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/app',
+    identityId:
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id',
+    deadLetter: {
+      storageAccountId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st',
+      containerName: 'dl',
+    },
+  };
 
-  it('turn the filter into az arguments with every type and operation', () => {
-    const args: string[] = eventSubscriptionArgs(filter);
-    expect(args.slice(0, 1 + HANDLED_EVENT_TYPES.length)).toEqual([
-      '--included-event-types',
-      ...filter.includedEventTypes,
-    ]);
-    const af = args.indexOf('--advanced-filter');
-    expect(args.slice(af, af + 3 + HANDLED_OPERATION_NAMES.length)).toEqual([
-      '--advanced-filter',
-      'data.operationName',
-      'StringIn',
-      ...filter.advancedFilters[0]!.values,
-    ]);
-    expect(args).toEqual(expect.arrayContaining(['--max-delivery-attempts', '30', '--event-ttl', '1440']));
-    const printed = execFileSync(
-      process.execPath,
-      [join(INFRA_DIR, 'hooks/event-subscription-args.mjs'), filterPath],
-      {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-      },
-    );
-    expect(printed.trim().split('\n')).toEqual(args);
+  it('sends every type, operation and the retry policy of the filter file, to the function', () => {
+    const p = eventSubscriptionBody(filter, ids).properties;
+    expect(p.filter.includedEventTypes).toEqual(filter.includedEventTypes);
+    expect(p.filter.advancedFilters).toEqual(filter.advancedFilters);
+    expect(p.retryPolicy).toEqual(filter.retryPolicy);
+    expect(p.destination.properties.resourceId).toBe(`${ids.functionAppId}/functions/${filter.functionName}`);
   });
 
   it.each([
     ['postdeploy.sh', sh],
     ['postdeploy.ps1', ps1],
-  ])(
-    '%s reads the filter file, never hard-codes it, and dead-letters with the topic identity',
-    (_name, text) => {
-      expect(text).toContain('infra/event-filter.json');
-      expect(text).toContain('infra/hooks/event-subscription-args.mjs');
-      for (const v of [...HANDLED_EVENT_TYPES, ...HANDLED_OPERATION_NAMES]) expect(text).not.toContain(v);
-      expect(text).toMatch(/az eventgrid system-topic event-subscription create/u);
-      expect(text).toMatch(/--endpoint-type azurefunction/u);
-      expect(text).toMatch(/--endpoint "\$\w+\/functions\/\$\w+"/u);
-      expect(text).toMatch(/--deadletter-identity systemassigned/u);
-      expect(text).toMatch(/--deadletter-identity-endpoint/u);
-    },
-  );
+  ])('%s runs the one Node script and nothing of az eventgrid', (_name, text) => {
+    expect(text).toMatch(/node .*postdeploy\.mjs/u);
+    expect(text).not.toMatch(/az eventgrid|az functionapp/u);
+  });
+
+  it('reads the filter file and never hard-codes it; talks to Azure only through az rest and az account show', () => {
+    expect(mjs).toContain("'event-filter.json'");
+    for (const v of [...HANDLED_EVENT_TYPES, ...HANDLED_OPERATION_NAMES]) expect(mjs).not.toContain(v);
+    const azCalls = [...mjs.matchAll(/az\(\[\s*'([a-z]+)',\s*'([a-z]+)'/gu)].map((m) => `${m[1]} ${m[2]}`);
+    const restCalls = [...mjs.matchAll(/\['(rest)', '--method'/gu)].map((m) => m[1]);
+    expect(azCalls).toEqual(['account show']);
+    expect(restCalls).toEqual(['rest']);
+  });
 });

@@ -67,7 +67,7 @@ describe('custom role for the cluster', () => {
       for (const [name, id] of Object.entries(broad)) expect(text, `${file}: ${name}`).not.toContain(id);
       expect(text, file).not.toMatch(/\bContributor'\)/u);
     }
-    // Built-in roles in use, each on a single resource: blob data (storage / dead-letter container), metrics publisher.
+    // Built-in roles in use, each on a single resource: blob data (the storage account, dead letters included), metrics publisher.
     const builtIns = new Set<string>();
     for (const file of bicepFiles()) {
       for (const m of readFileSync(file, 'utf8').matchAll(/RoleId = '([0-9a-f-]{36})'/gu))
@@ -77,7 +77,6 @@ describe('custom role for the cluster', () => {
       sorted([
         '3913510d-42f4-4e42-8a64-420c390055eb', // Monitoring Metrics Publisher
         'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', // Storage Blob Data Owner
-        'ba92f5b4-2d11-453d-a403-e96b0029c9fe', // Storage Blob Data Contributor
       ]),
     );
   });
