@@ -171,7 +171,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...options.latency };
   const hub = new EventHub();
   if (options.onEvent) hub.subscribe(options.onEvent);
-  const eventGrid = new EventGridService(store, () => endpoint, options.eventGrid, options.eventsTo);
+  // Deployed functions (world `functions`, admin `functions.register`) are AzureFunction destinations too.
+  const functions = new FunctionApps(store, world.functions);
+  const resolveFunction = (id: string) =>
+    options.eventGrid?.resolveFunction?.(id) ?? functions.endpointOf(id);
+  const eventGridOptions = { ...options.eventGrid, resolveFunction };
+  const eventGrid = new EventGridService(store, () => endpoint, eventGridOptions, options.eventsTo);
   hub.subscribe((event) => eventGrid.dispatch(event));
   const faults = new Faults();
   const seedFaults = [...(world.faults ?? []), ...(options.faults ?? [])];
@@ -202,7 +207,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     services: [eventGrid],
   });
 
-  const functions = new FunctionApps(store, world.functions);
   const identity = new Identity({
     subscriptionId: store.subscriptionId,
     tenantId: store.tenantId,
