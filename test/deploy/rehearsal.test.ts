@@ -4,16 +4,18 @@
 // system topic, with the fields the hook must set; a second run changes nothing; and a route deleted by hand
 // comes back through the subscription's filter, Event Grid delivery and the real Functions handler.
 // Nothing may leave 127.0.0.1: az's proxy is a trap that refuses and records every request.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator, type WorldFile } from '../../src/emulator/index.js';
 import type { Handlers } from '../../src/functions/handlers.js';
-import { raw } from '../emulator/helpers.js';
+import { clients, raw } from '../emulator/helpers.js';
 import {
   type AzSession,
   azLogin,
+  type EventHandler,
   type FunctionsHost,
   repoRoot,
   runHook,
@@ -23,7 +25,6 @@ import {
 } from './support.js';
 
 const EG = '2025-02-15';
-const NET = '2024-05-01';
 const FILTER = JSON.parse(readFileSync(join(repoRoot, 'infra/event-filter.json'), 'utf8')) as {
   functionName: string;
   subscriptionName: string;
@@ -117,10 +118,12 @@ function engineSettings(e: Emulator, v: Variant): Record<string, string> {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: ARM JSON read back, checked field by field with expect
+type ArmJson = Record<string, any>;
 const ok = async (e: Emulator, method: string, path: string, body?: unknown) => {
   const r = await raw(e, method, path, body === undefined ? {} : { body });
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body as Record<string, any>;
+  return r.body as ArmJson;
 };
 const writes = (e: Emulator) => e.requests().filter((r) => !['GET', 'HEAD'].includes(r.method));
 
@@ -129,6 +132,8 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   let proxy: TrapProxy;
   let session: AzSession;
   let host: FunctionsHost;
+  /** What the Functions host runs for a delivered event (the real handler, once the app is configured). */
+  let deliver: EventHandler = async () => undefined;
   let values: Record<string, string>;
   let groups: string[];
   const groupId = (g: string) => `/subscriptions/${e.subscriptionId}/resourceGroups/${g}`;
@@ -155,6 +160,8 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   });
 
   afterAll(async () => {
+    deliver = async () => undefined;
+    await e?.flushEvents();
     await host?.stop();
     session?.dispose();
     await proxy?.stop();
@@ -165,7 +172,7 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   async function readBack(g: string) {
     const topics = (
       await ok(e, 'GET', `${groupId(g)}/providers/Microsoft.EventGrid/systemTopics?api-version=${EG}`)
-    ).value as Array<Record<string, any>>;
+    ).value as ArmJson[];
     const subs = [];
     for (const t of topics)
       subs.push(
@@ -185,7 +192,7 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
         ).toBe(true),
       { timeout: 30_000, interval: 200 },
     );
-    host = await startFunctionsHost(async () => undefined);
+    host = await startFunctionsHost((fn, event) => deliver(fn, event));
     e.functions.register({ resourceId: functionId(), url: host.webhook(FILTER.functionName) });
     const run = await hook;
     expect(run.stderr).toBe('');
@@ -195,7 +202,7 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     for (const g of groups) {
       const { topics, subs } = await readBack(g);
       expect(topics, g).toHaveLength(1);
-      const [topic] = topics as [Record<string, any>];
+      const [topic] = topics as [ArmJson];
       expect(topic.properties.source.toLowerCase()).toBe(groupId(g).toLowerCase());
       expect(topic.name).toBe(
         g === 'kubernetes' && v.existingTopic ? v.existingTopic : values.EVENT_GRID_SYSTEM_TOPIC_NAME,
@@ -237,5 +244,58 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(run.stdout).toMatch(/unchanged/u);
     expect(await Promise.all(groups.map(readBack))).toEqual(before);
     expect(proxy.seen).toEqual([]);
+  });
+
+  it('a route deleted by hand comes back: its event passes the subscription filter to the real Functions handler', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, engineSettings(e, v));
+    try {
+      // The Functions app's own wiring (src/functions/runtime.ts), configured from its app settings.
+      vi.resetModules();
+      const { handlers } = (await import('../../src/functions/runtime.js')) as { handlers: Handlers };
+      deliver = async (fn, event) => {
+        if (fn !== FILTER.functionName) throw new Error(`the app has no Event Grid function ${fn}`);
+        const context = new InvocationContext({ functionName: fn, invocationId: randomUUID() });
+        await handlers.reconcileOnResourceChange(event, context);
+      };
+      host.invocations.length = 0;
+      const tableId = `${groupId(v.routeTableGroup)}/providers/Microsoft.Network/routeTables/kubernetes-routes`;
+      const routeNames = () =>
+        ((e.getResource(tableId)?.properties ?? {}) as { routes?: Array<{ name: string }> }).routes?.map(
+          (r) => r.name,
+        ) ?? [];
+      // A change in a subscribed group that the handler does not act on: the filter keeps it away.
+      e.upsertResource({
+        id: `${groupId(v.vnetGroup)}/providers/Microsoft.Network/networkSecurityGroups/ops-nsg`,
+        location: 'eastus2',
+      });
+      // An operator deletes a pod route by hand, through ARM.
+      await clients(e)
+        .network.routes.delete(v.routeTableGroup, 'kubernetes-routes', ROUTE, { updateIntervalInMs: 1 })
+        .pollUntilDone();
+      expect(routeNames()).not.toContain(ROUTE);
+
+      await vi.waitFor(() => expect(routeNames()).toContain(ROUTE), { timeout: 60_000, interval: 200 });
+      // The repair's own events are delivered too (and recognised by the handler): wait for every delivery.
+      await e.eventGrid.delivery.settled();
+      expect(e.eventGrid.stats()).toMatchObject({ failures: 0 });
+      expect(e.eventGrid.deadLetters()).toEqual([]);
+      const delivered = host.invocations.map(
+        ([, ev]) => (ev as { data: { operationName: string } }).data.operationName,
+      );
+      expect(delivered).toContain('Microsoft.Network/routeTables/routes/delete');
+      expect(delivered).not.toContain('Microsoft.Network/networkSecurityGroups/write');
+      const route = (e.getResource(`${tableId}/routes/${ROUTE}`) as { properties: Record<string, unknown> })
+        .properties;
+      expect(route).toMatchObject({
+        addressPrefix: '10.200.1.0/24',
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: '10.240.0.21',
+      });
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 });
