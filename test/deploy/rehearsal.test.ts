@@ -275,7 +275,7 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
         .pollUntilDone();
       expect(routeNames()).not.toContain(ROUTE);
 
-      await vi.waitFor(() => expect(routeNames()).toContain(ROUTE), { timeout: 60_000, interval: 200 });
+      await vi.waitFor(() => expect(routeNames()).toContain(ROUTE), { timeout: 30_000, interval: 200 });
       // The repair's own events are delivered too (and recognised by the handler): wait for every delivery.
       await e.eventGrid.delivery.settled();
       expect(e.eventGrid.stats()).toMatchObject({ failures: 0 });
