@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, EventGridEvent } from '../../src/emulator/index.js';
+import { parseResourceEvent } from '../../src/functions/resource-event.js';
 import { clients, FAST, raw, repoRoot, start } from './helpers.js';
 
 const V = 'api-version=2025-02-15';
@@ -90,6 +91,7 @@ describe('Event Grid delivery through event subscriptions', () => {
     filter: Pick<EventFilterFile, 'includedEventTypes' | 'advancedFilters'> = eventFilter,
     retryPolicy = eventFilter.retryPolicy,
     deadLetter = true,
+    eventDeliverySchema = 'EventGridSchema',
   ): Promise<void> {
     const topic = `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.EventGrid/systemTopics/kubernetes-topic`;
     const t = await raw(emulator, 'PUT', `${topic}?${V}`, {
@@ -110,6 +112,7 @@ describe('Event Grid delivery through event subscriptions', () => {
         },
         filter: { includedEventTypes: filter.includedEventTypes, advancedFilters: filter.advancedFilters },
         retryPolicy,
+        eventDeliverySchema,
         ...(deadLetter
           ? {
               deadLetterWithResourceIdentity: {
@@ -254,6 +257,28 @@ describe('Event Grid delivery through event subscriptions', () => {
     expect(emulator.eventGrid.deadLetters()[0]).toMatchObject({
       deadLetterReason: 'NonRetriableError',
       lastHttpStatusCode: 400,
+    });
+  });
+
+  it('delivers CloudEvents 1.0 when the subscription asks for them, in the shape the handler parses', async () => {
+    const fn = await endpoint();
+    await subscribe(eventFilter, eventFilter.retryPolicy, true, 'CloudEventSchemaV1_0');
+    await deleteRoute();
+    await emulator.eventGrid.delivery.settled();
+    const [delivered] = fn.received[0]!.events as unknown as Json[];
+    expect(Object.keys(delivered!).sort()).toEqual([
+      'data',
+      'id',
+      'source',
+      'specversion',
+      'subject',
+      'time',
+      'type',
+    ]);
+    const parsed = parseResourceEvent(delivered);
+    expect(parsed).toMatchObject({
+      ok: true,
+      event: { schema: 'CloudEvents', operationName: 'Microsoft.Network/routeTables/routes/delete' },
     });
   });
 

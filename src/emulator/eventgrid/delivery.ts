@@ -93,16 +93,16 @@ const outcomeName = (a: AttemptRecord): string => {
   return names[a.status] ?? 'GenericError';
 };
 
+/** The event in CloudEvents 1.0, with the attributes of the spec's cloud-events-schema samples. */
 export function toCloudEvent(e: Event): Record<string, unknown> {
   return {
-    specversion: '1.0',
-    type: e.eventType,
     source: e.topic,
-    id: e.id,
-    time: e.eventTime,
     subject: e.subject,
-    dataschema: e.dataVersion,
+    type: e.eventType,
+    time: e.eventTime,
+    id: e.id,
     data: e.data,
+    specversion: '1.0',
   };
 }
 
