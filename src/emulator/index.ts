@@ -531,8 +531,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     stop: async () => {
       arm.reset();
+      eventGrid.reset(); // cancels retries and attempts on the wire
       await eventGrid.delivery.flushInFlight();
-      eventGrid.reset();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

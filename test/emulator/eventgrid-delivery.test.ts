@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Emulator, EventGridEvent } from '../../src/emulator/index.js';
 import { parseResourceEvent } from '../../src/functions/resource-event.js';
 import { clients, FAST, raw, repoRoot, start } from './helpers.js';
@@ -292,5 +292,20 @@ describe('Event Grid delivery through event subscriptions', () => {
     });
     await emulator.eventGrid.delivery.settled();
     expect(fn.received).toEqual([]);
+  });
+
+  it('eventsTo is a subscription without filter under the same model; stop() ends attempts still waiting', async () => {
+    const fn = await functionEndpoint(() => 'hang');
+    servers.push(fn.server);
+    const hooked = await start({ eventsTo: fn.url }); // Event Grid's real 30 s timeout
+    try {
+      hooked.upsertVm({ resourceGroup: RG, name: 'worker-9', privateIp: '10.240.0.29' });
+      await vi.waitFor(() => expect(fn.received).toHaveLength(2)); // NIC write, VM write: no filter
+      expect(hooked.eventGrid.stats()).toMatchObject({ events: 2, pending: 2 });
+    } finally {
+      const started = performance.now();
+      await hooked.stop();
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
   });
 });

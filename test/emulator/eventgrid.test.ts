@@ -316,6 +316,7 @@ describe('Event Grid management API', () => {
     expect((res.body as Json).error.code).toBe('ResourceNotFound');
     const bad = await raw(emulator, 'GET', `${topicPath('nope')}?api-version=2026-01-01`);
     expect(bad.status).toBe(400);
-    expect((bad.body as Json).error.code).toBe('InvalidApiVersionParameter');
+    expect((bad.body as Json).error.code).toBe('NoRegisteredProviderFound');
+    expect((bad.body as Json).error.message).toContain("API version '2026-01-01' for type 'systemTopics'");
   });
 });
