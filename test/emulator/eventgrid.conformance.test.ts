@@ -1,7 +1,7 @@
 // Conformance of the emulator's Event Grid management API with the official 2025-02-15 spec (read from
 // AZURE_REFERENCE_DIR): bodies validate against the SystemTopic / EventSubscription definitions, the spec's
 // example request is accepted, and the emulator answers it with the example's response body.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,10 @@ describe('Event Grid management API against EventGrid.json 2025-02-15', () => {
   let topicPath: string;
 
   beforeAll(async () => {
+    if (!existsSync(specDir))
+      throw new Error(
+        `The Event Grid spec is missing: expected ${specDir} (set AZURE_REFERENCE_DIR to the azure-reference folder).`,
+      );
     emulator = await start();
     topicPath = `/subscriptions/${emulator.subscriptionId}/resourceGroups/kubernetes/providers/Microsoft.EventGrid/systemTopics/exampleSystemTopic1`;
     const put = await raw(emulator, 'PUT', `${topicPath}?${V}`, {
