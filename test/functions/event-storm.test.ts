@@ -3,8 +3,6 @@
 // delivers (the 30 s timeout and the retry schedule, time-scaled), while every ARM request is slow. Each event
 // must get a 2xx at its first attempt, the number of reconciles stays bounded, and the routes come back.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isOwnWrite } from '../../src/azure/own-writes.js';
@@ -13,7 +11,7 @@ import { createHandlers, type Handlers } from '../../src/functions/handlers.js';
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
 import { raw, repoRoot } from '../emulator/helpers.js';
 import { CONVERGED, RG, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
-import { invocation } from './helpers.js';
+import { type FunctionsHost, startFunctionsHost } from '../support/functions-host.js';
 
 // Event Grid's 30 s become 600 ms; the event deadline keeps the default ratio (20 s of 30 s).
 const TIME_SCALE = 0.02;
@@ -33,33 +31,9 @@ const filter = JSON.parse(readFileSync(join(repoRoot, 'infra/event-filter.json')
   retryPolicy: unknown;
 };
 
-/** The Functions host's Event Grid webhook: each event to the handler; 200, or 500 when it throws. */
-async function functionsHost(handlers: () => Handlers): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => {
-      text += c.toString();
-    });
-    req.on('end', async () => {
-      try {
-        for (const event of JSON.parse(text) as unknown[])
-          await handlers().reconcileOnResourceChange(event, invocation('reconcileOnResourceChange').context);
-        res.writeHead(200).end();
-      } catch {
-        res.writeHead(500).end();
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/EventGrid`,
-    server,
-  };
-}
-
 describe('Event Grid deliveries on a slow ARM', () => {
   let cluster: TestCluster;
-  let host: { url: string; server: Server };
+  let host: FunctionsHost;
   let handlers: Handlers;
   const results: ReconcileResult[] = [];
   let running = 0;
@@ -81,7 +55,7 @@ describe('Event Grid deliveries on a slow ARM', () => {
       loadConfig: () => cluster.config({ EVENT_RUN_TIMEOUT_MS: String(EVENT_RUN_TIMEOUT_MS) }),
       isOwnWrite,
     });
-    host = await functionsHost(() => handlers);
+    host = await startFunctionsHost(() => handlers);
     const sub = cluster.emulator.subscriptionId;
     const functionId = `/subscriptions/${sub}/resourceGroups/rg-app/providers/Microsoft.Web/sites/func-app/functions/reconcileOnResourceChange`;
     cluster.emulator.eventGrid.setFunctionEndpoint(functionId, host.url);
@@ -119,8 +93,7 @@ describe('Event Grid deliveries on a slow ARM', () => {
   });
 
   afterAll(async () => {
-    host?.server.closeAllConnections();
-    host?.server.close();
+    await host?.stop();
     await cluster?.stop();
   });
 
@@ -148,6 +121,7 @@ describe('Event Grid deliveries on a slow ARM', () => {
       deliveries.map(() => ['Succeeded']),
     );
     expect(stats).toMatchObject({ failures: 0, timeouts: 0, retries: 0, deadLettered: 0, dropped: 0 });
+    expect(host.answers.every((status) => status === 200)).toBe(true);
     // At most one run per hand-made delete plus the follow-up that coalesces the others.
     expect(results.length).toBeGreaterThanOrEqual(1);
     expect(results.length).toBeLessThanOrEqual(routes.length + 1);
