@@ -107,8 +107,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return undefined;
   }
 
-  /** One reconcile of the configured table, shared with concurrent triggers on this instance. */
-  /** `timeoutMs`: the run's retry budget (default: the engine's 120 s). */
+  /**
+   * One reconcile of the configured table, shared with concurrent triggers on this instance. `timeoutMs`: the
+   * run's retry budget (default: the engine's 120 s).
+   */
   function reconcileOnce(
     cfg: Config,
     trigger: Trigger,
