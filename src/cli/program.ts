@@ -116,7 +116,10 @@ export function buildProgram(): Command {
         throw new Error(`--port: expected a port number 0-65535, got '${v}'`);
       return n;
     })
-    .option('--events-to <url>', 'also POST Event Grid events to this webhook URL')
+    .option(
+      '--events-to <url>',
+      'deliver every event to this webhook URL as Event Grid does (an event subscription without filter)',
+    )
     .action(async (flags: { world: string; port?: number; eventsTo?: string }) => {
       const { runEmulatorCommand } = await import('../emulator/main.js');
       await runEmulatorCommand({ world: flags.world, port: flags.port, eventsTo: flags.eventsTo });

@@ -565,8 +565,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     functions,
     stop: async () => {
       arm.reset();
+      eventGrid.reset(); // cancels retries and attempts on the wire
       await eventGrid.delivery.flushInFlight();
-      eventGrid.reset();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

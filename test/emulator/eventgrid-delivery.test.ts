@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Emulator, EventGridEvent } from '../../src/emulator/index.js';
+import { parseResourceEvent } from '../../src/functions/resource-event.js';
 import { clients, FAST, raw, repoRoot, start } from './helpers.js';
 
 const V = 'api-version=2025-02-15';
@@ -90,6 +91,7 @@ describe('Event Grid delivery through event subscriptions', () => {
     filter: Pick<EventFilterFile, 'includedEventTypes' | 'advancedFilters'> = eventFilter,
     retryPolicy = eventFilter.retryPolicy,
     deadLetter = true,
+    eventDeliverySchema = 'EventGridSchema',
   ): Promise<void> {
     const topic = `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.EventGrid/systemTopics/kubernetes-topic`;
     const t = await raw(emulator, 'PUT', `${topic}?${V}`, {
@@ -110,6 +112,7 @@ describe('Event Grid delivery through event subscriptions', () => {
         },
         filter: { includedEventTypes: filter.includedEventTypes, advancedFilters: filter.advancedFilters },
         retryPolicy,
+        eventDeliverySchema,
         ...(deadLetter
           ? {
               deadLetterWithResourceIdentity: {
@@ -257,6 +260,28 @@ describe('Event Grid delivery through event subscriptions', () => {
     });
   });
 
+  it('delivers CloudEvents 1.0 when the subscription asks for them, in the shape the handler parses', async () => {
+    const fn = await endpoint();
+    await subscribe(eventFilter, eventFilter.retryPolicy, true, 'CloudEventSchemaV1_0');
+    await deleteRoute();
+    await emulator.eventGrid.delivery.settled();
+    const [delivered] = fn.received[0]!.events as unknown as Json[];
+    expect(Object.keys(delivered!).sort()).toEqual([
+      'data',
+      'id',
+      'source',
+      'specversion',
+      'subject',
+      'time',
+      'type',
+    ]);
+    const parsed = parseResourceEvent(delivered);
+    expect(parsed).toMatchObject({
+      ok: true,
+      event: { schema: 'CloudEvents', operationName: 'Microsoft.Network/routeTables/routes/delete' },
+    });
+  });
+
   it('delivers only events of the system topic source: another group is not its topic', async () => {
     const fn = await endpoint();
     await subscribe({ includedEventTypes: eventFilter.includedEventTypes, advancedFilters: [] });
@@ -267,5 +292,20 @@ describe('Event Grid delivery through event subscriptions', () => {
     });
     await emulator.eventGrid.delivery.settled();
     expect(fn.received).toEqual([]);
+  });
+
+  it('eventsTo is a subscription without filter under the same model; stop() ends attempts still waiting', async () => {
+    const fn = await functionEndpoint(() => 'hang');
+    servers.push(fn.server);
+    const hooked = await start({ eventsTo: fn.url }); // Event Grid's real 30 s timeout
+    try {
+      hooked.upsertVm({ resourceGroup: RG, name: 'worker-9', privateIp: '10.240.0.29' });
+      await vi.waitFor(() => expect(fn.received).toHaveLength(2)); // NIC write, VM write: no filter
+      expect(hooked.eventGrid.stats()).toMatchObject({ events: 2, pending: 2 });
+    } finally {
+      const started = performance.now();
+      await hooked.stop();
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
   });
 });

@@ -316,6 +316,30 @@ describe('Event Grid management API', () => {
     expect((res.body as Json).error.code).toBe('ResourceNotFound');
     const bad = await raw(emulator, 'GET', `${topicPath('nope')}?api-version=2026-01-01`);
     expect(bad.status).toBe(400);
-    expect((bad.body as Json).error.code).toBe('InvalidApiVersionParameter');
+    expect((bad.body as Json).error.code).toBe('NoRegisteredProviderFound');
+    expect((bad.body as Json).error.message).toContain("API version '2026-01-01' for type 'systemTopics'");
+  });
+
+  it('serves the functions that exist (the mapped ones) through ARM, so a script can wait for one', async () => {
+    const site = functionId.replace(/\/functions\/.*$/u, '');
+    const got = await raw(emulator, 'GET', `${functionId}?api-version=2024-04-01`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({
+      id: functionId,
+      name: 'func-podroutes/reconcileOnResourceChange',
+      type: 'Microsoft.Web/sites/functions',
+      properties: { name: 'reconcileOnResourceChange', function_app_id: site },
+    });
+    const list = await raw(emulator, 'GET', `${site}/functions?api-version=2024-04-01`);
+    expect((list.body as Json).value).toHaveLength(1);
+    expect((await raw(emulator, 'GET', `${site}/functions/other?api-version=2024-04-01`)).status).toBe(404);
+    emulator.eventGrid.setFunctionEndpoint(functionId, undefined);
+    try {
+      const gone = await raw(emulator, 'GET', `${functionId}?api-version=2024-04-01`);
+      expect(gone.status).toBe(404);
+      expect((gone.body as Json).error.code).toBe('ResourceNotFound');
+    } finally {
+      emulator.eventGrid.setFunctionEndpoint(functionId, 'http://127.0.0.1:9/api/events');
+    }
   });
 });

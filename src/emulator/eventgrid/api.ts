@@ -80,7 +80,13 @@ export class EventGridApi {
     const p = req.path;
     if (!/\/providers\/microsoft\.eventgrid(\/|$)/iu.test(p)) return undefined;
     if (!EVENTGRID_API_VERSIONS.includes(apiVersion as (typeof EVENTGRID_API_VERSIONS)[number]))
-      throw armErrors.invalidApiVersion(apiVersion, EVENTGRID_API_VERSIONS);
+      throw armErrors.noRegisteredProvider(
+        'global',
+        apiVersion,
+        /\/eventsubscriptions(\/|$)/iu.test(p) ? 'systemTopics/eventSubscriptions' : 'systemTopics',
+        EVENTGRID_API_VERSIONS,
+        ['global'],
+      );
     let m = paths.operation.exec(p);
     if (m && !m[2]) return this.poll(req, m[5]!, lower(m[4]!) === 'operationresults');
     m = paths.topics.exec(p);

@@ -93,16 +93,16 @@ const outcomeName = (a: AttemptRecord): string => {
   return names[a.status] ?? 'GenericError';
 };
 
+/** The event in CloudEvents 1.0, with the attributes of the spec's cloud-events-schema samples. */
 export function toCloudEvent(e: Event): Record<string, unknown> {
   return {
-    specversion: '1.0',
-    type: e.eventType,
     source: e.topic,
-    id: e.id,
-    time: e.eventTime,
     subject: e.subject,
-    dataschema: e.dataVersion,
+    type: e.eventType,
+    time: e.eventTime,
+    id: e.id,
     data: e.data,
+    specversion: '1.0',
   };
 }
 
@@ -114,6 +114,8 @@ export class Delivery {
   private idle: Array<() => void> = [];
   private pendingCount = 0;
   private generation = 0;
+  /** Aborted by reset(): attempts on the wire end at once. */
+  private stopping = new AbortController();
 
   constructor(readonly settings: DeliverySettings) {}
 
@@ -202,7 +204,10 @@ export class Delivery {
           'aeg-metadata-version': String(event.metadataVersion ?? '1'),
         },
         body,
-        signal: AbortSignal.timeout(Math.max(1, this.scaled(this.settings.timeoutMs))),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(Math.max(1, this.scaled(this.settings.timeoutMs))),
+          this.stopping.signal,
+        ]),
       });
       await res.arrayBuffer().catch(() => undefined);
       return { status: res.status, outcome: res.ok ? 'Succeeded' : 'HttpError', ms: ms() };
@@ -278,6 +283,8 @@ export class Delivery {
   /** Forgets everything; scheduled retries are cancelled and answers still on the wire are ignored. */
   reset(): void {
     this.generation++;
+    this.stopping.abort();
+    this.stopping = new AbortController();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.records.length = 0;

@@ -17,6 +17,7 @@ import {
 } from './delivery.js';
 import { filterMatches } from './filter.js';
 import type { SubscriptionSpec } from './subscription-body.js';
+import { WebFunctions } from './web-functions.js';
 
 export type { DeadLetteredEvent, DeliveryRecord, DeliverySettings, DeliveryStats } from './delivery.js';
 export { RETRY_SCHEDULE_MS } from './delivery.js';
@@ -52,7 +53,9 @@ function loopbackOnly(url: string | undefined): string | undefined {
 export class EventGridService {
   readonly api: EventGridApi;
   readonly delivery: Delivery;
-  private functions = new Map<string, string>();
+  /** lower-cased function resource id -> { id as given, url } */
+  private functions = new Map<string, { id: string; url: string }>();
+  private readonly web: WebFunctions;
 
   constructor(
     store: Store,
@@ -69,20 +72,21 @@ export class EventGridService {
       functionExists: (id) => this.functionUrl(id) !== undefined,
       operationMs: options.operationMs ?? 0,
     });
+    this.web = new WebFunctions(store, () => [...this.functions.values()].map((f) => f.id));
   }
 
   /** Maps a function resource id to the local URL its events are POSTed to (undefined removes it). */
   setFunctionEndpoint(resourceId: string, url: string | undefined): void {
     if (url === undefined) this.functions.delete(lower(resourceId));
-    else this.functions.set(lower(resourceId), url);
+    else this.functions.set(lower(resourceId), { id: resourceId, url });
   }
 
   functionUrl(resourceId: string): string | undefined {
-    return this.functions.get(lower(resourceId)) ?? this.options.resolveFunction?.(resourceId);
+    return this.functions.get(lower(resourceId))?.url ?? this.options.resolveFunction?.(resourceId);
   }
 
   handle(req: ArmRequest, apiVersion: string): ArmReply | undefined {
-    return this.api.handle(req, apiVersion);
+    return this.api.handle(req, apiVersion) ?? this.web.handle(req, apiVersion);
   }
 
   /** Called with every event the emulator emits. */

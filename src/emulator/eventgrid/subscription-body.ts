@@ -90,10 +90,7 @@ function destination(v: unknown): { spec: SubscriptionSpec['destination']; store
     );
     return {
       spec: { endpointType: 'AzureFunction', resourceId, maxEventsPerBatch: batch, preferredKb: kb },
-      stored: {
-        endpointType: 'AzureFunction',
-        properties: { ...p, resourceId, maxEventsPerBatch: batch, preferredBatchSizeInKilobytes: kb },
-      },
+      stored: { endpointType: 'AzureFunction', properties: { ...p, resourceId } },
     };
   }
   if (lower(type) === 'webhook') {
@@ -108,18 +105,13 @@ function destination(v: unknown): { spec: SubscriptionSpec['destination']; store
       throw invalid(
         'Invalid event subscription request: Supplied URL is invalid. It cannot be null or empty and should be a proper HTTPS URL like https://www.example.com.',
       );
+    // The URL is a secret (x-ms-secret): reads show its base only, as in the spec's examples.
     const { endpointUrl: _secret, ...rest } = p;
     return {
       spec: { endpointType: 'WebHook', endpointUrl: url!, maxEventsPerBatch: batch, preferredKb: kb },
       stored: {
         endpointType: 'WebHook',
-        properties: {
-          ...rest,
-          endpointUrl: null,
-          endpointBaseUrl: `${parsed.origin}${parsed.pathname}`,
-          maxEventsPerBatch: batch,
-          preferredBatchSizeInKilobytes: kb,
-        },
+        properties: { ...rest, endpointBaseUrl: `${parsed.origin}${parsed.pathname}` },
       },
     };
   }
@@ -206,8 +198,6 @@ function filter(v: unknown, eventTypes: readonly string[]): { spec: Subscription
     spec,
     stored: {
       ...f,
-      subjectBeginsWith: beginsWith ?? '',
-      subjectEndsWith: endsWith ?? '',
       isSubjectCaseSensitive: cs === true,
       ...(advanced.length ? { advancedFilters: advanced } : {}),
     },
