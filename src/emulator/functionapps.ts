@@ -37,6 +37,8 @@ export class FunctionApps {
   constructor(
     private readonly store: Store,
     seed: FunctionRegistration[] = [],
+    /** Functions known elsewhere (Event Grid's function endpoints): they exist too. */
+    private readonly knownElsewhere: (resourceId: string) => boolean = () => false,
   ) {
     seed.forEach((f, i) => {
       this.check(f, `functions[${i}]`);
@@ -95,20 +97,22 @@ export class FunctionApps {
         `The emulator serves only GET on ${path}: functions are created by deploying the app.`,
       );
     const [, sub, rg, app, fn] = m as unknown as [string, string, string, string, string];
-    const group = this.store.group(rg);
     if (sub.toLowerCase() !== this.store.subscriptionId.toLowerCase())
       return error(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
-    if (!group) return error(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
-    const siteId = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${group.name}/providers/Microsoft.Web/sites/${app}`;
-    if (!this.siteExists(siteId))
+    const group = this.store.group(rg);
+    // A deployed function stands for its app: its group need not be in the world.
+    const siteId = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${group?.name ?? rg}/providers/Microsoft.Web/sites/${app}`;
+    const functionId = `${siteId}/functions/${fn}`;
+    if (this.registered.has(functionId.toLowerCase()) || this.knownElsewhere(functionId))
+      return reply(200, envelope(siteId, app, fn, group?.location || 'eastus'));
+    // The app's group is often not modelled in a world: an unknown group means an unknown site here.
+    if (!group || !this.siteExists(siteId))
       return error(
         404,
         'ResourceNotFound',
-        `The Resource 'Microsoft.Web/sites/${app}' under resource group '${group.name}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+        `The Resource 'Microsoft.Web/sites/${app}' under resource group '${group?.name ?? rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
       );
-    const f = this.registered.get(`${siteId}/functions/${fn}`.toLowerCase());
-    if (!f) return error(404, 'NotFound', 'Error retrieving function.');
-    return reply(200, envelope(siteId, app, fn, group.location || 'eastus'));
+    return error(404, 'NotFound', 'Error retrieving function.');
   }
 
   /** A site exists when the store holds it or a function of it is registered. */
@@ -152,7 +156,7 @@ function envelope(siteId: string, app: string, fn: string, location: string): Re
     location,
     properties: {
       name: fn,
-      function_app_id: null,
+      function_app_id: siteId,
       script_root_path_href: null,
       script_href: null,
       config_href: null,

@@ -172,7 +172,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const hub = new EventHub();
   if (options.onEvent) hub.subscribe(options.onEvent);
   // Deployed functions (world `functions`, admin `functions.register`) are AzureFunction destinations too.
-  const functions = new FunctionApps(store, world.functions);
+  const functions = new FunctionApps(store, world.functions, (id) => eventGrid.functionUrl(id) !== undefined);
   const resolveFunction = (id: string) =>
     options.eventGrid?.resolveFunction?.(id) ?? functions.endpointOf(id);
   const eventGridOptions = { ...options.eventGrid, resolveFunction };
