@@ -140,7 +140,13 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   const functionId = () => `${values.AZURE_FUNCTION_APP_ID}/functions/${FILTER.functionName}`;
 
   beforeAll(async () => {
-    e = await startEmulator({ world: world(v), lro: { inProgressPolls: 1, retryAfterSeconds: 0 } });
+    // Event Grid's writes take a while, as on Azure: the hook must wait for provisioningState Succeeded.
+    const eventGrid = { operationMs: 1500 };
+    e = await startEmulator({
+      world: world(v),
+      lro: { inProgressPolls: 1, retryAfterSeconds: 0 },
+      eventGrid,
+    });
     proxy = await startTrapProxy();
     values = azdValues(e, v);
     groups = [...new Set(['kubernetes', v.routeTableGroup, v.vnetGroup])];
