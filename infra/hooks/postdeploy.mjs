@@ -12,7 +12,7 @@
 // `az eventgrid`, whose arguments differ between versions. Bodies follow the Event Grid management API
 // 2025-02-15 (test/deploy/hook-body.conformance.test.ts checks them against the official spec).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -337,7 +337,19 @@ export async function main(env = process.env) {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Run as a script (not imported by a test)? Compared by real path: the script's URL has symlinks resolved. */
+function invokedDirectly() {
+  try {
+    return (
+      Boolean(process.argv[1]) &&
+      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
   main().catch((err) => {
     console.error(`postdeploy: ${err instanceof HookError ? err.message : err.stack}`);
     process.exit(1);
