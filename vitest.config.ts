@@ -3,8 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // test/deploy needs the az CLI: `npm run test:deploy` (vitest.deploy.config.ts).
-    exclude: [...configDefaults.exclude, 'test/deploy/**'],
+    // The deploy rehearsal needs the az CLI: `npm run test:deploy` (vitest.deploy.config.ts).
+    exclude: [...configDefaults.exclude, 'test/deploy/rehearsal.test.ts'],
     environment: 'node',
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/plain-summary-reporter.ts'],
