@@ -187,6 +187,17 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     return { topics, subs };
   }
 
+  it('the hook gives up with a clear error when the function never appears, having written nothing', async () => {
+    e.clearRequests();
+    const missing = values.AZURE_FUNCTION_APP_ID!.replace(/func-podroutes-dev$/u, 'func-never-deployed');
+    const run = await runHook(session, { ...values, AZURE_FUNCTION_APP_ID: missing }, 3);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /function reconcileOnResourceChange is still not indexed on .*func-never-deployed after 3 s: .*azd hooks run postdeploy/u,
+    );
+    expect(writes(e)).toEqual([]);
+  });
+
   it('the hook waits for the function to be indexed, then subscribes it on every group, through az only', async () => {
     e.clearRequests();
     const hook = runHook(session, values);

@@ -186,12 +186,16 @@ export async function azLogin(emulator: Emulator, proxy: TrapProxy): Promise<AzS
 // ------------------------------------------------------------------ hook
 
 /** Runs infra/hooks/postdeploy.sh as azd's posix hook does: `sh`, repo root, azd values in the environment. */
-export function runHook(session: AzSession, azdValues: Record<string, string>): Promise<Run> {
+export function runHook(
+  session: AzSession,
+  azdValues: Record<string, string>,
+  waitSeconds = 90,
+): Promise<Run> {
   return run('sh', ['./infra/hooks/postdeploy.sh'], {
     ...session.env,
     ...azdValues,
     POSTDEPLOY_POLL_SECONDS: '1',
-    POSTDEPLOY_WAIT_SECONDS: '90',
+    POSTDEPLOY_WAIT_SECONDS: String(waitSeconds),
   });
 }
 
