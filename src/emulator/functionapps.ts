@@ -73,6 +73,13 @@ export class FunctionApps {
     this.registered = new Map(this.seeded.map((f) => [f.resourceId.toLowerCase(), { ...f }]));
   }
 
+  /** Admin `POST /_emulator/functions` (body: a FunctionRegistration); undefined for any other admin path. */
+  admin(method: string, path: string, raw: string): ArmReply | undefined {
+    if (`${method} ${path.toLowerCase().replace(/\/$/u, '')}` !== 'POST /_emulator/functions')
+      return undefined;
+    return reply(201, this.register(JSON.parse(raw || 'null') as FunctionRegistration));
+  }
+
   /** Serves `Microsoft.Web/sites/{app}/functions/{fn}` requests; undefined for any other path. */
   handle(method: string, path: string, query: URLSearchParams): ArmReply | undefined {
     const m = FUNCTION_ID.exec(path.replace(/\/$/u, ''));

@@ -9,8 +9,6 @@ import type { ArmReply } from './arm.js';
 export interface IdentityOptions {
   subscriptionId: string;
   tenantId: string;
-  /** "https://127.0.0.1:PORT", known once the server listens. */
-  endpoint: () => string;
   subscriptionName?: string;
 }
 
@@ -44,7 +42,11 @@ const oauthError = (error: string, description: string): ArmReply =>
   json(400, { error, error_description: description });
 
 export class Identity {
-  constructor(private readonly o: IdentityOptions) {}
+  constructor(
+    private readonly o: IdentityOptions,
+    /** "https://127.0.0.1:PORT", known once the server listens. */
+    private readonly endpoint: () => string,
+  ) {}
 
   /** Serves the request when it is an identity or subscription request; undefined otherwise. */
   handle(req: IdentityRequest): ArmReply | undefined {
@@ -57,7 +59,7 @@ export class Identity {
   }
 
   private adfs(req: IdentityRequest, path: string): ArmReply {
-    const base = `${this.o.endpoint()}/adfs`;
+    const base = `${this.endpoint()}/adfs`;
     if (req.method === 'GET' && path === '/adfs/.well-known/openid-configuration')
       return json(200, {
         issuer: base,

@@ -9,7 +9,7 @@ import { ArmError } from './errors.js';
 import { type EventGridOptions, EventGridService } from './eventgrid/index.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
-import { FunctionApps, type FunctionRegistration } from './functionapps.js';
+import { FunctionApps } from './functionapps.js';
 import { Identity } from './identity.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
@@ -207,11 +207,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     services: [eventGrid],
   });
 
-  const identity = new Identity({
-    subscriptionId: store.subscriptionId,
-    tenantId: store.tenantId,
-    endpoint: () => endpoint,
-  });
+  const identity = new Identity(store, () => endpoint);
 
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     void handle(req, res);
@@ -415,7 +411,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       };
     const route = `${method} ${path.toLowerCase().replace(/\/$/u, '')}`;
     try {
-      const eventGridReply = eventGrid.admin(method, path, raw);
+      const eventGridReply = eventGrid.admin(method, path, raw) ?? functions.admin(method, path, raw);
       if (eventGridReply) return eventGridReply;
       switch (route) {
         case 'POST /_emulator/faults': {
@@ -436,12 +432,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         case 'DELETE /_emulator/requests':
           log = [];
           return { status: 204, headers: {} };
-        case 'POST /_emulator/functions':
-          return {
-            status: 201,
-            headers: {},
-            body: functions.register(JSON.parse(raw || 'null') as FunctionRegistration),
-          };
         case 'GET /_emulator/events':
           return { status: 200, headers: {}, body: hub.events };
         case 'POST /_emulator/reset':

@@ -115,5 +115,9 @@ describe('identity and Functions surface for the az CLI', () => {
     );
     e.reset();
     expect((await raw(e, 'GET', url)).status).toBe(404);
+    // Another process (a Functions host) registers the function through the admin API.
+    const posted = await raw(e, 'POST', '/_emulator/functions', { body: { resourceId: fnId(e) } });
+    expect(posted.status).toBe(201);
+    expect((await raw(e, 'GET', url)).status).toBe(200);
   });
 });
