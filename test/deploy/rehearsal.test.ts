@@ -263,6 +263,24 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(proxy.seen).toEqual([]);
   });
 
+  it('a subscription changed by hand is put back by the next run, and only that one', async () => {
+    const topicId = (await readBack(groups[0]!)).topics[0]!.id as string;
+    const url = `${topicId}/eventSubscriptions/${FILTER.subscriptionName}?api-version=${EG}`;
+    const changed = structuredClone((await ok(e, 'GET', url)) as ArmJson);
+    changed.properties.retryPolicy.maxDeliveryAttempts = 5;
+    for (const k of ['provisioningState', 'topic']) delete changed.properties[k];
+    await ok(e, 'PUT', url, { properties: changed.properties });
+    await vi.waitFor(
+      async () => expect((await ok(e, 'GET', url)).properties.provisioningState).toBe('Succeeded'),
+      { timeout: 10_000, interval: 200 },
+    );
+    e.clearRequests();
+    const run = await runHook(session, values);
+    expect(run.code, run.stderr).toBe(0);
+    expect(writes(e).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${url.split('?')[0]}`]);
+    expect((await ok(e, 'GET', url)).properties.retryPolicy).toEqual(FILTER.retryPolicy);
+  });
+
   it('a route deleted by hand comes back: its event passes the subscription filter to the real Functions handler', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, engineSettings(e, v));
