@@ -1,4 +1,4 @@
-// Conformance: (1) the emulator's traffic for a whole route-table lifecycle, driven by the real SDK, passes the
+// Conformance (reads AZURE_REFERENCE_DIR, see test/support/reference.ts): (1) the emulator's traffic for a whole route-table lifecycle, driven by the real SDK, passes the
 // official `oav validate-traffic` against the 2026-01-01 spec with zero errors; (2) the real ARM traffic recorded
 // by azure-cli (test_network_route_table_operation.yaml), replayed against the emulator, gets the same status
 // codes, the same LRO headers and the same body shapes.
@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { clients, FAST, RG, raw, repoRoot, sharedDir, start } from './helpers.js';
+import { readReference, referencePath } from '../support/reference.js';
+import { clients, FAST, RG, raw, repoRoot, start } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -90,10 +91,7 @@ describe('oav validate-traffic on the emulator traffic', () => {
       writeFileSync(join(dir, `${String(i).padStart(3, '0')}.json`), JSON.stringify(t, null, 1));
     });
 
-    const spec = join(
-      sharedDir(),
-      'azure-reference/oav-minimal/specification/network/resource-manager/Microsoft.Network/stable/2026-01-01/routeTable.json',
-    );
+    const spec = referencePath('oavRouteTableSpec');
     const reportFile = join(dir, 'report.json');
     const started = performance.now();
     // oav 4.0.3 exits 1 after writing the JSON report (its HTML template is missing from the package): read the report.
@@ -160,11 +158,7 @@ describe('replay of real ARM traffic recorded by azure-cli', () => {
   });
 
   it('gives the same status codes, LRO headers and body shapes for all 28 interactions', async () => {
-    const file = join(
-      sharedDir(),
-      'azure-reference/recordings/azure-cli/test_network_route_table_operation.yaml',
-    );
-    const { interactions } = parse(readFileSync(file, 'utf8')) as { interactions: Interaction[] };
+    const { interactions } = parse(readReference('cliRecording')) as { interactions: Interaction[] };
     expect(interactions).toHaveLength(28);
     const operationUrls = new Map<string, { async?: string; location?: string }>();
     const guidOf = (url: string | undefined) =>
