@@ -96,23 +96,21 @@ interface Interaction {
 
 describe('replay of real ARM traffic recorded by azure-cli', () => {
   let emulator: Emulator;
+  let interactions: Interaction[];
   beforeAll(async () => {
+    ({ interactions } = parse(readReference('cliRecording')) as { interactions: Interaction[] });
+    // The recording starts with azure-cli's GET of its resource group: the world is that group, as recorded.
+    const first = interactions[0]!;
+    const subscriptionId = /\/subscriptions\/([^/]+)\//iu.exec(first.request.uri)?.[1] ?? '';
+    const group = JSON.parse(first.response.body.string) as {
+      name: string;
+      location: string;
+      tags?: Record<string, string>;
+    };
     emulator = await startEmulator({
       world: {
-        subscriptionId: '00000000-0000-0000-0000-000000000000',
-        resourceGroups: [
-          {
-            name: 'cli_test_route_table000001',
-            location: 'westus',
-            tags: {
-              product: 'azurecli',
-              cause: 'automation',
-              test: 'test_network_route_table_operation',
-              date: '2024-09-14T10:16:07Z',
-              module: 'network',
-            },
-          },
-        ],
+        subscriptionId,
+        resourceGroups: [{ name: group.name, location: group.location, tags: group.tags ?? {} }],
         resources: [],
       },
       lro: { inProgressPolls: 0 },
@@ -123,7 +121,6 @@ describe('replay of real ARM traffic recorded by azure-cli', () => {
   });
 
   it('gives the same status codes, LRO headers and body shapes for all 28 interactions', async () => {
-    const { interactions } = parse(readReference('cliRecording')) as { interactions: Interaction[] };
     expect(interactions).toHaveLength(28);
     const operationUrls = new Map<string, { async?: string; location?: string }>();
     const guidOf = (url: string | undefined) =>
