@@ -46,7 +46,9 @@ describe('custom role for the cluster', () => {
       /roleName: 'Pod Route Reconciler \(\$\{environmentName\}, \$\{subscription\(\)\.subscriptionId\}\)'/u,
     );
     expect(role.source).toMatch(/name: roleName\n/u);
-    expect(role.source).toMatch(/var roleName = guid\(subscription\(\)\.id, 'pod-route-reconciler', environmentName\)/u);
+    expect(role.source).toMatch(
+      /var roleName = guid\(subscription\(\)\.id, 'pod-route-reconciler', environmentName\)/u,
+    );
   });
 
   it('together covers every action of ARM_OPERATIONS, and nothing else', () => {
