@@ -34,11 +34,16 @@ describe('world file', () => {
     );
   });
 
-  it('refuses dangling references: a subnet to a missing route table, a VM to a missing NIC', async () => {
+  it('refuses dangling references: a subnet to a missing route table or NSG, a VM to a missing NIC', async () => {
     const w = world();
     w.resources = w.resources.filter((r) => r.type !== 'Microsoft.Network/routeTables');
     await expect(startEmulator({ world: w })).rejects.toThrow(
       /kubernetes-vnet\) field 'properties.subnets\[0\].properties.routeTable.id': route table .* is not among the world's resources/u,
+    );
+    const noNsg = world();
+    noNsg.resources = noNsg.resources.filter((r) => r.type !== 'Microsoft.Network/networkSecurityGroups');
+    await expect(startEmulator({ world: noNsg })).rejects.toThrow(
+      /kubernetes-vnet\) field 'properties.subnets\[0\].properties.networkSecurityGroup.id': network security group .*kubernetes-nsg is not among the world's resources/u,
     );
     const w2 = world();
     w2.resources = w2.resources.filter((r) => !String(r.id).endsWith('/worker-0-nic'));
