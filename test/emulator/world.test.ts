@@ -129,4 +129,34 @@ describe('emulator command', () => {
     stop();
     await running;
   });
+
+  it('with a role (--rbac) refuses what the role lacks with 403 AuthorizationFailed', async () => {
+    const lines: string[] = [];
+    let stop!: () => void;
+    const until = new Promise<void>((r) => {
+      stop = r;
+    });
+    const running = runEmulatorCommand({
+      world: worldFile,
+      out: (l) => lines.push(l),
+      until,
+      rbac: { actions: ['Microsoft.Network/routeTables/read'] },
+    });
+    await expect.poll(() => lines.length).toBe(1);
+    const ready = JSON.parse(lines[0]!) as { endpoint: string; caFile: string; subscriptionId: string };
+    const target = { endpoint: ready.endpoint, ca: readFileSync(ready.caFile, 'utf8') } as Parameters<
+      typeof raw
+    >[0];
+    const base = `/subscriptions/${ready.subscriptionId}/resourceGroups/kubernetes/providers`;
+    const table = await raw(
+      target,
+      'GET',
+      `${base}/Microsoft.Network/routeTables/kubernetes-routes?api-version=2026-01-01`,
+    );
+    const vms = await raw(target, 'GET', `${base}/Microsoft.Compute/virtualMachines?api-version=2026-04-01`);
+    expect([table.status, vms.status]).toEqual([200, 403]);
+    expect((vms.body as { error: { code: string } }).error.code).toBe('AuthorizationFailed');
+    stop();
+    await running;
+  });
 });
