@@ -69,7 +69,7 @@ export interface RequestLogEntry {
   /** The join actions ARM's linked authorization checks for the resources the request body refers to. */
   linkedActions?: string[];
   /** Who sent it: the role-holding caller, or the Owner (`emulatorOwnerCredential`). */
-  caller: 'role' | 'owner';
+  caller?: 'role' | 'owner';
 }
 
 /** One captured exchange, in oav's live-traffic shape. */

@@ -55,6 +55,14 @@ export const ACTION_TABLE: ActionRow[] = [
   ...crud('Microsoft.Network/natGateways'),
   ...crud('Microsoft.Network/publicIPAddresses'),
   ...crud('Microsoft.Network/serviceEndpointPolicies'),
+  // Scale sets and their instances' NICs (the NIC lists live under the Compute path, served by the Network RP,
+  // authorized as Microsoft.Compute actions per the provider operations list).
+  ...[
+    'Microsoft.Compute/virtualMachineScaleSets',
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
+    'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces',
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces',
+  ].map((type): ActionRow => ({ method: 'GET', type, action: `${type}/read` })),
   {
     method: 'POST',
     type: 'Microsoft.Network/networkInterfaces/effectiveRouteTable',

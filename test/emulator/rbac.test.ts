@@ -93,6 +93,18 @@ describe('which action a request needs (table-driven, as ARM derives it)', () =>
     });
   });
 
+  it('reads a scale set, its instances and their NICs with the Compute actions of the provider operations list', () => {
+    const vmss = `${sub}/Microsoft.Compute/virtualMachineScaleSets/pool`;
+    expect(requestNeeds('GET', `${vmss}/virtualMachines/0/networkInterfaces`, undefined)).toMatchObject({
+      action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces/read',
+      scope: `${vmss}/virtualMachines/0`,
+      known: true,
+    });
+    expect(requestNeeds('GET', `${vmss}/networkInterfaces`, undefined)?.action).toBe(
+      'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read',
+    );
+  });
+
   it('needs no action to poll an operation, and none outside /subscriptions/{id}/', () => {
     expect(
       requestNeeds(
