@@ -42,6 +42,9 @@ param vnetResourceGroup string = ''
 @description('Subnet the route table must stay associated with.')
 param subnetName string = 'kubernetes-subnet'
 
+@description('Other resource groups, comma-separated, holding what the subnet or the worker NICs refer to (network security group, NAT gateway, service endpoint policies, public IPs): ARM checks join/action there on every subnet or NIC write, so the role is assigned there too. Empty: all of it lives in the cluster, route table or vnet group.')
+param networkResourceGroups string = ''
+
 @description('Cluster pod range(s): one CIDR, or an IPv4 and an IPv6 CIDR separated by a comma.')
 param clusterCidr string = '10.200.0.0/16'
 
@@ -112,8 +115,9 @@ var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-$
 var deadLetterContainerName = 'eventgrid-deadletter'
 var effectiveRouteTableResourceGroup = empty(routeTableResourceGroup) ? clusterResourceGroup : routeTableResourceGroup
 var effectiveVnetResourceGroup = empty(vnetResourceGroup) ? clusterResourceGroup : vnetResourceGroup
+var linkedResourceGroups = filter(map(split(networkResourceGroups, ','), g => trim(g)), g => !empty(g))
 // union() of arrays drops duplicates: one role assignment per distinct resource group.
-var clusterScopes = union([clusterResourceGroup], [effectiveRouteTableResourceGroup], [effectiveVnetResourceGroup])
+var clusterScopes = union([clusterResourceGroup], [effectiveRouteTableResourceGroup], [effectiveVnetResourceGroup], linkedResourceGroups)
 var systemTopicName = 'evgt-podroutes-${resourceToken}'
 
 // Every engine setting (ENGINE_SETTING_KEYS in src/config.ts), and only those; test/infra checks both ways.

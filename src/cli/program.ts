@@ -117,9 +117,19 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--events-to <url>', 'also POST Event Grid events to this webhook URL')
-    .action(async (flags: { world: string; port?: number; eventsTo?: string }) => {
+    .option(
+      '--rbac',
+      "authorize every request against the deployed custom role (with REPAIR_IP_FORWARDING's actions): 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers",
+    )
+    .action(async (flags: { world: string; port?: number; eventsTo?: string; rbac?: boolean }) => {
       const { runEmulatorCommand } = await import('../emulator/main.js');
-      await runEmulatorCommand({ world: flags.world, port: flags.port, eventsTo: flags.eventsTo });
+      const { roleActions } = await import('../azure/operations.js');
+      await runEmulatorCommand({
+        world: flags.world,
+        port: flags.port,
+        eventsTo: flags.eventsTo,
+        ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
+      });
     });
 
   program

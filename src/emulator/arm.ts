@@ -7,7 +7,7 @@ import { normalizeCidr } from 'cidr-tools';
 import { ArmError, type ArmErrorBody, armErrors } from './errors.js';
 import type { EventHub } from './events.js';
 import { buildEvent } from './events.js';
-import { fillRoute, fillSubnet, props, type Store, TYPES } from './store.js';
+import { fillRoute, fillSubnet, LINKABLE_TYPES, props, type Store, TYPES } from './store.js';
 import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
 import { type Json, newEtag, parseTopLevelId, resourceSchemas, validateResource } from './world.js';
 
@@ -117,7 +117,17 @@ const TOP_TYPES: Record<string, { type: string; versions: readonly string[] }> =
   'microsoft.network/virtualnetworks': { type: TYPES.vnet, versions: NETWORK_API_VERSIONS },
   'microsoft.network/networkinterfaces': { type: TYPES.nic, versions: NETWORK_API_VERSIONS },
   'microsoft.compute/virtualmachines': { type: TYPES.vm, versions: COMPUTE_API_VERSIONS },
+  // What a subnet or NIC may refer to: served as generic resources so that references resolve.
+  ...Object.fromEntries(
+    LINKABLE_TYPES.map((t) => [t.toLowerCase(), { type: t, versions: NETWORK_API_VERSIONS }]),
+  ),
 };
+/** A subnet's single references and the type each must point at (ARM refuses a dangling one). */
+const SUBNET_REFERENCES: Array<[string, string]> = [
+  ['routeTable', TYPES.routeTable],
+  ['networkSecurityGroup', TYPES.nsg],
+  ['natGateway', TYPES.natGateway],
+];
 const CHILD_TYPES: Record<string, string> = {
   'microsoft.network/routetables/routes': TYPES.route,
   'microsoft.network/virtualnetworks/subnets': TYPES.subnet,
@@ -786,14 +796,13 @@ export class Arm {
 
   private checkSubnetReferences(subnetOrVnetId: string, subnets: Json[]): void {
     for (const s of subnets) {
-      const ref = obj(obj(s.properties).routeTable).id;
-      if (ref === undefined) continue;
-      if (
-        typeof ref !== 'string' ||
-        !this.store.get(ref) ||
-        lower(String(this.store.get(ref)!.type)) !== lower(TYPES.routeTable)
-      )
-        throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
+      for (const [field, type] of SUBNET_REFERENCES) {
+        const ref = obj(obj(s.properties)[field]).id;
+        if (ref === undefined) continue;
+        const target = typeof ref === 'string' ? this.store.get(ref) : undefined;
+        if (!target || lower(String(target.type)) !== lower(type))
+          throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSetting
 import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
+import { CALLER_OBJECT_ID, isOwner, OWNER_TOKEN, Rbac, type RbacSettings, requestNeeds } from './rbac.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
@@ -15,6 +16,7 @@ import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile
 
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
+export type { RbacSettings } from './rbac.js';
 export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
 export { WorldError } from './world.js';
@@ -43,6 +45,11 @@ export interface EmulatorOptions {
    * `{ enforce: true }` answers 429 SubscriptionRequestsThrottled when a bucket is empty.
    */
   throttle?: Partial<ThrottleSettings>;
+  /**
+   * RBAC mode (default off): every request not bearing the Owner token (`emulatorOwnerCredential`) is authorized
+   * against this role: 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers them.
+   */
+  rbac?: RbacSettings | false;
 }
 
 export interface RequestLogEntry {
@@ -57,6 +64,12 @@ export interface RequestLogEntry {
   lroPoll: boolean;
   /** A fault rule changed this request ('status', 'drop', ...). */
   fault?: string;
+  /** The RBAC action the request needed (logged whether or not RBAC is on; absent for polls and non-ARM paths). */
+  action?: string;
+  /** The join actions ARM's linked authorization checks for the resources the request body refers to. */
+  linkedActions?: string[];
+  /** Who sent it: the role-holding caller, or the Owner (`emulatorOwnerCredential`). */
+  caller?: 'role' | 'owner';
 }
 
 /** One captured exchange, in oav's live-traffic shape. */
@@ -139,7 +152,7 @@ const DEFAULT_LRO: LroSettings = { inProgressPolls: 0, retryAfterSeconds: 1, aut
 const DEFAULT_LATENCY: LatencyModel = { readMs: 0, writeMs: 0, lroMs: 0 };
 
 /** The object id the emulator attributes requests to (it accepts any token). */
-const emulatorPrincipal = '00000000-0000-0000-0000-0000000e0001';
+const emulatorPrincipal = CALLER_OBJECT_ID;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -164,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   addSeedFaults();
   const throttleSettings: ThrottleSettings = { ...DEFAULT_THROTTLE, ...options.throttle };
   let throttle = new Throttle(throttleSettings);
+  const rbac = options.rbac ? new Rbac(options.rbac) : undefined;
   let log: RequestLogEntry[] = [];
   let captured: TrafficEntry[] = [];
   const tls = makeSelfSignedCertificate();
@@ -229,6 +243,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       path = url.pathname;
     }
     const rawBody = await readBody(req);
+    const caller = isOwner(req.headers.authorization) ? ('owner' as const) : ('role' as const);
+    const needs = requestNeeds(method, path, safeJson(rawBody));
+    const logged = {
+      caller,
+      ...(needs?.action ? { action: needs.action } : {}),
+      ...(needs?.linked.length ? { linkedActions: [...new Set(needs.linked.map((l) => l.action))] } : {}),
+    };
 
     if (path.toLowerCase().startsWith('/_emulator/')) {
       send(res, admin(req, method, path, rawBody), requestId, method);
@@ -274,6 +295,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           apiVersion: url.searchParams.get('api-version') ?? undefined,
           lroPoll: false,
           fault: 'drop',
+          ...logged,
         });
         req.socket.destroy();
         return;
@@ -313,6 +335,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             ...(lroFail.lroError ?? {}),
           };
         }
+        if (rbac && caller === 'role' && armReq.headers.authorization) rbac.authorize(needs);
         reply = await arm.handle(armReq);
       }
     } catch (err) {
@@ -337,6 +360,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       apiVersion: url.searchParams.get('api-version') ?? undefined,
       lroPoll: reply.lroPoll === true,
       ...(faultKind ? { fault: faultKind } : {}),
+      ...logged,
     });
     if (options.captureTraffic) {
       const reqHeaders: Record<string, string> = {};
@@ -583,10 +607,26 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return emulator;
 }
 
+function safeJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A TokenCredential that hands out a dummy bearer token: the emulator accepts any token. */
 export const emulatorCredential = {
   getToken: async (): Promise<{ token: string; expiresOnTimestamp: number }> => ({
     token: 'arm-emulator-token',
+    expiresOnTimestamp: Date.now() + 3_600_000,
+  }),
+};
+
+/** The token of a subscription Owner: never checked in RBAC mode (an operator's or a test's own changes). */
+export const emulatorOwnerCredential = {
+  getToken: async (): Promise<{ token: string; expiresOnTimestamp: number }> => ({
+    token: OWNER_TOKEN,
     expiresOnTimestamp: Date.now() + 3_600_000,
   }),
 };

@@ -17,7 +17,14 @@ export const TYPES = {
   routeTable: 'Microsoft.Network/routeTables',
   route: 'Microsoft.Network/routeTables/routes',
   ipConfig: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+  nsg: 'Microsoft.Network/networkSecurityGroups',
+  natGateway: 'Microsoft.Network/natGateways',
+  publicIp: 'Microsoft.Network/publicIPAddresses',
+  serviceEndpointPolicy: 'Microsoft.Network/serviceEndpointPolicies',
 } as const;
+
+/** Resources a subnet or NIC can refer to, stored and served as generic resources. */
+export const LINKABLE_TYPES = [TYPES.nsg, TYPES.natGateway, TYPES.publicIp, TYPES.serviceEndpointPolicy];
 
 const clone = <T>(v: T): T => structuredClone(v);
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});

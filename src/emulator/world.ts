@@ -221,7 +221,7 @@ export function parseWorld(input: unknown, source = 'world'): WorldFile {
   return world;
 }
 
-/** References ARM would never let dangle: a subnet's route table, a VM's NICs. */
+/** References ARM would never let dangle: a subnet's route table, NSG and NAT gateway, a VM's NICs. */
 function checkReferences(world: WorldFile, source: string): void {
   const ids = new Set(world.resources.map((r) => String(r.id).toLowerCase()));
   world.resources.forEach((r, i) => {
@@ -230,11 +230,17 @@ function checkReferences(world: WorldFile, source: string): void {
     const where = `${source}: resources[${i}] (${String(r.id)})`;
     if (type === 'microsoft.network/virtualnetworks') {
       ((p.subnets ?? []) as Json[]).forEach((s, j) => {
-        const ref = ((s.properties as Json | undefined)?.routeTable as Json | undefined)?.id;
-        if (typeof ref === 'string' && !ids.has(ref.toLowerCase()))
-          throw new WorldError(
-            `${where} field 'properties.subnets[${j}].properties.routeTable.id': route table ${ref} is not among the world's resources`,
-          );
+        for (const [field, what] of [
+          ['routeTable', 'route table'],
+          ['networkSecurityGroup', 'network security group'],
+          ['natGateway', 'NAT gateway'],
+        ] as const) {
+          const ref = ((s.properties as Json | undefined)?.[field] as Json | undefined)?.id;
+          if (typeof ref === 'string' && !ids.has(ref.toLowerCase()))
+            throw new WorldError(
+              `${where} field 'properties.subnets[${j}].properties.${field}.id': ${what} ${ref} is not among the world's resources`,
+            );
+        }
       });
     }
     if (type === 'microsoft.compute/virtualmachines') {

@@ -498,6 +498,7 @@ async function waitFor(condition: () => boolean, ms: number): Promise<void> {
 function worldSnapshot(target: ChaosEnv): WorldFile {
   const seed = JSON.parse(readFileSync(WORLD_FILE, 'utf8')) as WorldFile;
   const types = [
+    'Microsoft.Network/networkSecurityGroups',
     'Microsoft.Network/virtualNetworks',
     'Microsoft.Network/routeTables',
     'Microsoft.Network/networkInterfaces',

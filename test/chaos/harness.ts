@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
+import { roleActions } from '../../src/azure/operations.js';
 import type { RetrySettings } from '../../src/azure/retry-policy.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
@@ -66,6 +67,8 @@ export async function startChaos(options: Partial<EmulatorOptions> = {}): Promis
     world: WORLD_FILE,
     lro: { inProgressPolls: 0, retryAfterSeconds: 0 },
     captureTraffic: true,
+    // The function's deployed role: a run needing an action it lacks gets ARM's 403 and breaks an invariant.
+    rbac: { actions: roleActions(true) },
     ...options,
   });
   const config = loadConfig(chaosSettings(emulator));
