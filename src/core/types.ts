@@ -74,11 +74,11 @@ export interface PlanSettings {
   /** Operator override of the mass-deletion guard (CLI --force). */
   forceDeletions: boolean;
   repairIpForwarding: boolean;
+  /** Most routes the table may hold after a write (Azure: 1,000; lower in clouds that still have 400). */
+  maxRoutesPerTable: number;
 }
 
 // ---------------------------------------------------------------- plan (what to change, and what not)
-
-export const ROUTE_LIMIT_PER_TABLE = 400;
 
 export interface RouteSpec {
   name: string;

@@ -30,7 +30,7 @@ export interface EmulatorOptions {
   lro?: Partial<LroSettings>;
   /** Items per page of list operations (default 100); lower it to exercise nextLink paging. */
   pageSize?: number;
-  /** Routes per route table before a PUT is refused (default 400, the field notes' limit). */
+  /** Routes per route table before a PUT is refused (default 1,000, Azure's limit since 2026; 400 before). */
   maxRoutesPerTable?: number;
   /** Called with every emitted Event Grid event. */
   onEvent?: EventListener;
@@ -174,7 +174,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     lro,
     latency,
     pageSize: options.pageSize ?? 100,
-    maxRoutesPerTable: options.maxRoutesPerTable ?? 400,
+    maxRoutesPerTable: options.maxRoutesPerTable ?? 1000,
     endpoint: () => endpoint,
   });
 
