@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { scaleSetSchema } from './compute/scale-set-schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -131,6 +132,7 @@ export const resourceSchemas: Record<string, z.ZodType> = {
   'microsoft.network/networkinterfaces': nicSchema,
   'microsoft.network/virtualnetworks': vnetSchema,
   'microsoft.network/routetables': routeTableSchema,
+  'microsoft.compute/virtualmachinescalesets': scaleSetSchema,
 };
 
 const topLevelId =
