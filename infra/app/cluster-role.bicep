@@ -8,6 +8,8 @@ param assignableResourceGroups array
 param repairIpForwarding bool
 
 var requiredActions = [
+  'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read'
+  'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkSecurityGroups/join/action'
