@@ -160,4 +160,12 @@ describe('the world file', () => {
     expect(() => loadWorld(world)).toThrow(WorldError);
     expect(() => loadWorld(world)).toThrow(/field 'properties\.virtualMachineProfile'.*Uniform scale set/u);
   });
+
+  it('refuses a scale set whose network profile names a subnet that does not exist', () => {
+    const world = worldWithScaleSets();
+    const text = JSON.stringify(world).replaceAll('subnets/kubernetes-subnet"}', 'subnets/nowhere"}');
+    expect(() => loadWorld(JSON.parse(text))).toThrow(
+      /subnet \/subscriptions\/.*\/subnets\/nowhere is not among/u,
+    );
+  });
 });

@@ -18,8 +18,21 @@ beforeEach(() => {
 const WORKERS = 450;
 const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');
 
-/** Workers 2..449 join the two of the world file: 450 in all, each with its own /26 pod range. */
+/**
+ * Workers 2..449 join the two of the world file: 450 in all, each with its own /26 pod range. The vnet and its
+ * subnet grow to 10.240.0.0/22 first: a /24 has only 251 usable addresses.
+ */
 function addWorkers(): void {
+  const vnetId = cluster.subnetId.replace(/\/subnets\/[^/]+$/u, '');
+  const vnet = cluster.emulator.getResource(vnetId) as {
+    properties: {
+      addressSpace: { addressPrefixes: string[] };
+      subnets: Array<{ properties: Record<string, unknown> }>;
+    };
+  };
+  vnet.properties.addressSpace.addressPrefixes = ['10.240.0.0/22'];
+  vnet.properties.subnets[0]!.properties.addressPrefix = '10.240.0.0/22';
+  cluster.emulator.upsertResource(vnet, { emitEvent: false });
   for (let n = 2; n < WORKERS; n++) {
     cluster.emulator.upsertVm(
       {
