@@ -20,8 +20,8 @@ import type { IpFamily } from './cidr.js';
 import { type DesiredRoute, deriveDesired } from './desired.js';
 import { guardPlan } from './guard.js';
 import { routeNameForCidr, sameRouteName } from './naming.js';
-import { scaleSetInstanceOf, unlistedNicHops } from './scale-sets.js';
 import { classifyRoutes, normaliseWrite, routeViewOf, sortBySubject, type TableRoute } from './ownership.js';
+import { scaleSetInstanceOf, unlistedNicHops } from './scale-sets.js';
 import type {
   Action,
   Drift,
