@@ -130,6 +130,28 @@ describe('a Uniform scale set', () => {
     emulator.reset();
     expect(emulator.scaleSetInstances(uniformId()).map((i) => i.instanceId)).toEqual(['0', '1']);
   });
+
+  it('a PUT of the scale set with a higher sku.capacity (through the SDK) scales it out the same way', async () => {
+    const vmss = await api.compute.virtualMachineScaleSets.get(RG, UNIFORM);
+    const put = await api.compute.virtualMachineScaleSets.createOrUpdate(
+      RG,
+      UNIFORM,
+      { ...vmss, sku: { ...vmss.sku, capacity: 3 } },
+      { updateIntervalInMs: 1 },
+    );
+    expect([put.provisioningState, put.sku?.capacity]).toEqual(['Succeeded', 3]);
+    expect(events.map((e) => [e.subject, e.data.operationName])).toEqual([
+      [uniformId(), 'Microsoft.Compute/virtualMachineScaleSets/write'],
+    ]);
+    const nics = await collect(
+      api.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(RG, UNIFORM),
+    );
+    expect(nics.map((n) => n.ipConfigurations?.[0]?.privateIPAddress)).toEqual([
+      '10.240.0.4',
+      '10.240.0.5',
+      '10.240.0.6',
+    ]);
+  });
 });
 
 describe('a Flexible scale set', () => {

@@ -315,6 +315,7 @@ export class ScaleSets {
 
   /** Private IPs in use: every NIC of the group lists and every Uniform instance's NIC. */
   private usedIps(): Set<string> {
+    for (const id of [...this.states.keys()]) if (!this.o.store.get(id)) this.states.delete(id);
     const nics = [
       ...this.o.store.list(TYPES.nic),
       ...[...this.states.values()].flatMap((s) => s.instances.flatMap((i) => i.nics)),
