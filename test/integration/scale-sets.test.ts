@@ -64,6 +64,26 @@ describe('a Uniform scale set of workers', () => {
     expect(puts()).toHaveLength(0);
   });
 
+  it('a refused scale-set read (a role without the action) fails the run before any write', async () => {
+    const [i0] = cluster.emulator.scaleSetInstances(uniformId());
+    await cluster.putRoute('kubernetes-route-10-200-10-0-24', route(10, i0!.privateIp));
+    cluster.emulator.faults.add({
+      method: 'GET',
+      pathRegex: '/virtualMachineScaleSets$',
+      status: 403,
+      error: {
+        code: 'AuthorizationFailed',
+        message: 'The client does not have authorization to perform action.',
+      },
+    });
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    expect(result.status).toBe('Failed');
+    expect(result.error?.statusCode).toBe(403);
+    expect(puts()).toHaveLength(0);
+    expect(cluster.storedRoutes().map((r) => r.name)).toContain('kubernetes-route-10-200-10-0-24');
+  });
+
   it('after a scale-out, the new instance is protected too', async () => {
     const [added] = cluster.emulator.scaleOut(uniformId(), 1);
     expect(cluster.emulator.events.map((e) => e.data.operationName)).toEqual([
