@@ -117,10 +117,29 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--events-to <url>', 'also POST Event Grid events to this webhook URL')
-    .action(async (flags: { world: string; port?: number; eventsTo?: string }) => {
-      const { runEmulatorCommand } = await import('../emulator/main.js');
-      await runEmulatorCommand({ world: flags.world, port: flags.port, eventsTo: flags.eventsTo });
-    });
+    .option(
+      '--max-routes-per-table <n>',
+      "routes per table before ARM refuses a PUT (default 1000, Azure's limit; 400 models a cloud with the old one)",
+      (v) => {
+        const n = Number(v);
+        if (!/^\d+$/u.test(v) || n < 1)
+          throw new Error(
+            `--max-routes-per-table: expected a whole number of routes (1 or more), got '${v}'`,
+          );
+        return n;
+      },
+    )
+    .action(
+      async (flags: { world: string; port?: number; eventsTo?: string; maxRoutesPerTable?: number }) => {
+        const { runEmulatorCommand } = await import('../emulator/main.js');
+        await runEmulatorCommand({
+          world: flags.world,
+          port: flags.port,
+          eventsTo: flags.eventsTo,
+          maxRoutesPerTable: flags.maxRoutesPerTable,
+        });
+      },
+    );
 
   program
     .command('demo')
