@@ -64,6 +64,11 @@ param remediationMode string = 'enforce'
 @description('Most routes one run may delete: a whole number, or auto (refuse deleting more than half of the owned routes).')
 param maxRouteDeletions string = 'auto'
 
+@description('Most routes the route table may hold: 1000 (Azure\'s limit since 2026); lower it in a cloud that still has the old limit of 400.')
+@minValue(1)
+@maxValue(1000)
+param maxRoutesPerTable int = 1000
+
 @description('Let the function enable IP forwarding on worker NICs. Adds Microsoft.Network/networkInterfaces/write to its role.')
 param repairIpForwarding bool = false
 
@@ -135,6 +140,7 @@ var engineSettings = {
   ROUTE_NAME_PREFIX: routeNamePrefix
   REMEDIATION_MODE: remediationMode
   MAX_ROUTE_DELETIONS: maxRouteDeletions
+  MAX_ROUTES_PER_TABLE: string(maxRoutesPerTable)
   REPAIR_IP_FORWARDING: repairIpForwarding ? 'true' : 'false'
   ARM_ENDPOINT: environment().resourceManager
   ARM_CA_FILE: '' // only for a loopback emulator; empty counts as unset

@@ -5,6 +5,12 @@ import { parseCidr } from './core/cidr.js';
 
 export const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
 
+/**
+ * User-defined routes per route table in public Azure: 1,000 since 2026 (400 before; MicrosoftDocs/azure-docs
+ * #128572, #128759). Sovereign clouds may lag: MAX_ROUTES_PER_TABLE lowers it.
+ */
+export const AZURE_MAX_ROUTES_PER_TABLE = 1000;
+
 /** Azure resource group / resource names: letters, digits and the punctuation ARM allows. */
 const resourceName = (what: string) =>
   z
@@ -100,6 +106,16 @@ const settingsSchema = z.object({
     .transform(Number)
     .or(z.literal('auto'))
     .default('auto'),
+  MAX_ROUTES_PER_TABLE: z
+    .string()
+    .trim()
+    .regex(/^\d+$/u, `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE}`)
+    .transform(Number)
+    .refine(
+      (n) => n >= 1 && n <= AZURE_MAX_ROUTES_PER_TABLE,
+      `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE} (Azure's limit of user-defined routes per table; lower it where a cloud still has the old limit of 400)`,
+    )
+    .default(AZURE_MAX_ROUTES_PER_TABLE),
   REPAIR_IP_FORWARDING: booleanSetting.default(false),
   ARM_ENDPOINT: z
     .url({ error: 'expected an https:// URL such as https://management.azure.com' })
@@ -129,6 +145,8 @@ export interface Config {
   mode: 'enforce' | 'report';
   /** A number, or 'auto' (more than half of the owned routes, when more than one, is refused). */
   maxRouteDeletions: number | 'auto';
+  /** Most routes the table may hold after our write (MAX_ROUTES_PER_TABLE). */
+  maxRoutesPerTable: number;
   repairIpForwarding: boolean;
   armEndpoint: string;
   armCaFile: string | undefined;
@@ -187,6 +205,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     routeNamePrefix: s.ROUTE_NAME_PREFIX,
     mode: s.REMEDIATION_MODE,
     maxRouteDeletions: s.MAX_ROUTE_DELETIONS,
+    maxRoutesPerTable: s.MAX_ROUTES_PER_TABLE,
     repairIpForwarding: s.REPAIR_IP_FORWARDING,
     armEndpoint: s.ARM_ENDPOINT,
     armCaFile: s.ARM_CA_FILE,

@@ -8,6 +8,8 @@ param assignableResourceGroups array
 param repairIpForwarding bool
 
 var requiredActions = [
+  'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read'
+  'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Network/natGateways/join/action'
   'Microsoft.Network/networkInterfaces/read'

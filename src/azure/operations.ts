@@ -31,6 +31,20 @@ export const ARM_OPERATIONS = [
     when: 'every run (paged)',
   },
   {
+    id: 'virtualMachineScaleSets.list',
+    action: 'Microsoft.Compute/virtualMachineScaleSets/read',
+    method: 'GET',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Compute/virtualMachineScaleSets',
+    when: 'every run (paged): Uniform scale-set instances are not in the VM list',
+  },
+  {
+    id: 'networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces',
+    action: 'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read',
+    method: 'GET',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmss}/networkInterfaces',
+    when: 'every run, once per Uniform scale set (paged, api-version 2018-10-01): their NICs are not in the NIC list',
+  },
+  {
     id: 'routeTables.get',
     action: 'Microsoft.Network/routeTables/read',
     method: 'GET',

@@ -121,16 +121,37 @@ export function buildProgram(): Command {
       '--rbac',
       "authorize every request against the deployed custom role (with REPAIR_IP_FORWARDING's actions): 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers",
     )
-    .action(async (flags: { world: string; port?: number; eventsTo?: string; rbac?: boolean }) => {
-      const { runEmulatorCommand } = await import('../emulator/main.js');
-      const { roleActions } = await import('../azure/operations.js');
-      await runEmulatorCommand({
-        world: flags.world,
-        port: flags.port,
-        eventsTo: flags.eventsTo,
-        ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
-      });
-    });
+    .option(
+      '--max-routes-per-table <n>',
+      "routes per table before ARM refuses a PUT (default 1000, Azure's limit; 400 models a cloud with the old one)",
+      (v) => {
+        const n = Number(v);
+        if (!/^\d+$/u.test(v) || n < 1)
+          throw new Error(
+            `--max-routes-per-table: expected a whole number of routes (1 or more), got '${v}'`,
+          );
+        return n;
+      },
+    )
+    .action(
+      async (flags: {
+        world: string;
+        port?: number;
+        eventsTo?: string;
+        rbac?: boolean;
+        maxRoutesPerTable?: number;
+      }) => {
+        const { runEmulatorCommand } = await import('../emulator/main.js');
+        const { roleActions } = await import('../azure/operations.js');
+        await runEmulatorCommand({
+          world: flags.world,
+          port: flags.port,
+          eventsTo: flags.eventsTo,
+          maxRoutesPerTable: flags.maxRoutesPerTable,
+          ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
+        });
+      },
+    );
 
   program
     .command('demo')

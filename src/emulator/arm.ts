@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { normalizeCidr } from 'cidr-tools';
+import { SCALE_SET_TYPE, ScaleSets } from './compute/scale-sets.js';
 import { ArmError, type ArmErrorBody, armErrors } from './errors.js';
 import type { EventHub } from './events.js';
 import { buildEvent } from './events.js';
@@ -121,6 +122,7 @@ const TOP_TYPES: Record<string, { type: string; versions: readonly string[] }> =
   ...Object.fromEntries(
     LINKABLE_TYPES.map((t) => [t.toLowerCase(), { type: t, versions: NETWORK_API_VERSIONS }]),
   ),
+  'microsoft.compute/virtualmachinescalesets': { type: SCALE_SET_TYPE, versions: COMPUTE_API_VERSIONS },
 };
 /** A subnet's single references and the type each must point at (ARM refuses a dangling one). */
 const SUBNET_REFERENCES: Array<[string, string]> = [
@@ -148,7 +150,16 @@ export class Arm {
   private locks = new Map<string, Operation>();
   /** Set by a matching `lroFail` fault for the next write. */
 
-  constructor(private readonly o: ArmOptions) {}
+  /** Scale-set instances and their NICs (compute/scale-sets.ts). */
+  readonly scaleSets: ScaleSets;
+
+  constructor(private readonly o: ArmOptions) {
+    this.scaleSets = new ScaleSets({
+      store: o.store,
+      page: (req, items) => this.page(req, items),
+      emit: (id, operationName) => this.emitAdmin('write', id, operationName),
+    });
+  }
 
   get store(): Store {
     return this.o.store;
@@ -158,6 +169,7 @@ export class Arm {
     for (const op of this.ops.values()) clearTimeout(op.timer);
     this.ops.clear();
     this.locks.clear();
+    this.scaleSets.reset();
   }
 
   /** Completes every pending operation now (e.g. before stop). */
@@ -220,6 +232,9 @@ export class Arm {
       const id = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${rg}/providers/${t.type}/${m[5]!}`;
       return this.topLevel(req, t.type, id, rg, m[5]!, apiVersion);
     }
+
+    const underScaleSet = this.scaleSets.handle(req, apiVersion);
+    if (underScaleSet) return underScaleSet;
 
     m = routes.childList.exec(p) ?? routes.child.exec(p);
     if (m) {

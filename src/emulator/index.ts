@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
+import type { ScaleSetInstance } from './compute/scale-sets.js';
 import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
@@ -14,6 +15,7 @@ import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js
 import { makeSelfSignedCertificate } from './tls.js';
 import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile } from './world.js';
 
+export type { ScaleSetInstance } from './compute/scale-sets.js';
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { RbacSettings } from './rbac.js';
@@ -32,7 +34,7 @@ export interface EmulatorOptions {
   lro?: Partial<LroSettings>;
   /** Items per page of list operations (default 100); lower it to exercise nextLink paging. */
   pageSize?: number;
-  /** Routes per route table before a PUT is refused (default 400, the field notes' limit). */
+  /** Routes per route table before a PUT is refused (default 1,000, Azure's limit since 2026; 400 before). */
   maxRoutesPerTable?: number;
   /** Called with every emitted Event Grid event. */
   onEvent?: EventListener;
@@ -128,6 +130,13 @@ export interface Emulator {
     tags: Record<string, string>,
     options?: { operation?: 'Merge' | 'Replace'; emitAs?: 'tags' | 'write'; emitEvent?: boolean },
   ): Json;
+  /** Admin: the instances (Uniform) or VMs (Flexible) of a scale set, with their primary NIC's IP. */
+  scaleSetInstances(scaleSetId: string): ScaleSetInstance[];
+  /**
+   * Admin: scale a scale set out by `count` (its `sku.capacity` grows; one
+   * `Microsoft.Compute/virtualMachineScaleSets/write` event on the scale set). Returns the new instances.
+   */
+  scaleOut(scaleSetId: string, count: number, options?: UpsertOptions): ScaleSetInstance[];
   /** Admin: change a route table as another writer would (new etag, routes added/removed), emitting an event. */
   externalWrite(
     routeTableId: string,
@@ -188,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     lro,
     latency,
     pageSize: options.pageSize ?? 100,
-    maxRoutesPerTable: options.maxRoutesPerTable ?? 400,
+    maxRoutesPerTable: options.maxRoutesPerTable ?? 1000,
     endpoint: () => endpoint,
   });
 
@@ -527,6 +536,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
       return store.view(r);
     },
+    scaleSetInstances: (id) => arm.scaleSets.instances(id),
+    scaleOut: (id, count, opts) => arm.scaleSets.scaleOut(id, count, opts),
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },

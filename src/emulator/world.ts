@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { scaleSetSchema } from './compute/scale-set-schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -131,6 +132,7 @@ export const resourceSchemas: Record<string, z.ZodType> = {
   'microsoft.network/networkinterfaces': nicSchema,
   'microsoft.network/virtualnetworks': vnetSchema,
   'microsoft.network/routetables': routeTableSchema,
+  'microsoft.compute/virtualmachinescalesets': scaleSetSchema,
 };
 
 const topLevelId =
@@ -243,6 +245,7 @@ function checkReferences(world: WorldFile, source: string): void {
         }
       });
     }
+    if (type === 'microsoft.compute/virtualmachinescalesets') checkScaleSetSubnets(r, where, world);
     if (type === 'microsoft.compute/virtualmachines') {
       const nics = ((p.networkProfile as Json | undefined)?.networkInterfaces ?? []) as Json[];
       nics.forEach((n, j) => {
@@ -252,6 +255,26 @@ function checkReferences(world: WorldFile, source: string): void {
           );
       });
     }
+  });
+}
+
+/** A scale set's network profile names subnets ARM would not let dangle: their virtual network must exist. */
+function checkScaleSetSubnets(r: Json, where: string, world: WorldFile): void {
+  const vnets = new Map(world.resources.map((x) => [String(x.id).toLowerCase(), x]));
+  const profile = ((r.properties as Json).virtualMachineProfile as Json | undefined)?.networkProfile as
+    | Json
+    | undefined;
+  ((profile?.networkInterfaceConfigurations ?? []) as Json[]).forEach((cfg, i) => {
+    (((cfg.properties as Json).ipConfigurations ?? []) as Json[]).forEach((ipc, j) => {
+      const id = String(((ipc.properties as Json).subnet as Json).id);
+      const m = /^(.*)\/subnets\/([^/]+)$/iu.exec(id);
+      const subnets = ((vnets.get(m?.[1]?.toLowerCase() ?? '')?.properties as Json | undefined)?.subnets ??
+        []) as Json[];
+      if (!m || !subnets.some((s) => String(s.name).toLowerCase() === m[2]!.toLowerCase()))
+        throw new WorldError(
+          `${where} field 'properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[${i}].properties.ipConfigurations[${j}].properties.subnet.id': subnet ${id} is not among the world's virtual networks`,
+        );
+    });
   });
 }
 

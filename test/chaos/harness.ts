@@ -283,7 +283,8 @@ export interface BoundInputs {
 
 /**
  * Worst-case ARM requests of one reconcile (docs/robustness.md, "Request bound"):
- *   logical = 2·pages + 1 (VM list, NIC list, table GET) + 1 (vnet GET, only when the table is missing)
+ *   logical = 2·pages + 1 + 1 (VM list, NIC list, scale-set list (the chaos world has no Uniform scale set),
+ *             table GET) + 1 (vnet GET, only when the table is missing)
  *           + W·(1 + P + 1) (table PUT, its polls, the SDK's final GET; W = MAX_WRITE_ATTEMPTS)
  *           + (W − 1) (table re-read after each 412)
  *           + (1 + 1 + P + 1) (subnet GET, PUT, polls, final GET)
@@ -294,7 +295,7 @@ export interface BoundInputs {
 export function requestBound(b: BoundInputs): number {
   const W = MAX_WRITE_ATTEMPTS;
   const P = b.pollsPerLro;
-  const logical = 2 * b.pages + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
+  const logical = 2 * b.pages + 1 + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
   return b.attempts * logical;
 }
 
