@@ -144,6 +144,7 @@ var engineSettings = {
   REPAIR_IP_FORWARDING: repairIpForwarding ? 'true' : 'false'
   ARM_ENDPOINT: environment().resourceManager
   ARM_CA_FILE: '' // only for a loopback emulator; empty counts as unset
+  EVENT_RUN_TIMEOUT_MS: '20000' // Event Grid waits 30 s: 20 s of run + at most 3 s of telemetry flush
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {

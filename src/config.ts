@@ -67,6 +67,14 @@ const clusterCidrList = z
     return cidrs;
   });
 
+/** Event Grid waits 30 s for the function's answer; the event invocation answers within this plus the flush. */
+export const DEFAULT_EVENT_RUN_TIMEOUT_MS = 20_000;
+export const MIN_EVENT_RUN_TIMEOUT_MS = 100;
+/** 22 s + the 3 s flush bound leaves 5 s of the 30 s for the host, the network and a cold start. */
+export const MAX_EVENT_RUN_TIMEOUT_MS = 22_000;
+/** Upper bound of the telemetry flush at the end of an event invocation. */
+export const EVENT_FLUSH_TIMEOUT_MS = 3_000;
+
 const booleanSetting = z
   .string()
   .trim()
@@ -123,6 +131,16 @@ const settingsSchema = z.object({
     .transform((u) => u.replace(/\/+$/u, ''))
     .default(PUBLIC_CLOUD_ARM_ENDPOINT),
   ARM_CA_FILE: z.string().trim().min(1, 'expected a path to a PEM CA file').optional(),
+  EVENT_RUN_TIMEOUT_MS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/u, 'expected a whole number of milliseconds')
+    .transform(Number)
+    .refine(
+      (ms) => ms >= MIN_EVENT_RUN_TIMEOUT_MS && ms <= MAX_EVENT_RUN_TIMEOUT_MS,
+      `expected ${MIN_EVENT_RUN_TIMEOUT_MS} to ${MAX_EVENT_RUN_TIMEOUT_MS} ms: Event Grid waits 30 000 ms for the answer, which also includes the telemetry flush (at most ${EVENT_FLUSH_TIMEOUT_MS} ms) and a margin for the host`,
+    )
+    .default(DEFAULT_EVENT_RUN_TIMEOUT_MS),
 });
 
 /** Every setting the engine reads; the Function app settings and local.settings.sample.json list exactly these. */
@@ -150,6 +168,11 @@ export interface Config {
   repairIpForwarding: boolean;
   armEndpoint: string;
   armCaFile: string | undefined;
+  /**
+   * Deadline of an Event Grid invocation (ms): its run's retry budget, and the longest it waits for a run
+   * (its own or the one in flight plus the queued follow-up) before answering. The timer keeps 120 s.
+   */
+  eventRunTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +232,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     repairIpForwarding: s.REPAIR_IP_FORWARDING,
     armEndpoint: s.ARM_ENDPOINT,
     armCaFile: s.ARM_CA_FILE,
+    eventRunTimeoutMs: s.EVENT_RUN_TIMEOUT_MS,
   };
 }
 

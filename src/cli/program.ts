@@ -116,7 +116,10 @@ export function buildProgram(): Command {
         throw new Error(`--port: expected a port number 0-65535, got '${v}'`);
       return n;
     })
-    .option('--events-to <url>', 'also POST Event Grid events to this webhook URL')
+    .option(
+      '--events-to <url>',
+      'deliver every event to this webhook URL as Event Grid does (an event subscription without filter)',
+    )
     .option(
       '--rbac',
       "authorize every request against the deployed custom role (with REPAIR_IP_FORWARDING's actions): 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers",

@@ -143,6 +143,8 @@ export interface ArmOptions {
   pageSize: number;
   maxRoutesPerTable: number;
   endpoint: () => string;
+  /** Other services (e.g. Event Grid): each answers the requests it owns, undefined for the others. */
+  services?: Array<{ handle(req: ArmRequest, apiVersion: string): ArmReply | undefined }>;
 }
 
 export class Arm {
@@ -187,6 +189,10 @@ export class Arm {
     let m = routes.operation.exec(p);
     if (m) return this.poll(req, m[5]!, lower(m[4]!) === 'operationresults');
     this.checkSubscription(p);
+    for (const service of this.o.services ?? []) {
+      const reply = service.handle(req, apiVersion);
+      if (reply) return reply;
+    }
 
     m = routes.tags.exec(p);
     if (m) return this.tagsApi(req, m[1]!, apiVersion);

@@ -102,13 +102,11 @@ export function buildEvent(input: EventInput): EventGridEvent {
 
 export type EventListener = (event: EventGridEvent) => void;
 
+/** The emitted events and their in-process listeners; Event Grid delivery subscribes here (eventgrid/). */
 export class EventHub {
   readonly events: EventGridEvent[] = [];
   readonly deliveryErrors: string[] = [];
   private listeners = new Set<EventListener>();
-  private pending = new Set<Promise<void>>();
-
-  constructor(private readonly webhook?: string) {}
 
   subscribe(fn: EventListener): () => void {
     this.listeners.add(fn);
@@ -124,29 +122,6 @@ export class EventHub {
         this.deliveryErrors.push(`subscriber threw: ${(err as Error).message}`);
       }
     }
-    if (this.webhook) this.post(this.webhook, [event]);
-  }
-
-  /** POSTs events as Event Grid does: a JSON array, header aeg-event-type: Notification. */
-  private post(url: string, events: EventGridEvent[]): void {
-    const p = fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
-      body: JSON.stringify(events),
-    })
-      .then((res) => {
-        if (!res.ok) this.deliveryErrors.push(`webhook ${url} answered ${res.status}`);
-      })
-      .catch((err: Error) => {
-        this.deliveryErrors.push(`webhook ${url}: ${err.message}`);
-      })
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
-  }
-
-  /** Waits until webhook deliveries in flight have finished. */
-  async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
   }
 
   clear(): void {

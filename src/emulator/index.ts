@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
 import type { ScaleSetInstance } from './compute/scale-sets.js';
 import { ArmError } from './errors.js';
+import { type EventGridOptions, EventGridService } from './eventgrid/index.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
 import { CALLER_OBJECT_ID, isOwner, OWNER_TOKEN, Rbac, type RbacSettings, requestNeeds } from './rbac.js';
@@ -16,6 +17,14 @@ import { makeSelfSignedCertificate } from './tls.js';
 import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile } from './world.js';
 
 export type { ScaleSetInstance } from './compute/scale-sets.js';
+export type {
+  DeadLetteredEvent,
+  DeliveryRecord,
+  DeliverySettings,
+  DeliveryStats,
+  EventGridOptions,
+  EventGridService,
+} from './eventgrid/index.js';
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { RbacSettings } from './rbac.js';
@@ -38,8 +47,13 @@ export interface EmulatorOptions {
   maxRoutesPerTable?: number;
   /** Called with every emitted Event Grid event. */
   onEvent?: EventListener;
-  /** Webhook URL: events are also POSTed there as Event Grid delivers them. */
+  /**
+   * Webhook URL: an implicit event subscription with no filter; every event is delivered there as Event Grid
+   * delivers (timeout, retries, dead letter: see `eventGrid.delivery`).
+   */
   eventsTo?: string;
+  /** Event Grid: function endpoints of AzureFunction destinations, delivery timing (docs/emulator.md). */
+  eventGrid?: EventGridOptions;
   /** Keep full request/response pairs (see `traffic()`), e.g. for oav validation. Default false. */
   captureTraffic?: boolean;
   /**
@@ -106,8 +120,10 @@ export interface Emulator {
   /** Every event emitted since start (or the last reset). */
   readonly events: EventGridEvent[];
   subscribe(fn: EventListener): () => void;
-  /** Waits for webhook deliveries in flight. */
+  /** Waits for the Event Grid delivery attempts on the wire now (not for scheduled retries). */
   flushEvents(): Promise<void>;
+  /** Event Grid: system topics, event subscriptions, deliveries (stats, records, dead letters). */
+  readonly eventGrid: EventGridService;
   /** Back to the seeded world: resources, faults, operations, request log and events. */
   reset(): void;
   /** Stored ARM JSON in GET shape (a copy), by id (case-insensitive); routes and subnets ids work too. */
@@ -170,8 +186,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const store = new Store(world);
   const lro: LroSettings = { ...DEFAULT_LRO, ...options.lro };
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...options.latency };
-  const hub = new EventHub(options.eventsTo);
+  const hub = new EventHub();
   if (options.onEvent) hub.subscribe(options.onEvent);
+  const eventGrid = new EventGridService(store, () => endpoint, options.eventGrid, options.eventsTo);
+  hub.subscribe((event) => eventGrid.dispatch(event));
   const faults = new Faults();
   const seedFaults = [...(world.faults ?? []), ...(options.faults ?? [])];
   const addSeedFaults = () => {
@@ -199,6 +217,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     pageSize: options.pageSize ?? 100,
     maxRoutesPerTable: options.maxRoutesPerTable ?? 1000,
     endpoint: () => endpoint,
+    services: [eventGrid],
   });
 
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
@@ -403,6 +422,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       };
     const route = `${method} ${path.toLowerCase().replace(/\/$/u, '')}`;
     try {
+      const eventGridReply = eventGrid.admin(method, path, raw);
+      if (eventGridReply) return eventGridReply;
       switch (route) {
         case 'POST /_emulator/faults': {
           const rule = emulator.faults.add(JSON.parse(raw || 'null') as FaultRuleInput);
@@ -489,7 +510,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     events: hub.events,
     subscribe: (fn) => hub.subscribe(fn),
-    flushEvents: () => hub.flush(),
+    flushEvents: () => eventGrid.delivery.flushInFlight(),
+    eventGrid,
     reset: () => {
       arm.reset();
       throttle = new Throttle(throttleSettings);
@@ -499,6 +521,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       log = [];
       captured = [];
       hub.clear();
+      eventGrid.reset();
     },
     getResource: (id) => findAny(id),
     listResources: (type) => store.list(type).map((r) => store.view(r)),
@@ -543,7 +566,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     stop: async () => {
       arm.reset();
-      await hub.flush();
+      eventGrid.reset(); // cancels retries and attempts on the wire
+      await eventGrid.delivery.flushInFlight();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

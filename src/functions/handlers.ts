@@ -10,7 +10,7 @@ import type {
   TimerHandler,
 } from '@azure/functions';
 import { routeTableId } from '../azure/ids.js';
-import { type Config, ConfigError } from '../config.js';
+import { type Config, ConfigError, EVENT_FLUSH_TIMEOUT_MS } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
@@ -59,6 +59,19 @@ export function summarize(result: ReconcileResult): string {
   return `reconcile ${result.routeTable.name} (${result.trigger}, ${result.mode}): ${result.status}${error} [${parts.join(', ')}; ${result.durationMs} ms, run ${result.runId}]`;
 }
 
+/** `work`'s outcome if it settles within `ms`, else `undefined` (`work` goes on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ value })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function logResult(log: Logger, result: ReconcileResult): void {
   const message = summarize(result);
   if (result.status === 'Failed') log.error(message);
@@ -94,24 +107,37 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return undefined;
   }
 
-  /** One reconcile of the configured table, shared with concurrent triggers on this instance. */
+  /**
+   * One reconcile of the configured table, shared with concurrent triggers on this instance. `timeoutMs`: the
+   * run's retry budget (default: the engine's 120 s).
+   */
   function reconcileOnce(
     cfg: Config,
     trigger: Trigger,
     log: Logger,
     dryRun: boolean,
+    timeoutMs?: number,
   ): Promise<ReconcileResult> {
     const key = `${dryRun ? 'plan' : 'apply'} ${routeTableKey(cfg)}`;
     return runs.run(key, () =>
       telemetry.traceRun({ routeTableName: cfg.routeTableName, trigger }, () =>
-        deps.reconcile({ config: cfg, trigger, dryRun, log }),
+        deps.reconcile({
+          config: cfg,
+          trigger,
+          dryRun,
+          log,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        }),
       ),
     );
   }
 
-  async function flush(log: Logger): Promise<void> {
-    const outcome = await flushes.run('flush', () => telemetry.flush(deps.flushTimeoutMs));
-    if (outcome === 'timed-out') log.warn('telemetry flush timed out; the exporter sends the rest later');
+  /** `boundMs`: the most this invocation waits for the (shared) flush. */
+  async function flush(log: Logger, boundMs?: number): Promise<void> {
+    const flushing = flushes.run('flush', () => telemetry.flush(deps.flushTimeoutMs));
+    const outcome = boundMs === undefined ? { value: await flushing } : await within(flushing, boundMs);
+    if (outcome === undefined || outcome.value === 'timed-out')
+      log.warn('telemetry flush timed out; the exporter sends the rest later');
   }
 
   return {
@@ -157,20 +183,34 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         tagsWrite: decision.tagsWrite,
         schema: event.schema,
       });
-      let result: ReconcileResult;
+      const started = Date.now();
+      let outcome: { value: ReconcileResult } | undefined;
       try {
-        result = await reconcileOnce(cfg, 'event', log, false);
+        // Event Grid counts an answer later than 30 s as a failure and redelivers: whether this event starts a
+        // run or joins the one in flight (and its queued follow-up), the invocation answers by its deadline.
+        const work = reconcileOnce(cfg, 'event', log, false, cfg.eventRunTimeoutMs);
+        outcome = await within(work, cfg.eventRunTimeoutMs);
+        if (outcome === undefined) work.catch(() => undefined); // settles later; its run records itself
       } catch (err) {
         // The engine reports ARM failures in its result; a throw is a bug that a redelivery would repeat.
         // The timer still covers the change.
         log.error(
           `reconcile threw (event ${event.id} not retried): ${err instanceof Error ? err.stack : String(err)}`,
         );
-        await flush(log);
+        await flush(log, EVENT_FLUSH_TIMEOUT_MS);
         return;
       }
+      if (outcome === undefined) {
+        log.warn(
+          `event ${event.id}: the reconcile has not ended within EVENT_RUN_TIMEOUT_MS (${Date.now() - started} ms); answering now so that Event Grid does not redeliver. The run goes on (its health record and metrics report it) and the timer covers what it misses.`,
+          { eventRunTimeoutMs: cfg.eventRunTimeoutMs },
+        );
+        await flush(log, EVENT_FLUSH_TIMEOUT_MS);
+        return;
+      }
+      const result = outcome.value;
       logResult(log, result);
-      await flush(log);
+      await flush(log, EVENT_FLUSH_TIMEOUT_MS);
       if (result.status === 'Failed' && result.error?.transient === true) {
         throw new TransientReconcileError(
           `transient failure reconciling ${result.routeTable.name}, Event Grid will redeliver event ${event.id}: ${result.error.message}`,
