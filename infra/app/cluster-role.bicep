@@ -9,6 +9,7 @@ param repairIpForwarding bool
 
 var requiredActions = [
   'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkSecurityGroups/join/action'
   'Microsoft.Network/routeTables/join/action'
