@@ -5,9 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
+import { handlePowerRequest, setPowerState } from './compute/power.js';
 import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
+import { EffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
@@ -15,6 +17,7 @@ import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile
 
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
+export type { LearnedRoute } from './network/effective-routes.js';
 export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
 export { WorldError } from './world.js';
@@ -115,6 +118,10 @@ export interface Emulator {
     tags: Record<string, string>,
     options?: { operation?: 'Merge' | 'Replace'; emitAs?: 'tags' | 'write'; emitEvent?: boolean },
   ): Json;
+  /** Admin: a VM's power state (instance view), e.g. 'deallocated': no effective routes for its NIC then. */
+  setPowerState(vmId: string, state: string): Json;
+  /** Admin: replaces the routes gateways learned over BGP (the world file's `learnedRoutes`, until reset). */
+  setLearnedRoutes(routes: LearnedRoute[]): void;
   /** Admin: change a route table as another writer would (new etag, routes added/removed), emitting an event. */
   externalWrite(
     routeTableId: string,
@@ -177,6 +184,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     maxRoutesPerTable: options.maxRoutesPerTable ?? 400,
     endpoint: () => endpoint,
   });
+  let learnedRoutes: LearnedRoute[] = structuredClone(world.learnedRoutes ?? []);
+  const effectiveRoutes = new EffectiveRoutes({
+    store,
+    learnedRoutes: () => learnedRoutes,
+    endpoint: () => endpoint,
+    lroMs: () => latency.lroMs,
+    inProgressPolls: () => lro.inProgressPolls,
+  });
+  arm.extensions.push(
+    (req) => effectiveRoutes.handle(req),
+    (req) => handlePowerRequest(store, req, (items) => arm.page(req, items)),
+  );
 
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     void handle(req, res);
@@ -391,6 +410,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           return { status: 204, headers: {} };
         case 'GET /_emulator/events':
           return { status: 200, headers: {}, body: hub.events };
+        case 'POST /_emulator/power': {
+          const b = JSON.parse(raw || '{}') as { vmId?: string; powerState?: string };
+          return {
+            status: 200,
+            headers: {},
+            body: setPowerState(store, String(b.vmId), String(b.powerState)),
+          };
+        }
         case 'POST /_emulator/reset':
           emulator.reset();
           return { status: 204, headers: {} };
@@ -459,6 +486,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     flushEvents: () => hub.flush(),
     reset: () => {
       arm.reset();
+      effectiveRoutes.reset();
+      learnedRoutes = structuredClone(world.learnedRoutes ?? []);
       throttle = new Throttle(throttleSettings);
       store.reset();
       faults.clear();
@@ -502,6 +531,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           );
       }
       return store.view(r);
+    },
+    setPowerState: (vmId, state) => setPowerState(store, vmId, state),
+    setLearnedRoutes: (routes) => {
+      learnedRoutes = structuredClone(routes);
     },
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
