@@ -101,6 +101,12 @@ const settingsSchema = z.object({
     .or(z.literal('auto'))
     .default('auto'),
   REPAIR_IP_FORWARDING: booleanSetting.default(false),
+  VERIFY_SAMPLE_SIZE: z
+    .string()
+    .trim()
+    .regex(/^\d{1,4}$/u, 'expected a whole number of workers (0 turns verification off)')
+    .transform(Number)
+    .default(0),
   ARM_ENDPOINT: z
     .url({ error: 'expected an https:// URL such as https://management.azure.com' })
     .refine((u) => u.startsWith('https://'), 'expected an https:// URL (the Azure SDK refuses plain http)')
@@ -130,6 +136,8 @@ export interface Config {
   /** A number, or 'auto' (more than half of the owned routes, when more than one, is refused). */
   maxRouteDeletions: number | 'auto';
   repairIpForwarding: boolean;
+  /** Workers whose effective routes the Functions app checks after a repair and on VERIFY_SCHEDULE (0: off). */
+  verifySampleSize: number;
   armEndpoint: string;
   armCaFile: string | undefined;
 }
@@ -188,6 +196,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     mode: s.REMEDIATION_MODE,
     maxRouteDeletions: s.MAX_ROUTE_DELETIONS,
     repairIpForwarding: s.REPAIR_IP_FORWARDING,
+    verifySampleSize: s.VERIFY_SAMPLE_SIZE,
     armEndpoint: s.ARM_ENDPOINT,
     armCaFile: s.ARM_CA_FILE,
   };

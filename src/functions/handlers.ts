@@ -14,6 +14,8 @@ import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
+import { verifyFindings } from '../telemetry/verify.js';
+import type { VerifyOptions, VerifyResult, VerifyTrigger } from '../verify.js';
 import { contextLogger } from './logger.js';
 import { decideOnEvent, parseResourceEvent } from './resource-event.js';
 import { SingleFlight } from './single-flight.js';
@@ -28,10 +30,13 @@ export interface HandlerDeps {
   flushTimeoutMs?: number;
   /** Recognises the events of the engine's own writes by correlation id (src/azure/own-writes.ts). */
   isOwnWrite?: (correlationId: string | undefined) => boolean;
+  /** The effective-route check (src/verify.ts), run on VERIFY_SAMPLE_SIZE workers after a repair and on its timer. */
+  verify?: (options: VerifyOptions) => Promise<VerifyResult>;
 }
 
 export interface Handlers {
   reconcileOnSchedule: TimerHandler;
+  verifyOnSchedule: TimerHandler;
   reconcileOnResourceChange: EventGridHandler<unknown>;
   driftReport: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 }
@@ -72,7 +77,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const telemetry = deps.telemetry ?? noTelemetry;
   const runs = new SingleFlight<ReconcileResult>();
   const flushes = new SingleFlight<FlushOutcome>();
+  const verifies = new SingleFlight<VerifyResult | undefined>();
   let configOutcome: ConfigOutcome | undefined;
+  // Successive samples rotate through the workers; instances start at different places.
+  let sampleOffset = Math.floor(Math.random() * 1_000);
 
   /** The settings, or undefined after logging why they are unusable (on every invocation). */
   function config(log: Logger): Config | undefined {
@@ -103,10 +111,48 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   ): Promise<ReconcileResult> {
     const key = `${dryRun ? 'plan' : 'apply'} ${routeTableKey(cfg)}`;
     return runs.run(key, () =>
-      telemetry.traceRun({ routeTableName: cfg.routeTableName, trigger }, () =>
-        deps.reconcile({ config: cfg, trigger, dryRun, log }),
-      ),
+      telemetry.traceRun({ routeTableName: cfg.routeTableName, trigger }, async () => {
+        const result = await deps.reconcile({ config: cfg, trigger, dryRun, log });
+        if (result.repaired.length === 0) return result;
+        // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.)
+        const checked = await verifySample(cfg, 'repair', log);
+        if (checked === undefined) return result;
+        return {
+          ...result,
+          verification: {
+            status: checked.status,
+            runId: checked.runId,
+            shadowed: checked.summary.shadowed,
+            missing: checked.summary.missing,
+            notApplicable: checked.summary.notApplicable,
+            findings: verifyFindings(checked),
+          },
+        };
+      }),
     );
+  }
+
+  /** One verify of VERIFY_SAMPLE_SIZE workers (none when 0); never throws: a failure is its result. */
+  function verifySample(cfg: Config, trigger: VerifyTrigger, log: Logger): Promise<VerifyResult | undefined> {
+    const size = cfg.verifySampleSize;
+    if (deps.verify === undefined || size <= 0) return Promise.resolve(undefined);
+    const verifyFn = deps.verify;
+    return verifies.run(`verify ${routeTableKey(cfg)}`, async () => {
+      const offset = sampleOffset;
+      sampleOffset += size;
+      try {
+        const result = await verifyFn({ config: cfg, trigger, workers: size, offset, log });
+        telemetry.recordVerify?.(result);
+        const line = `verify ${cfg.routeTableName} (${trigger}): ${result.status} [${result.summary.ok} ok, ${result.summary.shadowed} shadowed, ${result.summary.missing} missing, ${result.summary.notApplicable} not applicable; ${result.arm.posts} POSTs]`;
+        if (result.status === 'Effective') log.info(line);
+        else log.warn(line);
+        for (const finding of verifyFindings(result)) log.warn(`verify: ${finding}`);
+        return result;
+      } catch (err) {
+        log.error(`verify threw: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    });
   }
 
   async function flush(log: Logger): Promise<void> {
@@ -124,6 +170,21 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (cfg === undefined) return;
       try {
         logResult(log, await reconcileOnce(cfg, 'timer', log, false));
+      } finally {
+        await flush(log);
+      }
+    },
+
+    async verifyOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
+      const log = contextLogger(context);
+      const cfg = config(log);
+      if (cfg === undefined) return;
+      if (cfg.verifySampleSize <= 0) {
+        log.debug('verify timer: VERIFY_SAMPLE_SIZE is 0, nothing checked');
+        return;
+      }
+      try {
+        await verifySample(cfg, 'timer', log);
       } finally {
         await flush(log);
       }

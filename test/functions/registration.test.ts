@@ -13,12 +13,16 @@ describe('src/index.ts', () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
   afterAll(() => vi.restoreAllMocks());
 
-  it('registers reconcileOnSchedule, reconcileOnResourceChange and driftReport, and warns once that telemetry is off', async () => {
+  it('registers reconcileOnSchedule, verifyOnSchedule, reconcileOnResourceChange and driftReport, and warns once that telemetry is off', async () => {
     await import('../../src/index.js');
 
-    expect(timer).toHaveBeenCalledTimes(1);
+    expect(timer).toHaveBeenCalledTimes(2);
     expect(timer).toHaveBeenCalledWith('reconcileOnSchedule', {
       schedule: '%RECONCILE_SCHEDULE%',
+      handler: expect.any(Function),
+    });
+    expect(timer).toHaveBeenCalledWith('verifyOnSchedule', {
+      schedule: '%VERIFY_SCHEDULE%',
       handler: expect.any(Function),
     });
     expect(eventGrid).toHaveBeenCalledTimes(1);
