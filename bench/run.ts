@@ -16,6 +16,7 @@ import { planSettingsFor } from '../src/reconcile.js';
 import type { Invocation, RunRecord } from './event-child.js';
 import { type Notification, Rpc } from './ipc.js';
 import type { ScenarioInput, ScenarioOutput } from './scenario-child.js';
+import { verifyCost } from './verify-cost.js';
 import { benchConfig, CONTROLLERS, desiredRoute, makeInventory } from './world.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -638,6 +639,14 @@ async function main(): Promise<void> {
   const repairProd = await eventToRepair('production', quick ? 1 : 2);
   log(`Event burst (50 new workers at once: 100 VM/NIC write events) ${at()}:`);
   const burstResult = await burst();
+  log(`Verify: ARM requests of one effective-route check (bench/verify-cost.ts) ${at()}:`);
+  const verifyRows = await verifyCost({ quick, latency, lro, pollIntervalMs, pageSize });
+  log(
+    table(
+      Object.keys(verifyRows[0] ?? {}),
+      verifyRows.map((r) => Object.values(r)),
+    ),
+  );
   log(`Planner alone ${at()}:`);
   const plannerResults = planner();
   log(`Cold start (fresh processes) ${at()}:`);
@@ -859,6 +868,7 @@ async function main(): Promise<void> {
       production: { medianMs: Math.round(rp), samples: repairProd },
     },
     burst: burstResult,
+    verifyCost: verifyRows,
     planner: plannerResults,
     coldStart: cold,
     targets,
