@@ -102,7 +102,7 @@ describe('the emulator answer', () => {
       ...Object.keys(nicSpec.definitions.EffectiveRoute!.properties as Json),
       'hasBgpOverride',
     ]);
-    for (const route of (final?.liveResponse.body as { value: Json[] }).value)
+    for (const route of (final!.liveResponse.body as { value: Json[] }).value)
       for (const key of Object.keys(route)) expect(allowed, key).toContain(key);
   });
 
