@@ -54,6 +54,21 @@ describe('effective routes', () => {
     ]);
   });
 
+  it('a vnet range that is or includes a reserved prefix replaces its None route', async () => {
+    const vnet = emulator.getResource(vnetId()) as Json & {
+      properties: { addressSpace: { addressPrefixes: string[] } };
+    };
+    vnet.properties.addressSpace.addressPrefixes.push('192.168.0.0/16', '100.0.0.0/8');
+    emulator.upsertResource(vnet, { emitEvent: false });
+    const routes = await effective();
+    expect(routes).toContain('Default Active 192.168.0.0/16 VnetLocal');
+    expect(routes).toContain('Default Active 100.0.0.0/8 VnetLocal');
+    expect(routes.filter((r) => r.endsWith(' None')).map((r) => r.split(' ')[2])).toEqual([
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+    ]);
+  });
+
   it('a user route of a system prefix wins; the system route is listed Invalid', async () => {
     emulator.externalWrite(id('Microsoft.Network/routeTables', 'kubernetes-routes'), {
       addRoutes: [

@@ -3,8 +3,9 @@
 // EffectiveRouteListResult shape, as a long-running operation (202 + Location, final state via Location).
 //
 // - System routes (source Default): each vnet address prefix -> VnetLocal; 0.0.0.0/0 -> Internet (and ::/0 when
-//   the vnet has IPv6 space); 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 -> None, unless the vnet
-//   space holds exactly that prefix (then its VnetLocal route replaces it).
+//   the vnet has IPv6 space: an assumption, not found documented); 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
+//   100.64.0.0/10 -> None, unless a vnet range is or includes that prefix (then its VnetLocal route replaces it);
+//   a vnet range inside one (the official example's 172.20.2.0/24) leaves the None route in place.
 // - User routes of the table associated with the NIC's subnet (source User).
 // - Routes a gateway in the vnet learned over BGP (world file `learnedRoutes`; source VirtualNetworkGateway),
 //   none when the table has disableBgpRoutePropagation. A BGP route inside the vnet space is never in effect
@@ -102,8 +103,10 @@ export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonl
   const entries: Entry[] = space.map((prefix) => ({ source: 'Default', prefix, nextHopType: 'VnetLocal' }));
   entries.push({ source: 'Default', prefix: '0.0.0.0/0', nextHopType: 'Internet' });
   if (space.some(isV6)) entries.push({ source: 'Default', prefix: '::/0', nextHopType: 'Internet' });
+  // A vnet range that is, or includes, a reserved prefix replaces its None route (its VnetLocal route covers it).
   for (const r of RESERVED)
-    if (!space.includes(r)) entries.push({ source: 'Default', prefix: r, nextHopType: 'None' });
+    if (!space.some((s) => !isV6(s) && containsCidr(s, r)))
+      entries.push({ source: 'Default', prefix: r, nextHopType: 'None' });
 
   const tableId = obj(obj(subnet.properties).routeTable).id;
   const table = typeof tableId === 'string' ? store.get(tableId) : undefined;
