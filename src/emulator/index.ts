@@ -5,11 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
-import { handlePowerRequest, setPowerState } from './compute/power.js';
+import { powerAdmin, setPowerState } from './compute/power.js';
 import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
-import { EffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
+import { installEffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
@@ -184,18 +184,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     maxRoutesPerTable: options.maxRoutesPerTable ?? 400,
     endpoint: () => endpoint,
   });
-  let learnedRoutes: LearnedRoute[] = structuredClone(world.learnedRoutes ?? []);
-  const effectiveRoutes = new EffectiveRoutes({
+  const effectiveRoutes = installEffectiveRoutes({
+    arm,
     store,
-    learnedRoutes: () => learnedRoutes,
+    world,
     endpoint: () => endpoint,
-    lroMs: () => latency.lroMs,
-    inProgressPolls: () => lro.inProgressPolls,
+    latency,
+    lro,
   });
-  arm.extensions.push(
-    (req) => effectiveRoutes.handle(req),
-    (req) => handlePowerRequest(store, req, (items) => arm.page(req, items)),
-  );
 
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     void handle(req, res);
@@ -410,14 +406,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           return { status: 204, headers: {} };
         case 'GET /_emulator/events':
           return { status: 200, headers: {}, body: hub.events };
-        case 'POST /_emulator/power': {
-          const b = JSON.parse(raw || '{}') as { vmId?: string; powerState?: string };
-          return {
-            status: 200,
-            headers: {},
-            body: setPowerState(store, String(b.vmId), String(b.powerState)),
-          };
-        }
+        case 'POST /_emulator/power':
+          return powerAdmin(store, raw);
         case 'POST /_emulator/reset':
           emulator.reset();
           return { status: 204, headers: {} };
@@ -487,7 +477,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     reset: () => {
       arm.reset();
       effectiveRoutes.reset();
-      learnedRoutes = structuredClone(world.learnedRoutes ?? []);
       throttle = new Throttle(throttleSettings);
       store.reset();
       faults.clear();
@@ -533,9 +522,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return store.view(r);
     },
     setPowerState: (vmId, state) => setPowerState(store, vmId, state),
-    setLearnedRoutes: (routes) => {
-      learnedRoutes = structuredClone(routes);
-    },
+    setLearnedRoutes: (routes) => effectiveRoutes.setLearnedRoutes(routes),
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },

@@ -74,11 +74,13 @@ export function setPowerState(store: Store, vmId: string, state: string): Json {
   return instanceViewOf(vm);
 }
 
-/** What a plain GET shows: no instance view. */
-export function withoutInstanceView(view: Json): Json {
-  if (String(view.type).toLowerCase() === TYPES.vm.toLowerCase() && view.properties)
-    delete (view.properties as Json).instanceView;
-  return view;
+/** The admin endpoint POST /_emulator/power, body {"vmId","powerState"}: 200 with the instance view. */
+export function powerAdmin(
+  store: Store,
+  raw: string,
+): { status: number; headers: Record<string, string>; body: Json } {
+  const body = JSON.parse(raw || '{}') as { vmId?: unknown; powerState?: unknown };
+  return { status: 200, headers: {}, body: setPowerState(store, String(body.vmId), String(body.powerState)) };
 }
 
 interface Request {

@@ -14,11 +14,12 @@
 // Answered only for a NIC attached to a running VM (ARM has no effective routes otherwise).
 import { randomUUID } from 'node:crypto';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
-import { powerStateOf } from '../compute/power.js';
+import type { Arm, LatencyModel, LroSettings } from '../arm.js';
+import { handlePowerRequest, powerStateOf } from '../compute/power.js';
 import { ArmError, armErrors } from '../errors.js';
 import { type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
-import type { Json } from '../world.js';
+import type { Json, WorldFile } from '../world.js';
 
 export interface LearnedRoute {
   /** Id of the virtual network gateway (Microsoft.Network/virtualNetworkGateways) that learned it. */
@@ -251,4 +252,39 @@ export class EffectiveRoutes {
       ? { status: 200, headers: {}, body: op.result, lroPoll: true }
       : { status: 202, headers: this.headers(op), lroPoll: true };
   }
+}
+
+/**
+ * Registers the effective-route POST and the VM instance-view reads on the ARM surface (index.ts calls this once)
+ * and returns what the emulator's reset and admin API need.
+ */
+export function installEffectiveRoutes(o: {
+  arm: Arm;
+  store: Store;
+  world: WorldFile;
+  endpoint: () => string;
+  latency: LatencyModel;
+  lro: LroSettings;
+}): { reset(): void; setLearnedRoutes(routes: LearnedRoute[]): void } {
+  let learned: LearnedRoute[] = structuredClone(o.world.learnedRoutes ?? []);
+  const service = new EffectiveRoutes({
+    store: o.store,
+    learnedRoutes: () => learned,
+    endpoint: o.endpoint,
+    lroMs: () => o.latency.lroMs,
+    inProgressPolls: () => o.lro.inProgressPolls,
+  });
+  o.arm.extensions.push(
+    (req) => service.handle(req),
+    (req) => handlePowerRequest(o.store, req, (items) => o.arm.page(req, items)),
+  );
+  return {
+    reset: () => {
+      service.reset();
+      learned = structuredClone(o.world.learnedRoutes ?? []);
+    },
+    setLearnedRoutes: (routes) => {
+      learned = structuredClone(routes);
+    },
+  };
 }
