@@ -32,6 +32,8 @@ export interface HandlerDeps {
   isOwnWrite?: (correlationId: string | undefined) => boolean;
   /** The effective-route check (src/verify.ts), run on VERIFY_SAMPLE_SIZE workers after a repair and on its timer. */
   verify?: (options: VerifyOptions) => Promise<VerifyResult>;
+  /** Time budget of the check after a repair (default VERIFY_AFTER_REPAIR_BUDGET_MS). */
+  verifyAfterRepairBudgetMs?: number;
 }
 
 export interface Handlers {
@@ -45,6 +47,9 @@ export interface Handlers {
 export class TransientReconcileError extends Error {
   override readonly name = 'TransientReconcileError';
 }
+
+/** Time the effective-route check after a repair may take (it runs inside the trigger's invocation). */
+export const VERIFY_AFTER_REPAIR_BUDGET_MS = 15_000;
 
 type ConfigOutcome = { ok: true; config: Config } | { ok: false; message: string };
 
@@ -141,7 +146,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const offset = sampleOffset;
       sampleOffset += size;
       try {
-        const result = await verifyFn({ config: cfg, trigger, workers: size, offset, log });
+        // After a repair the check shares the invocation with the reconcile: it must end well within Event Grid's
+        // 30 s delivery timeout, or the event would be delivered again.
+        const budget = deps.verifyAfterRepairBudgetMs ?? VERIFY_AFTER_REPAIR_BUDGET_MS;
+        const signal = trigger === 'repair' ? AbortSignal.timeout(budget) : undefined;
+        const result = await verifyFn({
+          config: cfg,
+          trigger,
+          workers: size,
+          offset,
+          log,
+          ...(signal ? { signal } : {}),
+        });
         telemetry.recordVerify?.(result);
         const line = `verify ${cfg.routeTableName} (${trigger}): ${result.status} [${result.summary.ok} ok, ${result.summary.shadowed} shadowed, ${result.summary.missing} missing, ${result.summary.notApplicable} not applicable; ${result.arm.posts} POSTs]`;
         if (result.status === 'Effective') log.info(line);

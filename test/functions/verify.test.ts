@@ -22,7 +22,7 @@ let meter: ReturnType<typeof inMemoryMeter>;
 let logs: RecordingLoggerProvider;
 let verifyCalls: VerifyOptions[];
 
-function handlersWith(settings: Record<string, string>): Handlers {
+function handlersWith(settings: Record<string, string>, budgetMs?: number): Handlers {
   const clients = cluster.clients();
   meter = inMemoryMeter();
   logs = new RecordingLoggerProvider();
@@ -33,6 +33,7 @@ function handlersWith(settings: Record<string, string>): Handlers {
       return verify({ ...options, clients });
     },
     loadConfig: () => cluster.config(settings),
+    ...(budgetMs !== undefined ? { verifyAfterRepairBudgetMs: budgetMs } : {}),
     telemetry: createReconcileTelemetry({
       meterProvider: meter.meterProvider,
       tracerProvider: new RecordingTracerProvider(),
@@ -85,6 +86,19 @@ describe('verify in the Functions app', () => {
     // A run with nothing to repair does not verify.
     await handlers.reconcileOnSchedule(timer(), invocation('reconcileOnSchedule').context);
     expect(verifyCalls).toHaveLength(1);
+  });
+
+  it('after a repair, gives up on a slow check within its budget and records the failure', async () => {
+    const handlers = handlersWith({ VERIFY_SAMPLE_SIZE: '2' }, 300);
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    // Effective routes take 2 s to compute; the route table write is unaffected.
+    cluster.emulator.faults.add({ method: 'POST', path: 'effectiveRouteTable', latencyMs: 2_000 });
+    const started = Date.now();
+    await handlers.reconcileOnSchedule(timer(), invocation('reconcileOnSchedule').context);
+    expect(Date.now() - started).toBeLessThan(1_900);
+    const health = record('PodRouteHealth')[0];
+    expect(health?.status).toBe('Repaired');
+    expect(JSON.parse(String(health?.verification))).toMatchObject({ status: 'Failed' });
   });
 
   it('the verify timer reports a BGP shadow: findings metric, PodRouteVerify record, warnings; rotating samples', async () => {
