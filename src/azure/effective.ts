@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { EffectiveRouteRecord } from '../core/effective.js';
 import type { Inventory } from '../core/types.js';
 import type { ArmClients } from './clients.js';
+import { statusOf } from './errors.js';
 import { toNicRecord, toVmRecord } from './inventory.js';
 import { awaitLro } from './session.js';
 
@@ -26,7 +27,34 @@ export function powerStateOf(vm: VirtualMachine): string | undefined {
   return vm.instanceView?.statuses?.find((s) => s.code?.toLowerCase().startsWith('powerstate/'))?.code;
 }
 
-/** Two paged lists: VMs with their instance view, and NICs. The table is not read: verify judges ARM's view. */
+/**
+ * The VMs with their instance view in one paged list. The spec documents `$expand=instanceView` on a list as
+ * needing a `$filter` (Azure/azure-rest-api-specs#42411), though SDKs use it without one; if ARM refuses it (400),
+ * the plain list plus one instanceView GET per VM is the fallback (same permission, N more reads).
+ */
+async function readVmsWithPower(
+  clients: ArmClients,
+  config: Config,
+  options: { abortSignal?: AbortSignal },
+): Promise<VirtualMachine[]> {
+  const rg = config.clusterResourceGroup;
+  try {
+    return await collect(clients.compute.virtualMachines.list(rg, { ...options, expand: 'instanceView' }));
+  } catch (error) {
+    if (statusOf(error) !== 400) throw error;
+  }
+  const vms = await collect(clients.compute.virtualMachines.list(rg, options));
+  const out: VirtualMachine[] = [];
+  for (const vm of vms) {
+    const instanceView = vm.name
+      ? await clients.compute.virtualMachines.instanceView(rg, vm.name, options)
+      : undefined;
+    out.push({ ...vm, instanceView } as VirtualMachine);
+  }
+  return out;
+}
+
+/** VMs with their power state, and NICs. The table is not read: verify judges ARM's view of it. */
 export async function readVerifyInventory(
   clients: ArmClients,
   config: Config,
@@ -34,12 +62,7 @@ export async function readVerifyInventory(
 ): Promise<VerifyInventory> {
   const options = signal ? { abortSignal: signal } : {};
   const [vms, nics] = await Promise.all([
-    collect(
-      clients.compute.virtualMachines.list(config.clusterResourceGroup, {
-        ...options,
-        expand: 'instanceView',
-      }),
-    ),
+    readVmsWithPower(clients, config, options),
     collect(clients.network.networkInterfaces.list(config.clusterResourceGroup, options)),
   ]);
   const powerStates = new Map<string, string | undefined>();

@@ -128,6 +128,24 @@ describe('verify on the emulator', () => {
     expect(view.statuses?.map((s) => s.code)).toContain('PowerState/deallocated');
   });
 
+  it('power state when ARM refuses $expand=instanceView on the list: the plain list and one instanceView GET per VM', async () => {
+    cluster.emulator.setPowerState(id('Microsoft.Compute/virtualMachines', 'worker-1'), 'stopped');
+    cluster.emulator.faults.add({
+      method: 'GET',
+      path: '/providers/Microsoft.Compute/virtualMachines',
+      status: 400,
+      error: {
+        code: 'InvalidParameter',
+        message: "The value 'instanceView' of $expand needs a valid $filter.",
+      },
+      times: 1,
+    });
+    const result = await run();
+    expect(verdicts(result)).toEqual(['worker-0 -> worker-1 10.200.1.0/24: ok', 'worker-1: vm-not-running']);
+    const views = cluster.emulator.requests().filter((q) => q.path.endsWith('/instanceView'));
+    expect(views).toHaveLength(5); // 3 controllers and 2 workers
+  });
+
   it('not applicable: a worker whose NIC sits in another subnet', async () => {
     cluster.emulator.upsertVm(
       {
