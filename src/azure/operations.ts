@@ -99,6 +99,13 @@ export const ARM_OPERATIONS = [
     when: 'verify only: the power state of every VM in one paged list',
   },
   {
+    id: 'virtualMachines.instanceView',
+    action: 'Microsoft.Compute/virtualMachines/read',
+    method: 'GET',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Compute/virtualMachines/{vm}/instanceView',
+    when: 'verify only, per VM, if ARM refuses $expand=instanceView on the list',
+  },
+  {
     id: 'networkInterfaces.getEffectiveRouteTable',
     action: 'Microsoft.Network/networkInterfaces/effectiveRouteTable/action',
     method: 'POST',
