@@ -23,6 +23,7 @@ import {
 } from './minimum.js';
 import type { PlannerInput, PlannerOutput } from './planner-child.js';
 import type { ScenarioInput, ScenarioOutput } from './scenario-child.js';
+import { verifyCost } from './verify-cost.js';
 import { CONTROLLERS, desiredRoute } from './world.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -643,6 +644,14 @@ async function main(): Promise<void> {
   const repairProd = await eventToRepair('production', quick ? 1 : 2);
   log(`Event burst (50 new workers at once: 100 VM/NIC write events) ${at()}:`);
   const burstResult = await burst();
+  log(`Verify: ARM requests of one effective-route check (bench/verify-cost.ts) ${at()}:`);
+  const verifyRows = await verifyCost({ quick, latency, lro, pollIntervalMs, pageSize });
+  log(
+    table(
+      Object.keys(verifyRows[0] ?? {}),
+      verifyRows.map((r) => Object.values(r)),
+    ),
+  );
   log(`Planner alone ${at()}:`);
   const plannerResults = await planner();
   log(`Cold start (fresh processes) ${at()}:`);
@@ -888,6 +897,7 @@ async function main(): Promise<void> {
       production: { medianMs: Math.round(rp), samples: repairProd },
     },
     burst: burstResult,
+    verifyCost: verifyRows,
     planner: plannerResults,
     coldStart: cold,
     targets,

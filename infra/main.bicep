@@ -75,6 +75,12 @@ param repairIpForwarding bool = false
 @description('NCRONTAB schedule (with seconds, UTC) of the periodic reconcile.')
 param reconcileSchedule string = '0 */5 * * * *'
 
+@description('Workers whose effective routes are checked after each repair and on verifySchedule (0: off). Each costs one POST and its polls.')
+param verifySampleSize int = 0
+
+@description('NCRONTAB schedule (with seconds, UTC) of the periodic effective-route check (does nothing while verifySampleSize is 0).')
+param verifySchedule string = '0 30 * * * *'
+
 // ------------------------------------------------------------------ alerting
 
 @description('Email address that receives the alerts (empty: the action group has no receiver; add one later).')
@@ -142,6 +148,7 @@ var engineSettings = {
   MAX_ROUTE_DELETIONS: maxRouteDeletions
   MAX_ROUTES_PER_TABLE: string(maxRoutesPerTable)
   REPAIR_IP_FORWARDING: repairIpForwarding ? 'true' : 'false'
+  VERIFY_SAMPLE_SIZE: string(verifySampleSize)
   ARM_ENDPOINT: environment().resourceManager
   ARM_CA_FILE: '' // only for a loopback emulator; empty counts as unset
   EVENT_RUN_TIMEOUT_MS: '20000' // Event Grid waits 30 s: 20 s of run + at most 3 s of telemetry flush
@@ -204,6 +211,7 @@ module functionApp 'app/function.bicep' = {
     identityClientId: identity.outputs.clientId
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     reconcileSchedule: reconcileSchedule
+    verifySchedule: verifySchedule
     engineSettings: engineSettings
   }
 }

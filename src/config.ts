@@ -125,6 +125,12 @@ const settingsSchema = z.object({
     )
     .default(AZURE_MAX_ROUTES_PER_TABLE),
   REPAIR_IP_FORWARDING: booleanSetting.default(false),
+  VERIFY_SAMPLE_SIZE: z
+    .string()
+    .trim()
+    .regex(/^\d{1,4}$/u, 'expected a whole number of workers (0 turns verification off)')
+    .transform(Number)
+    .default(0),
   ARM_ENDPOINT: z
     .url({ error: 'expected an https:// URL such as https://management.azure.com' })
     .refine((u) => u.startsWith('https://'), 'expected an https:// URL (the Azure SDK refuses plain http)')
@@ -166,6 +172,8 @@ export interface Config {
   /** Most routes the table may hold after our write (MAX_ROUTES_PER_TABLE). */
   maxRoutesPerTable: number;
   repairIpForwarding: boolean;
+  /** Workers whose effective routes the Functions app checks after a repair and on VERIFY_SCHEDULE (0: off). */
+  verifySampleSize: number;
   armEndpoint: string;
   armCaFile: string | undefined;
   /**
@@ -230,6 +238,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     maxRouteDeletions: s.MAX_ROUTE_DELETIONS,
     maxRoutesPerTable: s.MAX_ROUTES_PER_TABLE,
     repairIpForwarding: s.REPAIR_IP_FORWARDING,
+    verifySampleSize: s.VERIFY_SAMPLE_SIZE,
     armEndpoint: s.ARM_ENDPOINT,
     armCaFile: s.ARM_CA_FILE,
     eventRunTimeoutMs: s.EVENT_RUN_TIMEOUT_MS,

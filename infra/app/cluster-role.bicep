@@ -12,6 +12,7 @@ var requiredActions = [
   'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Network/natGateways/join/action'
+  'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkSecurityGroups/join/action'
   'Microsoft.Network/routeTables/join/action'

@@ -7,7 +7,7 @@ export interface ArmOperation {
   /** The Azure RBAC action that authorises it. */
   action: string;
   /** HTTP method and path template (for the emulator request log and docs). */
-  method: 'GET' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
   path: string;
   /** When it is called. */
   when: string;
@@ -123,6 +123,27 @@ export const ARM_OPERATIONS = [
     method: 'PUT',
     path: '/subscriptions/{sub}/resourceGroups/{vnetRg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}',
     when: 'implied by the subnet PUT when the subnet references service endpoint policies',
+  },
+  {
+    id: 'virtualMachines.listInstanceView',
+    action: 'Microsoft.Compute/virtualMachines/read',
+    method: 'GET',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Compute/virtualMachines?$expand=instanceView',
+    when: 'verify only: the power state of every VM in one paged list',
+  },
+  {
+    id: 'virtualMachines.instanceView',
+    action: 'Microsoft.Compute/virtualMachines/read',
+    method: 'GET',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Compute/virtualMachines/{vm}/instanceView',
+    when: 'verify only, per VM, if ARM refuses $expand=instanceView on the list',
+  },
+  {
+    id: 'networkInterfaces.getEffectiveRouteTable',
+    action: 'Microsoft.Network/networkInterfaces/effectiveRouteTable/action',
+    method: 'POST',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Network/networkInterfaces/{nic}/effectiveRouteTable',
+    when: 'verify only (CLI verify, and the Functions sample when VERIFY_SAMPLE_SIZE > 0): one long-running POST per worker NIC checked',
   },
   {
     id: 'networkInterfaces.createOrUpdate',

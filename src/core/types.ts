@@ -233,6 +233,15 @@ export interface ReconcileResult {
   arm: ArmRequestCounts;
   /** Set when status is 'Failed'. transient: worth retrying later (throttling, 5xx, network). */
   error?: { message: string; code?: string | undefined; statusCode?: number | undefined; transient: boolean };
+  /** The effective-route check of a sample of workers that followed this run's repair (Functions, VERIFY_SAMPLE_SIZE). */
+  verification?: {
+    status: string;
+    runId: string;
+    shadowed: number;
+    missing: number;
+    notApplicable: number;
+    findings: string[];
+  };
 }
 
 /** Where the engine logs; Functions' InvocationContext, the CLI and tests adapt to it. */

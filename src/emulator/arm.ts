@@ -150,6 +150,8 @@ export interface ArmOptions {
 export class Arm {
   private ops = new Map<string, Operation>();
   private locks = new Map<string, Operation>();
+  /** Services in their own files (e.g. network/effective-routes.ts) answer first; undefined passes on. */
+  readonly extensions: Array<(req: ArmRequest) => ArmReply | undefined> = [];
   /** Set by a matching `lroFail` fault for the next write. */
 
   /** Scale-set instances and their NICs (compute/scale-sets.ts). */
@@ -186,6 +188,10 @@ export class Arm {
     const apiVersion = req.query.get('api-version');
     if (!apiVersion) throw armErrors.missingApiVersion();
     const p = req.path;
+    for (const extension of this.extensions) {
+      const reply = extension(req);
+      if (reply) return reply;
+    }
     let m = routes.operation.exec(p);
     if (m) return this.poll(req, m[5]!, lower(m[4]!) === 'operationresults');
     this.checkSubscription(p);
@@ -311,7 +317,7 @@ export class Arm {
     return { status, headers, body };
   }
 
-  private page(req: ArmRequest, items: Json[]): ArmReply {
+  page(req: ArmRequest, items: Json[]): ArmReply {
     const skip = Number(req.query.get('$skiptoken') ?? '0') || 0;
     const size = this.o.pageSize;
     const slice = items.slice(skip, skip + size).map((r) => this.store.view(r));

@@ -5,11 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
+import { powerAdmin, setPowerState } from './compute/power.js';
 import type { ScaleSetInstance } from './compute/scale-sets.js';
 import { ArmError } from './errors.js';
 import { type EventGridOptions, EventGridService } from './eventgrid/index.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
+import { installEffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
 import { CALLER_OBJECT_ID, isOwner, OWNER_TOKEN, Rbac, type RbacSettings, requestNeeds } from './rbac.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
@@ -27,6 +29,7 @@ export type {
 } from './eventgrid/index.js';
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
+export type { LearnedRoute } from './network/effective-routes.js';
 export type { RbacSettings } from './rbac.js';
 export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
@@ -153,6 +156,10 @@ export interface Emulator {
    * `Microsoft.Compute/virtualMachineScaleSets/write` event on the scale set). Returns the new instances.
    */
   scaleOut(scaleSetId: string, count: number, options?: UpsertOptions): ScaleSetInstance[];
+  /** Admin: a VM's power state (instance view), e.g. 'deallocated': no effective routes for its NIC then. */
+  setPowerState(vmId: string, state: string): Json;
+  /** Admin: replaces the routes gateways learned over BGP (the world file's `learnedRoutes`, until reset). */
+  setLearnedRoutes(routes: LearnedRoute[]): void;
   /** Admin: change a route table as another writer would (new etag, routes added/removed), emitting an event. */
   externalWrite(
     routeTableId: string,
@@ -218,6 +225,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     maxRoutesPerTable: options.maxRoutesPerTable ?? 1000,
     endpoint: () => endpoint,
     services: [eventGrid],
+  });
+  const effectiveRoutes = installEffectiveRoutes({
+    arm,
+    store,
+    world,
+    endpoint: () => endpoint,
+    latency,
+    lro,
   });
 
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
@@ -445,6 +460,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           return { status: 204, headers: {} };
         case 'GET /_emulator/events':
           return { status: 200, headers: {}, body: hub.events };
+        case 'POST /_emulator/power':
+          return powerAdmin(store, raw);
         case 'POST /_emulator/reset':
           emulator.reset();
           return { status: 204, headers: {} };
@@ -514,6 +531,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     eventGrid,
     reset: () => {
       arm.reset();
+      effectiveRoutes.reset();
       throttle = new Throttle(throttleSettings);
       store.reset();
       faults.clear();
@@ -561,6 +579,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     scaleSetInstances: (id) => arm.scaleSets.instances(id),
     scaleOut: (id, count, opts) => arm.scaleSets.scaleOut(id, count, opts),
+    setPowerState: (vmId, state) => setPowerState(store, vmId, state),
+    setLearnedRoutes: (routes) => effectiveRoutes.setLearnedRoutes(routes),
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },

@@ -210,6 +210,8 @@ export class Store {
   /** GET shape of a stored resource: a copy, with computed read-only fields. */
   view(resource: Json): Json {
     const r = clone(resource);
+    // A VM's instance view (power state) is only shown on request: src/emulator/compute/power.ts.
+    if (String(r.type).toLowerCase() === TYPES.vm.toLowerCase()) delete props(r).instanceView;
     if (String(r.type).toLowerCase() === TYPES.routeTable.toLowerCase()) {
       const subnets = this.subnetsReferencing(String(r.id));
       if (subnets.length > 0) props(r).subnets = subnets;

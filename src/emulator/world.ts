@@ -14,6 +14,8 @@ export interface WorldFile {
   resourceGroups?: Array<string | { name: string; location?: string; tags?: Record<string, string> }>;
   resources: Json[];
   faults?: unknown[];
+  /** Routes gateways learned over BGP (see src/emulator/network/effective-routes.ts). */
+  learnedRoutes?: Array<{ gateway: string; network: string; nextHop: string }>;
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -151,6 +153,17 @@ const worldSchema = z.object({
     .optional(),
   resources: z.array(z.object({ id: z.string().min(1, 'expected a resource id') }).loose()),
   faults: z.array(z.unknown()).optional(),
+  learnedRoutes: z
+    .array(
+      z.object({
+        gateway: z.string().min(1, 'expected the id of a virtual network gateway'),
+        network: z.string().refine((s) => /^[^/\s]+\/\d{1,3}$/u.test(s) && isIP(s.split('/')[0]!) !== 0, {
+          message: 'expected the advertised prefix as a CIDR such as 10.200.1.0/25',
+        }),
+        nextHop: ipAddress,
+      }),
+    )
+    .optional(),
 });
 
 export class WorldError extends Error {}
@@ -220,6 +233,7 @@ export function parseWorld(input: unknown, source = 'world'): WorldFile {
     validateResource(r, `${source}: resources[${i}]`, world.subscriptionId);
   });
   checkReferences(world, source);
+  checkLearnedRoutes(world, source);
   return world;
 }
 
@@ -275,6 +289,24 @@ function checkScaleSetSubnets(r: Json, where: string, world: WorldFile): void {
           `${where} field 'properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[${i}].properties.ipConfigurations[${j}].properties.subnet.id': subnet ${id} is not among the world's virtual networks`,
         );
     });
+  });
+}
+
+/** A learned route names a gateway that the world holds. */
+function checkLearnedRoutes(world: WorldFile, source: string): void {
+  const gateways = new Set(
+    world.resources
+      .filter(
+        (r) =>
+          parseTopLevelId(String(r.id))?.type.toLowerCase() === 'microsoft.network/virtualnetworkgateways',
+      )
+      .map((r) => String(r.id).toLowerCase()),
+  );
+  (world.learnedRoutes ?? []).forEach((l, i) => {
+    if (!gateways.has(l.gateway.toLowerCase()))
+      throw new WorldError(
+        `${source}: learnedRoutes[${i}] field 'gateway': ${l.gateway} is not a Microsoft.Network/virtualNetworkGateways resource of the world`,
+      );
   });
 }
 

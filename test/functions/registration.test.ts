@@ -74,10 +74,14 @@ afterAll(async () => {
 const writes = () => cluster.emulator.requests().filter((r) => r.method !== 'GET');
 
 describe('src/index.ts as registered', () => {
-  it('registers reconcileOnSchedule (timer), reconcileOnResourceChange (Event Grid) and driftReport (HTTP GET, function key), nothing else', () => {
-    expect(names('timer')).toEqual(['reconcileOnSchedule']);
+  it('registers reconcileOnSchedule and verifyOnSchedule (timers), reconcileOnResourceChange (Event Grid) and driftReport (HTTP GET, function key), nothing else', () => {
+    expect(names('timer')).toEqual(['reconcileOnSchedule', 'verifyOnSchedule']);
     expect(registered('timer', 'reconcileOnSchedule')).toEqual({
       schedule: '%RECONCILE_SCHEDULE%',
+      handler: expect.any(Function),
+    });
+    expect(registered('timer', 'verifyOnSchedule')).toEqual({
+      schedule: '%VERIFY_SCHEDULE%',
       handler: expect.any(Function),
     });
     expect(names('eventGrid')).toEqual(['reconcileOnResourceChange']);
