@@ -11,6 +11,7 @@ var requiredActions = [
   'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read'
   'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Compute/virtualMachines/instanceView/read'
   'Microsoft.Network/natGateways/join/action'
   'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
   'Microsoft.Network/networkInterfaces/read'

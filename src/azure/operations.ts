@@ -133,7 +133,7 @@ export const ARM_OPERATIONS = [
   },
   {
     id: 'virtualMachines.instanceView',
-    action: 'Microsoft.Compute/virtualMachines/read',
+    action: 'Microsoft.Compute/virtualMachines/instanceView/read',
     method: 'GET',
     path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Compute/virtualMachines/{vm}/instanceView',
     when: 'verify only, per VM, if ARM refuses $expand=instanceView on the list',

@@ -63,6 +63,12 @@ export const ACTION_TABLE: ActionRow[] = [
     'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces',
     'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces',
   ].map((type): ActionRow => ({ method: 'GET', type, action: `${type}/read` })),
+  // A VM's instance view (its power state) is an action of its own, apart from the VM's read.
+  {
+    method: 'GET',
+    type: 'Microsoft.Compute/virtualMachines/instanceView',
+    action: 'Microsoft.Compute/virtualMachines/instanceView/read',
+  },
   {
     method: 'POST',
     type: 'Microsoft.Network/networkInterfaces/effectiveRouteTable',
