@@ -1,6 +1,7 @@
 // `npm run bench`: bundles the TypeScript bench (bench/*.ts, importing src/) with esbuild into tmp/bench/,
 // dependencies bundled as scripts/build.mjs bundles the Functions app (children start fast, as a deployed
-// instance does), then runs it with this Node (npm scripts put Node 22 first on PATH).
+// instance does), then runs it with this Node (npm scripts put Node 22 first on PATH). A full run writing the
+// default bench/results.json then regenerates the figures in docs/performance.md (bench/doc.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,9 +19,14 @@ const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], 
 if (built.status !== 0) process.exit(built.status ?? 1);
 mkdirSync(outdir, { recursive: true });
 await build({
-  entryPoints: ['run', 'emulator-child', 'scenario-child', 'event-child', 'coldstart-child'].map((e) =>
-    join(root, 'bench', `${e}.ts`),
-  ),
+  entryPoints: [
+    'run',
+    'emulator-child',
+    'scenario-child',
+    'event-child',
+    'coldstart-child',
+    'planner-child',
+  ].map((e) => join(root, 'bench', `${e}.ts`)),
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -39,4 +45,10 @@ const child = spawn(process.execPath, [join(outdir, 'run.mjs'), ...process.argv.
   cwd: root,
   env: { ...process.env, BENCH_LAUNCHED_AT: String(launchedAt) },
 });
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+const args = process.argv.slice(2);
+child.on('exit', (code, signal) => {
+  if (signal || code !== 0) process.exit(signal ? 1 : (code ?? 1));
+  if (args.includes('--quick') || args.some((a) => a === '--out' || a.startsWith('--out='))) process.exit(0);
+  const doc = spawnSync(process.execPath, [join(root, 'bench', 'doc.mjs')], { cwd: root, stdio: 'inherit' });
+  process.exit(doc.status ?? 1);
+});

@@ -10,13 +10,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { planReconcile } from '../src/core/plan.js';
 import type { RequestLogEntry } from '../src/emulator/index.js';
-import { planSettingsFor } from '../src/reconcile.js';
 import type { Invocation, RunRecord } from './event-child.js';
 import { type Notification, Rpc } from './ipc.js';
+import {
+  DESIGN_MINIMUM_FORMULA,
+  expectedStatusPolls,
+  type Minimum,
+  minimumFor,
+  PHYSICAL_WALL_FORMULA,
+  WHOLE_REPAIR_FORMULA,
+} from './minimum.js';
+import type { PlannerInput, PlannerOutput } from './planner-child.js';
 import type { ScenarioInput, ScenarioOutput } from './scenario-child.js';
-import { benchConfig, CONTROLLERS, desiredRoute, makeInventory } from './world.js';
+import { verifyCost } from './verify-cost.js';
+import { CONTROLLERS, desiredRoute } from './world.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : join(here, '..', '..');
@@ -195,11 +203,17 @@ async function runScenario(mode: 'ours' | 'naive', n: number, d: number): Promis
 interface ScenarioResult {
   n: number;
   d: number;
-  minimum: { reads: number; writes: number; requests: number };
+  /** Design minimum (requests) and physical minimum wall time: bench/minimum.ts. */
+  minimum: Minimum;
   ours: Measured;
+  /** Everything the engine's run cost: reads, PUTs, LRO status polls, final GETs after the operation. */
+  wholeCost: { reads: number; puts: number; statusPolls: number; finalGets: number; total: number };
   naive: Measured | { skipped: true; estimatedWallMs: number; reason: string };
   ratios: {
+    /** Requests excluding LRO polls, over the design minimum. */
     oursOverMinimum: number;
+    /** Wall time over the physical minimum wall time. */
+    oursOverMinimumWall: number;
     naiveOverOursRequests?: number;
     naiveOverOursRequestsExclPolls?: number;
     naiveOverOursWall?: number;
@@ -225,11 +239,7 @@ function scenarioList(): Array<[number, number]> {
 async function scenarios(): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const [n, d] of scenarioList()) {
-    const minimum = {
-      reads: pages(n + CONTROLLERS) * 2 + 1,
-      writes: d > 0 ? 1 : 0,
-      requests: pages(n + CONTROLLERS) * 2 + 1 + (d > 0 ? 1 : 0),
-    };
+    const minimum = minimumFor(n, d, CONTROLLERS, pageSize, latency);
     const ours = await runScenario('ours', n, d);
     const estimate = naiveEstimateMs(n, d);
     const runNaive = quick ? n === 50 && d <= 1 : estimate <= naiveBudgetMs;
@@ -242,6 +252,15 @@ async function scenarios(): Promise<ScenarioResult[]> {
         };
     const ratios: ScenarioResult['ratios'] = {
       oursOverMinimum: round((ours.reads + ours.writes) / minimum.requests, 2),
+      oursOverMinimumWall: round(ours.wallMs / minimum.wallMs, 2),
+    };
+    const statusPolls = ours.emulator.lroStatusPolls;
+    const wholeCost = {
+      reads: ours.reads,
+      puts: ours.writes,
+      statusPolls,
+      finalGets: ours.polls - statusPolls,
+      total: ours.requests,
     };
     if (!('skipped' in naive)) {
       ratios.naiveOverOursRequests = round(naive.requests / ours.requests, 1);
@@ -251,9 +270,9 @@ async function scenarios(): Promise<ScenarioResult[]> {
       );
       ratios.naiveOverOursWall = round(naive.wallMs / ours.wallMs, 1);
     }
-    results.push({ n, d, minimum, ours, naive, ratios });
+    results.push({ n, d, minimum, ours, wholeCost, naive, ratios });
     log(
-      `  N=${n} D=${d}: ours ${ours.reads}r/${ours.writes}w/${ours.polls}p ${Math.round(ours.wallMs)} ms` +
+      `  N=${n} D=${d}: ours ${ours.reads}r/${ours.writes}w/${ours.polls}p ${Math.round(ours.wallMs)} ms (${ratios.oursOverMinimumWall}x the ${Math.round(minimum.wallMs)} ms minimum)` +
         ('skipped' in naive
           ? `; naive skipped (${naive.reason})`
           : `; naive ${naive.reads}r/${naive.writes}w/${naive.polls}p ${Math.round(naive.wallMs)} ms`),
@@ -287,6 +306,12 @@ async function eventChild(info: EmulatorInfo, wiring: 'bench' | 'production'): P
     },
   };
 }
+
+/** What the event-to-repair figure includes, and what it does not. */
+const EVENT_TO_REPAIR_COVERS =
+  'from the event leaving the emulator (raised when the DELETE operation completed, so the delete and its LRO are not counted) ' +
+  'through the relay to the handler process (Event Grid delivery latency is not modelled: ~1 ms here) to the end of the handler ' +
+  'invocation, after the repair PUT, its LRO and the confirming GET';
 
 interface RepairSample {
   deleteWallMs: number;
@@ -385,23 +410,13 @@ async function burst(): Promise<BurstResult> {
 
 // ------------------------------------------------------------------------------------------------ planner
 
-interface PlannerResult {
-  workers: number;
-  drift: number;
-  runs: number;
-  medianMs: number;
-  minMs: number;
-  actions: number;
-}
-
-function planner(): PlannerResult[] {
-  const settings = planSettingsFor(benchConfig('https://127.0.0.1:1', '/dev/null'));
-  const out: PlannerResult[] = [];
-  // --quick stops at 2,000 workers: at the time of writing one plan of 10,000 takes seconds (see docs).
+/** One fresh process per size (bench/planner-child.ts): the first plan is cold, every timed plan cold-cached. */
+async function planner(): Promise<PlannerOutput[]> {
   const sizes: Array<[number, number]> = quick
     ? [
         [400, 0],
         [2_000, 0],
+        [10_000, 0],
       ]
     : [
         [400, 0],
@@ -410,29 +425,20 @@ function planner(): PlannerResult[] {
         [10_000, 0],
         [10_000, 5_000],
       ];
-  for (const [n, d] of sizes) {
-    const inventory = makeInventory(n, d);
-    const times: number[] = [];
-    let actions = 0;
-    // Several runs after a JIT warm-up; a slow plan gets fewer runs (at most ~20 s per size).
-    const budgetEnd = performance.now() + (quick ? 5_000 : 20_000);
-    const runs = quick ? 5 : 15;
-    for (let i = 0; i < runs + 3 && (times.length === 0 || performance.now() < budgetEnd); i++) {
-      const t0 = performance.now();
-      const plan = planReconcile(inventory, settings);
-      const ms = performance.now() - t0;
-      actions = plan.actions.length;
-      if (i >= 3 || ms > 1_000) times.push(ms);
-    }
-    out.push({
-      workers: n,
-      drift: d,
-      runs: times.length,
-      medianMs: round(median(times), 2),
-      minMs: round(Math.min(...times), 2),
-      actions,
+  const out: PlannerOutput[] = [];
+  for (const [workers, drift] of sizes) {
+    const input: PlannerInput = { workers, drift, runs: quick ? 5 : 15, budgetMs: quick ? 5_000 : 20_000 };
+    const child = forkChild('planner-child.mjs', [JSON.stringify(input)]);
+    const result = await new Promise<PlannerOutput>((resolve, reject) => {
+      child.on('message', (m) => resolve((m as { result: PlannerOutput }).result));
+      child.once('exit', (code) => {
+        if (code !== 0) reject(new Error(`planner child exited with ${code}`));
+      });
     });
-    log(`  ${n} workers, drift ${d}: median ${round(median(times), 1)} ms over ${times.length} runs`);
+    out.push(result);
+    log(
+      `  ${workers} workers, drift ${drift}: first cold plan ${result.firstColdMs} ms; cold caches median ${result.coldCacheMedianMs} ms over ${result.coldCacheRuns} runs`,
+    );
   }
   return out;
 }
@@ -638,8 +644,16 @@ async function main(): Promise<void> {
   const repairProd = await eventToRepair('production', quick ? 1 : 2);
   log(`Event burst (50 new workers at once: 100 VM/NIC write events) ${at()}:`);
   const burstResult = await burst();
+  log(`Verify: ARM requests of one effective-route check (bench/verify-cost.ts) ${at()}:`);
+  const verifyRows = await verifyCost({ quick, latency, lro, pollIntervalMs, pageSize });
+  log(
+    table(
+      Object.keys(verifyRows[0] ?? {}),
+      verifyRows.map((r) => Object.values(r)),
+    ),
+  );
   log(`Planner alone ${at()}:`);
-  const plannerResults = planner();
+  const plannerResults = await planner();
   log(`Cold start (fresh processes) ${at()}:`);
   const cold = await coldStarts();
   await emulator.call('stop').catch(() => undefined);
@@ -658,6 +672,8 @@ async function main(): Promise<void> {
         'min r/w',
         'ours/min',
         'ours ms',
+        'min ms',
+        'ours/min wall',
         'cpu ms',
         'peak RSS MB',
         'naive r/w/p',
@@ -675,6 +691,8 @@ async function main(): Promise<void> {
           `${s.minimum.reads}/${s.minimum.writes}`,
           s.ratios.oursOverMinimum.toFixed(2),
           Math.round(s.ours.wallMs),
+          Math.round(s.minimum.wallMs),
+          `${s.ratios.oursOverMinimumWall}x`,
           Math.round(s.ours.cpuUserMs + s.ours.cpuSystemMs),
           round(s.ours.peakRssMb),
           nv ? `${nv.reads}/${nv.writes}/${nv.polls}` : 'skipped',
@@ -730,8 +748,22 @@ async function main(): Promise<void> {
   log();
   log(
     table(
-      ['planner', 'drift', 'median ms', 'min ms', 'actions'],
-      plannerResults.map((p) => [`${p.workers} workers`, p.drift, p.medianMs, p.minMs, p.actions]),
+      [
+        'planner',
+        'drift',
+        'first cold ms',
+        'cold-cache median ms',
+        'cold-cache min ms',
+        'warm-cache median ms',
+      ],
+      plannerResults.map((p) => [
+        `${p.workers} workers`,
+        p.drift,
+        p.firstColdMs,
+        p.coldCacheMedianMs,
+        p.coldCacheMinMs,
+        p.warmCacheMedianMs,
+      ]),
     ),
   );
   log();
@@ -789,7 +821,7 @@ async function main(): Promise<void> {
   });
   targets.push({
     id: 'event-to-repair',
-    target: 'event-to-repair < 2 s on the default latency model',
+    target: 'event-to-repair < 2 s on the default latency model (event at the handler -> repair confirmed)',
     measured: `${Math.round(rb)} ms (bench clients, poll ${pollIntervalMs} ms); ${Math.round(rp)} ms (production wiring)`,
     pass: defaultModel ? rb < 2000 && repairBench.every((s) => s.repaired) : null,
     ...(rp >= 2000
@@ -805,14 +837,13 @@ async function main(): Promise<void> {
     pass: burstResult.requestsOverOneReconcile <= 3 && burstResult.converged,
   });
   const p10k = plannerResults.filter((p) => p.workers === 10_000);
-  const pMax = Math.max(...p10k.map((p) => p.medianMs));
+  const pMax = Math.max(...p10k.map((p) => p.firstColdMs));
   targets.push({
     id: 'planner-10k',
-    target: 'planning 10,000 workers < 100 ms (median)',
-    measured:
-      p10k.length > 0
-        ? p10k.map((p) => `D${p.drift}: ${p.medianMs} ms`).join(', ')
-        : `not run (--quick); ${plannerResults.map((p) => `${p.workers}: ${p.medianMs} ms`).join(', ')}`,
+    target: 'the first (cold) plan of 10,000 workers < 100 ms',
+    measured: p10k
+      .map((p) => `D${p.drift}: ${p.firstColdMs} ms cold (cold-cache median ${p.coldCacheMedianMs} ms)`)
+      .join(', '),
     pass: p10k.length > 0 ? pMax < 100 : null,
   });
   const bundledOff = cold.results.find((c) => c.variant === 'bundled' && c.telemetry === 'off');
@@ -844,7 +875,7 @@ async function main(): Promise<void> {
   const launchedAt = Number(process.env.BENCH_LAUNCHED_AT);
   const totalMs = Number.isFinite(launchedAt) && launchedAt > 0 ? Date.now() - launchedAt : runtimeMs;
   const results = {
-    schema: 1,
+    schema: 2,
     date: new Date().toISOString(),
     quick,
     runtimeMs: Math.round(runtimeMs),
@@ -853,12 +884,20 @@ async function main(): Promise<void> {
     git,
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
     model: { latency, lro, pollIntervalMs, pageSize, defaultModel },
+    formulas: {
+      designMinimum: DESIGN_MINIMUM_FORMULA,
+      wholeRepair: WHOLE_REPAIR_FORMULA,
+      expectedStatusPolls: expectedStatusPolls(latency.lroMs, pollIntervalMs),
+      physicalMinimumWall: PHYSICAL_WALL_FORMULA,
+    },
     scenarios: sc,
     eventToRepair: {
+      covers: EVENT_TO_REPAIR_COVERS,
       bench: { medianMs: Math.round(rb), samples: repairBench },
       production: { medianMs: Math.round(rp), samples: repairProd },
     },
     burst: burstResult,
+    verifyCost: verifyRows,
     planner: plannerResults,
     coldStart: cold,
     targets,

@@ -42,6 +42,9 @@ param vnetResourceGroup string = ''
 @description('Subnet the route table must stay associated with.')
 param subnetName string = 'kubernetes-subnet'
 
+@description('Other resource groups, comma-separated, holding what the subnet or the worker NICs refer to (network security group, NAT gateway, service endpoint policies, public IPs): ARM checks join/action there on every subnet or NIC write, so the role is assigned there too. Empty: all of it lives in the cluster, route table or vnet group.')
+param networkResourceGroups string = ''
+
 @description('Cluster pod range(s): one CIDR, or an IPv4 and an IPv6 CIDR separated by a comma.')
 param clusterCidr string = '10.200.0.0/16'
 
@@ -61,11 +64,22 @@ param remediationMode string = 'enforce'
 @description('Most routes one run may delete: a whole number, or auto (refuse deleting more than half of the owned routes).')
 param maxRouteDeletions string = 'auto'
 
+@description('Most routes the route table may hold: 1000 (Azure\'s limit since 2026); lower it in a cloud that still has the old limit of 400.')
+@minValue(1)
+@maxValue(1000)
+param maxRoutesPerTable int = 1000
+
 @description('Let the function enable IP forwarding on worker NICs. Adds Microsoft.Network/networkInterfaces/write to its role.')
 param repairIpForwarding bool = false
 
 @description('NCRONTAB schedule (with seconds, UTC) of the periodic reconcile.')
 param reconcileSchedule string = '0 */5 * * * *'
+
+@description('Workers whose effective routes are checked after each repair and on verifySchedule (0: off). Each costs one POST and its polls.')
+param verifySampleSize int = 0
+
+@description('NCRONTAB schedule (with seconds, UTC) of the periodic effective-route check (does nothing while verifySampleSize is 0).')
+param verifySchedule string = '0 30 * * * *'
 
 // ------------------------------------------------------------------ alerting
 
@@ -112,8 +126,9 @@ var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-$
 var deadLetterContainerName = 'eventgrid-deadletter'
 var effectiveRouteTableResourceGroup = empty(routeTableResourceGroup) ? clusterResourceGroup : routeTableResourceGroup
 var effectiveVnetResourceGroup = empty(vnetResourceGroup) ? clusterResourceGroup : vnetResourceGroup
+var linkedResourceGroups = filter(map(split(networkResourceGroups, ','), g => trim(g)), g => !empty(g))
 // union() of arrays drops duplicates: one role assignment per distinct resource group.
-var clusterScopes = union([clusterResourceGroup], [effectiveRouteTableResourceGroup], [effectiveVnetResourceGroup])
+var clusterScopes = union([clusterResourceGroup], [effectiveRouteTableResourceGroup], [effectiveVnetResourceGroup], linkedResourceGroups)
 var systemTopicName = 'evgt-podroutes-${resourceToken}'
 
 // Every engine setting (ENGINE_SETTING_KEYS in src/config.ts), and only those; test/infra checks both ways.
@@ -131,7 +146,9 @@ var engineSettings = {
   ROUTE_NAME_PREFIX: routeNamePrefix
   REMEDIATION_MODE: remediationMode
   MAX_ROUTE_DELETIONS: maxRouteDeletions
+  MAX_ROUTES_PER_TABLE: string(maxRoutesPerTable)
   REPAIR_IP_FORWARDING: repairIpForwarding ? 'true' : 'false'
+  VERIFY_SAMPLE_SIZE: string(verifySampleSize)
   ARM_ENDPOINT: environment().resourceManager
   ARM_CA_FILE: '' // only for a loopback emulator; empty counts as unset
   EVENT_RUN_TIMEOUT_MS: '20000' // Event Grid waits 30 s: 20 s of run + at most 3 s of telemetry flush
@@ -194,6 +211,7 @@ module functionApp 'app/function.bicep' = {
     identityClientId: identity.outputs.clientId
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     reconcileSchedule: reconcileSchedule
+    verifySchedule: verifySchedule
     engineSettings: engineSettings
   }
 }

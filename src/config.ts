@@ -5,6 +5,12 @@ import { parseCidr } from './core/cidr.js';
 
 export const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
 
+/**
+ * User-defined routes per route table in public Azure: 1,000 since 2026 (400 before; MicrosoftDocs/azure-docs
+ * #128572, #128759). Sovereign clouds may lag: MAX_ROUTES_PER_TABLE lowers it.
+ */
+export const AZURE_MAX_ROUTES_PER_TABLE = 1000;
+
 /** Azure resource group / resource names: letters, digits and the punctuation ARM allows. */
 const resourceName = (what: string) =>
   z
@@ -108,7 +114,23 @@ const settingsSchema = z.object({
     .transform(Number)
     .or(z.literal('auto'))
     .default('auto'),
+  MAX_ROUTES_PER_TABLE: z
+    .string()
+    .trim()
+    .regex(/^\d+$/u, `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE}`)
+    .transform(Number)
+    .refine(
+      (n) => n >= 1 && n <= AZURE_MAX_ROUTES_PER_TABLE,
+      `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE} (Azure's limit of user-defined routes per table; lower it where a cloud still has the old limit of 400)`,
+    )
+    .default(AZURE_MAX_ROUTES_PER_TABLE),
   REPAIR_IP_FORWARDING: booleanSetting.default(false),
+  VERIFY_SAMPLE_SIZE: z
+    .string()
+    .trim()
+    .regex(/^\d{1,4}$/u, 'expected a whole number of workers (0 turns verification off)')
+    .transform(Number)
+    .default(0),
   ARM_ENDPOINT: z
     .url({ error: 'expected an https:// URL such as https://management.azure.com' })
     .refine((u) => u.startsWith('https://'), 'expected an https:// URL (the Azure SDK refuses plain http)')
@@ -147,7 +169,11 @@ export interface Config {
   mode: 'enforce' | 'report';
   /** A number, or 'auto' (more than half of the owned routes, when more than one, is refused). */
   maxRouteDeletions: number | 'auto';
+  /** Most routes the table may hold after our write (MAX_ROUTES_PER_TABLE). */
+  maxRoutesPerTable: number;
   repairIpForwarding: boolean;
+  /** Workers whose effective routes the Functions app checks after a repair and on VERIFY_SCHEDULE (0: off). */
+  verifySampleSize: number;
   armEndpoint: string;
   armCaFile: string | undefined;
   /**
@@ -210,7 +236,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     routeNamePrefix: s.ROUTE_NAME_PREFIX,
     mode: s.REMEDIATION_MODE,
     maxRouteDeletions: s.MAX_ROUTE_DELETIONS,
+    maxRoutesPerTable: s.MAX_ROUTES_PER_TABLE,
     repairIpForwarding: s.REPAIR_IP_FORWARDING,
+    verifySampleSize: s.VERIFY_SAMPLE_SIZE,
     armEndpoint: s.ARM_ENDPOINT,
     armCaFile: s.ARM_CA_FILE,
     eventRunTimeoutMs: s.EVENT_RUN_TIMEOUT_MS,

@@ -4,3 +4,4 @@ import './telemetry/setup.js';
 import './functions/reconcileOnSchedule.js';
 import './functions/reconcileOnResourceChange.js';
 import './functions/driftReport.js';
+import './functions/verifyOnSchedule.js';

@@ -69,6 +69,7 @@ export function planSettingsFor(config: Config, forceDeletions = false): PlanSet
     maxRouteDeletions: config.maxRouteDeletions,
     forceDeletions,
     repairIpForwarding: config.repairIpForwarding,
+    maxRoutesPerTable: config.maxRoutesPerTable,
   };
 }
 

@@ -69,6 +69,15 @@ AppMetrics
 | summarize ThrottledIntervals = dcount(bin(TimeGenerated, 5m)), Responses = sum(Sum) by RouteTable = tostring(Properties.route_table)
 '''
 
+// Pod traffic not routed as the table says, on the workers verify checked (VERIFY_SAMPLE_SIZE > 0): a pod CIDR
+// shadowed by a more specific route (e.g. learned over BGP) or missing from a NIC's effective routes.
+var routesNotInEffectQuery = '''
+AppMetrics
+| where Name == "podroutes.verify.findings"
+| where tostring(Properties.verdict) in ("shadowed", "missing")
+| summarize Findings = sum(Sum) by RouteTable = tostring(Properties.route_table)
+'''
+
 var rules = [
   {
     name: 'podroutes-heartbeat'
@@ -142,6 +151,21 @@ var rules = [
     ]
     operator: 'GreaterThanOrEqual'
     threshold: throttledIntervalsThreshold
+  }
+  {
+    name: 'podroutes-routes-not-in-effect'
+    displayName: 'Pod routes: pod traffic shadowed or unroutable on a worker'
+    description: 'MEANS: a verify run in the last 2 hours (after a repair, or on VERIFY_SCHEDULE) found a pod CIDR that a worker NIC does not route to its worker: shadowed by a more specific route (often one a VPN/ExpressRoute gateway learned over BGP) or missing from the effective routes; pods on those workers cannot reach each other. Never repaired automatically: a BGP prefix belongs to the network team. DO: read the findings field of the latest PodRouteVerify events or run pod-routes verify; ask the network team to stop advertising the prefix, or set disableBgpRoutePropagation on the route table. ${runbook}.'
+    severity: 2
+    query: routesNotInEffectQuery
+    windowMinutes: 120
+    timeAggregation: 'Total'
+    metricMeasureColumn: 'Findings'
+    dimensions: [
+      'RouteTable'
+    ]
+    operator: 'GreaterThan'
+    threshold: 0
   }
 ]
 

@@ -3,12 +3,17 @@
 targetScope = 'subscription'
 
 param environmentName string
-@description('Resource groups the role may be assigned at (cluster, route table, vnet).')
+@description('Resource groups the role may be assigned at (cluster, route table, vnet, and the groups of what the subnet and worker NICs refer to).')
 param assignableResourceGroups array
 param repairIpForwarding bool
 
 var requiredActions = [
+  'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read'
+  'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Compute/virtualMachines/instanceView/read'
+  'Microsoft.Network/natGateways/join/action'
+  'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkSecurityGroups/join/action'
   'Microsoft.Network/routeTables/join/action'
@@ -16,13 +21,18 @@ var requiredActions = [
   'Microsoft.Network/routeTables/routes/delete'
   'Microsoft.Network/routeTables/routes/write'
   'Microsoft.Network/routeTables/write'
+  'Microsoft.Network/serviceEndpointPolicies/join/action'
   'Microsoft.Network/virtualNetworks/read'
   'Microsoft.Network/virtualNetworks/subnets/read'
   'Microsoft.Network/virtualNetworks/subnets/write'
 ]
 
+// The NIC write is linked-authorized: join on each IP configuration's subnet and public IP (and on the NIC's
+// network security group, already granted above for the subnet write).
 var ipForwardingRepairActions = [
   'Microsoft.Network/networkInterfaces/write'
+  'Microsoft.Network/publicIPAddresses/join/action'
+  'Microsoft.Network/virtualNetworks/subnets/join/action'
 ]
 
 var roleName = guid(subscription().id, 'pod-route-reconciler', environmentName)
@@ -30,7 +40,9 @@ var roleName = guid(subscription().id, 'pod-route-reconciler', environmentName)
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: roleName
   properties: {
-    roleName: 'Pod Route Reconciler (${environmentName})'
+    // Role names are unique per tenant: the subscription id lets another subscription of the same tenant deploy
+    // an environment of the same name.
+    roleName: 'Pod Route Reconciler (${environmentName}, ${subscription().subscriptionId})'
     description: 'Reads cluster VMs/NICs, keeps the pod routes of one route table and its subnet association. Created by pod-route-reconciler (azd env ${environmentName}).'
     type: 'CustomRole'
     permissions: [

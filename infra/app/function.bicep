@@ -11,6 +11,7 @@ param identityId string
 param identityClientId string
 param applicationInsightsConnectionString string
 param reconcileSchedule string
+param verifySchedule string
 @description('The engine settings (ENGINE_SETTING_KEYS), built in main.bicep.')
 param engineSettings object
 param instanceMemoryMB int = 512
@@ -29,6 +30,7 @@ var platformSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
   AZURE_CLIENT_ID: identityClientId
   RECONCILE_SCHEDULE: reconcileSchedule
+  VERIFY_SCHEDULE: verifySchedule
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

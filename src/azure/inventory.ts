@@ -1,5 +1,6 @@
-// Reads everything one reconcile needs in three calls (plus paging): the VM list and the NIC list of the
-// cluster group, and the route table. No per-VM calls. A failed page fails the whole read: a partial or
+// Reads everything one reconcile needs in four calls (plus paging): the VM list, the NIC list and the scale-set
+// list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), and the route table. No
+// per-VM calls. A failed page fails the whole read: a partial or
 // throttled list must never look like "fewer workers".
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
@@ -7,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Inventory, NicRecord, RouteRecord, RouteTableRecord, VmRecord } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
+import { readScaleSetNics } from './scale-sets.js';
 
 export interface InventoryRead {
   inventory: Inventory;
@@ -42,7 +44,7 @@ export async function readInventory(
   config: Config,
   signal?: AbortSignal,
 ): Promise<InventoryRead> {
-  // The three reads run together; when one gives up, the others are stopped rather than left retrying
+  // The reads run together; when one gives up, the others are stopped rather than left retrying
   // behind a run that has already failed.
   const siblings = new AbortController();
   const abortSignal = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
@@ -51,13 +53,14 @@ export async function readInventory(
       siblings.abort(error);
       throw error;
     });
-  const [vms, nics, table] = await Promise.all([
+  const [vms, nics, scaleSetNics, table] = await Promise.all([
     stopSiblingsOnFailure(
       collect(clients.compute.virtualMachines.list(config.clusterResourceGroup, { abortSignal })),
     ),
     stopSiblingsOnFailure(
       collect(clients.network.networkInterfaces.list(config.clusterResourceGroup, { abortSignal })),
     ),
+    stopSiblingsOnFailure(readScaleSetNics(clients, config, abortSignal)),
     stopSiblingsOnFailure(readRouteTable(clients, config, abortSignal)),
   ]);
   // Only a missing table needs the vnet: its location is where the table is created.
@@ -66,6 +69,7 @@ export async function readInventory(
     inventory: {
       vms: vms.map(toVmRecord),
       nics: nics.map(toNicRecord),
+      scaleSetNics,
       routeTable: table === null ? null : toRouteTableRecord(table),
       vnetLocation,
     },

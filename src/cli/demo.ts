@@ -3,9 +3,10 @@
 // (the same reconcile call), shows the converged table, and checks that the foreign route survived.
 import type { Writable } from 'node:stream';
 import { createArmClients } from '../azure/clients.js';
+import { roleActions } from '../azure/operations.js';
 import { loadConfig } from '../config.js';
 import type { ReconcileResult } from '../core/types.js';
-import { startEmulator } from '../emulator/index.js';
+import { emulatorOwnerCredential, startEmulator } from '../emulator/index.js';
 import { reconcile } from '../reconcile.js';
 import { render } from './render.js';
 
@@ -22,7 +23,8 @@ export interface DemoOptions {
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (text = '') => options.out.write(`${text}\n`);
-  const emulator = await startEmulator({ world: options.world });
+  // The engine holds exactly the deployed custom role (RBAC mode); the breakage is an operator's (Owner).
+  const emulator = await startEmulator({ world: options.world, rbac: { actions: roleActions(false) } });
   try {
     const config = loadConfig({
       AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
@@ -35,7 +37,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       ARM_CA_FILE: emulator.caFile,
     });
     const clients = createArmClients(config, { pollIntervalMs: options.pollIntervalMs ?? 50 });
-    const { network } = clients;
+    const { network } = createArmClients(config, {
+      pollIntervalMs: options.pollIntervalMs ?? 50,
+      credential: emulatorOwnerCredential,
+    });
     const lro = { updateIntervalInMs: options.pollIntervalMs ?? 50 };
 
     say(

@@ -44,19 +44,24 @@ function stderrLogger(verbose: boolean): Logger {
   };
 }
 
-async function runEngine(command: CliCommand, flags: Record<string, unknown>): Promise<number> {
-  let config: Config;
+/** The settings, or undefined after printing what is wrong with them. */
+function cliConfig(flags: Record<string, unknown>): Config | undefined {
   try {
-    config = configFrom(flags, process.env);
+    return configFrom(flags, process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(
         `${error.message}\n(set these as environment variables or as flags, e.g. ${flagFor(error.problems[0]?.setting ?? 'AZURE_SUBSCRIPTION_ID')})\n`,
       );
-      return 1;
+      return undefined;
     }
     throw error;
   }
+}
+
+async function runEngine(command: CliCommand, flags: Record<string, unknown>): Promise<number> {
+  const config = cliConfig(flags);
+  if (config === undefined) return 1;
   const result = await reconcile({
     config,
     trigger: 'cli',
@@ -66,6 +71,13 @@ async function runEngine(command: CliCommand, flags: Record<string, unknown>): P
   });
   process.stdout.write(`${render(flags.output as OutputFormat, command, result)}\n`);
   return exitCodeFor(command, result);
+}
+
+function parseWorkers(value: string): 'all' | number {
+  if (value === 'all') return 'all';
+  if (!/^[1-9]\d*$/u.test(value))
+    throw new Error(`--workers: expected 'all' or a number of workers (1 or more), got '${value}'`);
+  return Number(value);
 }
 
 const outputOption = () =>
@@ -104,6 +116,33 @@ export function buildProgram(): Command {
     process.exitCode = await runEngine('apply', flags);
   });
 
+  addSettingFlags(
+    program
+      .command('verify')
+      .description(
+        "check that every worker's NIC really routes the other workers' pod CIDRs to them (effective routes); writes nothing. Exit 0 all effective, 2 findings, 1 error",
+      )
+      .addOption(outputOption())
+      .option('--workers <all|N>', "'all', or check a sample of N workers", parseWorkers, 'all' as const)
+      .option('-v, --verbose', 'log ARM progress to stderr'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const config = cliConfig(flags);
+    if (config === undefined) {
+      process.exitCode = 1;
+      return;
+    }
+    const { verify } = await import('../verify.js');
+    const { renderVerify, verifyExitCode } = await import('./render-verify.js');
+    const result = await verify({
+      config,
+      trigger: 'cli',
+      workers: flags.workers as 'all' | number,
+      log: stderrLogger(flags.verbose === true),
+    });
+    process.stdout.write(`${renderVerify(flags.output as OutputFormat, result)}\n`);
+    process.exitCode = verifyExitCode(result);
+  });
+
   program
     .command('emulator')
     .description(
@@ -120,10 +159,41 @@ export function buildProgram(): Command {
       '--events-to <url>',
       'deliver every event to this webhook URL as Event Grid does (an event subscription without filter)',
     )
-    .action(async (flags: { world: string; port?: number; eventsTo?: string }) => {
-      const { runEmulatorCommand } = await import('../emulator/main.js');
-      await runEmulatorCommand({ world: flags.world, port: flags.port, eventsTo: flags.eventsTo });
-    });
+    .option(
+      '--rbac',
+      "authorize every request against the deployed custom role (with REPAIR_IP_FORWARDING's actions): 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers",
+    )
+    .option(
+      '--max-routes-per-table <n>',
+      "routes per table before ARM refuses a PUT (default 1000, Azure's limit; 400 models a cloud with the old one)",
+      (v) => {
+        const n = Number(v);
+        if (!/^\d+$/u.test(v) || n < 1)
+          throw new Error(
+            `--max-routes-per-table: expected a whole number of routes (1 or more), got '${v}'`,
+          );
+        return n;
+      },
+    )
+    .action(
+      async (flags: {
+        world: string;
+        port?: number;
+        eventsTo?: string;
+        rbac?: boolean;
+        maxRoutesPerTable?: number;
+      }) => {
+        const { runEmulatorCommand } = await import('../emulator/main.js');
+        const { roleActions } = await import('../azure/operations.js');
+        await runEmulatorCommand({
+          world: flags.world,
+          port: flags.port,
+          eventsTo: flags.eventsTo,
+          maxRoutesPerTable: flags.maxRoutesPerTable,
+          ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
+        });
+      },
+    );
 
   program
     .command('demo')

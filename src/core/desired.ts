@@ -241,7 +241,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
   }
 
   // Overlapping claims: neither side wins; both prefixes are held as they are. A sweep over ranges
-  // sorted by start keeps this O(n log n + overlaps) for tables near the 400-route limit.
+  // sorted by start keeps this O(n log n + overlaps) for tables near the 1,000-route limit.
   const overlapping = new Set<Claim>();
   const ranged = claims
     .map((claim, order) => {

@@ -3,15 +3,7 @@
 // run from emptying the table, while the other repairs of the same run still go ahead.
 import { sameRouteName } from './naming.js';
 import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
-import {
-  type Drift,
-  type Inventory,
-  type Plan,
-  type PlanSettings,
-  type Refusal,
-  ROUTE_LIMIT_PER_TABLE,
-  type TableWrite,
-} from './types.js';
+import type { Drift, Inventory, Plan, PlanSettings, Refusal, TableWrite } from './types.js';
 
 /** Most owned prefixes one run may remove: 'auto' = half of the owned ones (all of a single one). */
 export function routeDeletionLimit(ownedPrefixes: number, setting: number | 'auto'): number {
@@ -55,7 +47,7 @@ export function countRouteDeletions(
 
 export function guardPlan(plan: Plan, inventory: Inventory, settings: PlanSettings): Plan {
   let out = guardDeletions(plan, inventory, settings);
-  out = guardRouteLimit(out, inventory);
+  out = guardRouteLimit(out, inventory, settings.maxRoutesPerTable);
   return out;
 }
 
@@ -132,16 +124,16 @@ export function withRefusal(plan: Plan, refusal: Refusal, holdsBack: (d: Drift) 
   };
 }
 
-function guardRouteLimit(plan: Plan, inventory: Inventory): Plan {
+function guardRouteLimit(plan: Plan, inventory: Inventory, limit: number): Plan {
   const write = plan.tableWrite;
-  if (write === null || write.routes.length <= ROUTE_LIMIT_PER_TABLE) return plan;
+  if (write === null || write.routes.length <= limit) return plan;
   const routeActions = new Set(['create-table', 'create-route', 'update-route', 'delete-route']);
   const routeDrift = (d: Drift) =>
     d.kind !== 'ip-forwarding-disabled' && (d.kind !== 'subnet-not-associated' || write.create);
   const refusal: Refusal = {
     reason: 'route-limit-exceeded',
     subject: inventory.routeTable?.id ?? 'route table',
-    message: `the table would hold ${write.routes.length} routes, over the Azure limit of ${ROUTE_LIMIT_PER_TABLE}; no route is written`,
+    message: `the table would hold ${write.routes.length} routes, over the limit of ${limit} routes per table (MAX_ROUTES_PER_TABLE); no route is written`,
   };
   return {
     ...withRefusal(plan, refusal, routeDrift),

@@ -7,7 +7,7 @@ import { parseCidr } from './cidr.js';
 export const MAX_ROUTE_NAME_LENGTH = 80;
 const VALID_ROUTE_NAME = /^[A-Za-z0-9](?:[\w.-]*[\w])?$/u;
 
-/** Hex digits of the fallback hash: 64 bits, so an accidental collision is out of reach in a 400-route table. */
+/** Hex digits of the fallback hash: 64 bits, so an accidental collision is out of reach in a 1,000-route table. */
 const FALLBACK_HASH_CHARS = 16;
 
 export function isValidRouteName(name: string): boolean {

@@ -21,6 +21,7 @@ import { type DesiredRoute, deriveDesired } from './desired.js';
 import { guardPlan } from './guard.js';
 import { routeNameForCidr, sameRouteName } from './naming.js';
 import { classifyRoutes, normaliseWrite, routeViewOf, sortBySubject, type TableRoute } from './ownership.js';
+import { scaleSetInstanceOf, unlistedNicHops } from './scale-sets.js';
 import type {
   Action,
   Drift,
@@ -130,6 +131,8 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
   for (const r of owned) ownedByPrefix.set(r.prefix!, [...(ownedByPrefix.get(r.prefix!) ?? []), r]);
   const canonicalNameOf = (prefix: string) => routeNameForCidr(prefix, settings.routeNamePrefix);
 
+  // Unclaimed owned routes pointing at a scale-set instance's NIC (no listed VM) are held too.
+  const scaleSetHops = unlistedNicHops(inventory);
   // Unclaimed owned routes of refused claims are held as they are. A held route's name may be the one a
   // claim needs (a misnamed legacy route): refuse that claim too, until nothing collides.
   const heldSurvivors = new Map<string, TableRoute>();
@@ -140,8 +143,10 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
       if (claimed.has(prefix) || foreignByKey.has(prefix)) continue;
       // The survivor must be a route that is itself held, or the next plan would find nothing holding it.
       const byHop = group.filter((r) => r.nextHop !== undefined && desired.heldNextHops.has(r.nextHop));
+      const bySet = group.filter((r) => r.nextHop !== undefined && scaleSetHops.has(r.nextHop));
       if (held.has(prefix)) heldSurvivors.set(prefix, survivorOf(group, canonicalNameOf(prefix)));
       else if (byHop.length > 0) heldSurvivors.set(prefix, survivorOf(byHop, canonicalNameOf(prefix)));
+      else if (bySet.length > 0) heldSurvivors.set(prefix, survivorOf(bySet, canonicalNameOf(prefix)));
     }
     const heldNames = new Map([...heldSurvivors.values()].map((r) => [r.route.name.toLowerCase(), r]));
     const colliding = active.filter((d) => heldNames.has(d.name.toLowerCase()));
@@ -156,6 +161,17 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
       });
     }
     active = active.filter((d) => !colliding.includes(d));
+  }
+
+  for (const r of heldSurvivors.values()) {
+    const nic = r.nextHop === undefined ? undefined : scaleSetHops.get(r.nextHop);
+    if (nic === undefined || held.has(r.prefix!) || desired.heldNextHops.has(r.nextHop!)) continue;
+    refused.push({
+      reason: 'next-hop-is-scale-set-instance',
+      subject: r.route.name,
+      worker: scaleSetInstanceOf(nic),
+      message: `route ${describe(r)} is ours and no listed VM claims ${r.prefix}, but its next hop is held by NIC '${nic.name}' of scale-set instance ${scaleSetInstanceOf(nic)}, which is not in the VM list: the route is kept as it is (Uniform scale-set instances are never harmed, nor managed)`,
+    });
   }
 
   const keep = new Set<TableRoute>(foreign);

@@ -57,6 +57,11 @@ export interface Inventory {
   routeTable: RouteTableRecord | null;
   /** Location of the cluster vnet; read only when the table must be created. */
   vnetLocation: string | undefined;
+  /**
+   * NICs of Uniform scale-set instances (they are in neither the VM list nor the group's NIC list): owned
+   * routes pointing at them are never deleted. Absent = no scale sets read.
+   */
+  scaleSetNics?: NicRecord[];
 }
 
 // ---------------------------------------------------------------- what the planner is told
@@ -74,11 +79,11 @@ export interface PlanSettings {
   /** Operator override of the mass-deletion guard (CLI --force). */
   forceDeletions: boolean;
   repairIpForwarding: boolean;
+  /** Most routes the table may hold after a write (Azure: 1,000; lower in clouds that still have 400). */
+  maxRoutesPerTable: number;
 }
 
 // ---------------------------------------------------------------- plan (what to change, and what not)
-
-export const ROUTE_LIMIT_PER_TABLE = 400;
 
 export interface RouteSpec {
   name: string;
@@ -129,7 +134,8 @@ export type RefusalReason =
   | 'mass-deletion'
   | 'worker-without-nic'
   | 'worker-without-ip'
-  | 'duplicate-route-prefix';
+  | 'duplicate-route-prefix'
+  | 'next-hop-is-scale-set-instance';
 
 export interface Refusal {
   reason: RefusalReason;
@@ -227,6 +233,15 @@ export interface ReconcileResult {
   arm: ArmRequestCounts;
   /** Set when status is 'Failed'. transient: worth retrying later (throttling, 5xx, network). */
   error?: { message: string; code?: string | undefined; statusCode?: number | undefined; transient: boolean };
+  /** The effective-route check of a sample of workers that followed this run's repair (Functions, VERIFY_SAMPLE_SIZE). */
+  verification?: {
+    status: string;
+    runId: string;
+    shadowed: number;
+    missing: number;
+    notApplicable: number;
+    findings: string[];
+  };
 }
 
 /** Where the engine logs; Functions' InvocationContext, the CLI and tests adapt to it. */

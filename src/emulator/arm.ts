@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { normalizeCidr } from 'cidr-tools';
+import { SCALE_SET_TYPE, ScaleSets } from './compute/scale-sets.js';
 import { ArmError, type ArmErrorBody, armErrors } from './errors.js';
 import type { EventHub } from './events.js';
 import { buildEvent } from './events.js';
-import { fillRoute, fillSubnet, props, type Store, TYPES } from './store.js';
+import { fillRoute, fillSubnet, LINKABLE_TYPES, props, type Store, TYPES } from './store.js';
 import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
 import { type Json, newEtag, parseTopLevelId, resourceSchemas, validateResource } from './world.js';
 
@@ -117,7 +118,18 @@ const TOP_TYPES: Record<string, { type: string; versions: readonly string[] }> =
   'microsoft.network/virtualnetworks': { type: TYPES.vnet, versions: NETWORK_API_VERSIONS },
   'microsoft.network/networkinterfaces': { type: TYPES.nic, versions: NETWORK_API_VERSIONS },
   'microsoft.compute/virtualmachines': { type: TYPES.vm, versions: COMPUTE_API_VERSIONS },
+  // What a subnet or NIC may refer to: served as generic resources so that references resolve.
+  ...Object.fromEntries(
+    LINKABLE_TYPES.map((t) => [t.toLowerCase(), { type: t, versions: NETWORK_API_VERSIONS }]),
+  ),
+  'microsoft.compute/virtualmachinescalesets': { type: SCALE_SET_TYPE, versions: COMPUTE_API_VERSIONS },
 };
+/** A subnet's single references and the type each must point at (ARM refuses a dangling one). */
+const SUBNET_REFERENCES: Array<[string, string]> = [
+  ['routeTable', TYPES.routeTable],
+  ['networkSecurityGroup', TYPES.nsg],
+  ['natGateway', TYPES.natGateway],
+];
 const CHILD_TYPES: Record<string, string> = {
   'microsoft.network/routetables/routes': TYPES.route,
   'microsoft.network/virtualnetworks/subnets': TYPES.subnet,
@@ -138,9 +150,20 @@ export interface ArmOptions {
 export class Arm {
   private ops = new Map<string, Operation>();
   private locks = new Map<string, Operation>();
+  /** Services in their own files (e.g. network/effective-routes.ts) answer first; undefined passes on. */
+  readonly extensions: Array<(req: ArmRequest) => ArmReply | undefined> = [];
   /** Set by a matching `lroFail` fault for the next write. */
 
-  constructor(private readonly o: ArmOptions) {}
+  /** Scale-set instances and their NICs (compute/scale-sets.ts). */
+  readonly scaleSets: ScaleSets;
+
+  constructor(private readonly o: ArmOptions) {
+    this.scaleSets = new ScaleSets({
+      store: o.store,
+      page: (req, items) => this.page(req, items),
+      emit: (id, operationName) => this.emitAdmin('write', id, operationName),
+    });
+  }
 
   get store(): Store {
     return this.o.store;
@@ -150,6 +173,7 @@ export class Arm {
     for (const op of this.ops.values()) clearTimeout(op.timer);
     this.ops.clear();
     this.locks.clear();
+    this.scaleSets.reset();
   }
 
   /** Completes every pending operation now (e.g. before stop). */
@@ -164,6 +188,10 @@ export class Arm {
     const apiVersion = req.query.get('api-version');
     if (!apiVersion) throw armErrors.missingApiVersion();
     const p = req.path;
+    for (const extension of this.extensions) {
+      const reply = extension(req);
+      if (reply) return reply;
+    }
     let m = routes.operation.exec(p);
     if (m) return this.poll(req, m[5]!, lower(m[4]!) === 'operationresults');
     this.checkSubscription(p);
@@ -216,6 +244,9 @@ export class Arm {
       const id = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${rg}/providers/${t.type}/${m[5]!}`;
       return this.topLevel(req, t.type, id, rg, m[5]!, apiVersion);
     }
+
+    const underScaleSet = this.scaleSets.handle(req, apiVersion);
+    if (underScaleSet) return underScaleSet;
 
     m = routes.childList.exec(p) ?? routes.child.exec(p);
     if (m) {
@@ -286,7 +317,7 @@ export class Arm {
     return { status, headers, body };
   }
 
-  private page(req: ArmRequest, items: Json[]): ArmReply {
+  page(req: ArmRequest, items: Json[]): ArmReply {
     const skip = Number(req.query.get('$skiptoken') ?? '0') || 0;
     const size = this.o.pageSize;
     const slice = items.slice(skip, skip + size).map((r) => this.store.view(r));
@@ -792,14 +823,13 @@ export class Arm {
 
   private checkSubnetReferences(subnetOrVnetId: string, subnets: Json[]): void {
     for (const s of subnets) {
-      const ref = obj(obj(s.properties).routeTable).id;
-      if (ref === undefined) continue;
-      if (
-        typeof ref !== 'string' ||
-        !this.store.get(ref) ||
-        lower(String(this.store.get(ref)!.type)) !== lower(TYPES.routeTable)
-      )
-        throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
+      for (const [field, type] of SUBNET_REFERENCES) {
+        const ref = obj(obj(s.properties)[field]).id;
+        if (ref === undefined) continue;
+        const target = typeof ref === 'string' ? this.store.get(ref) : undefined;
+        if (!target || lower(String(target.type)) !== lower(type))
+          throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
+      }
     }
   }
 

@@ -5,17 +5,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
+import { powerAdmin, setPowerState } from './compute/power.js';
+import type { ScaleSetInstance } from './compute/scale-sets.js';
 import { ArmError } from './errors.js';
 import { type EventGridOptions, EventGridService } from './eventgrid/index.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
 import { FunctionApps } from './functionapps.js';
 import { Identity } from './identity.js';
+import { installEffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
+import { CALLER_OBJECT_ID, isOwner, OWNER_TOKEN, Rbac, type RbacSettings, requestNeeds } from './rbac.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
 import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile } from './world.js';
 
+export type { ScaleSetInstance } from './compute/scale-sets.js';
 export type {
   DeadLetteredEvent,
   DeliveryRecord,
@@ -27,6 +32,8 @@ export type {
 export type { EventGridEvent, EventListener } from './events.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { FunctionRegistration } from './functionapps.js';
+export type { LearnedRoute } from './network/effective-routes.js';
+export type { RbacSettings } from './rbac.js';
 export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
 export { WorldError } from './world.js';
@@ -42,7 +49,7 @@ export interface EmulatorOptions {
   lro?: Partial<LroSettings>;
   /** Items per page of list operations (default 100); lower it to exercise nextLink paging. */
   pageSize?: number;
-  /** Routes per route table before a PUT is refused (default 400, the field notes' limit). */
+  /** Routes per route table before a PUT is refused (default 1,000, Azure's limit since 2026; 400 before). */
   maxRoutesPerTable?: number;
   /** Called with every emitted Event Grid event. */
   onEvent?: EventListener;
@@ -60,6 +67,11 @@ export interface EmulatorOptions {
    * `{ enforce: true }` answers 429 SubscriptionRequestsThrottled when a bucket is empty.
    */
   throttle?: Partial<ThrottleSettings>;
+  /**
+   * RBAC mode (default off): every request not bearing the Owner token (`emulatorOwnerCredential`) is authorized
+   * against this role: 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers them.
+   */
+  rbac?: RbacSettings | false;
 }
 
 export interface RequestLogEntry {
@@ -74,6 +86,12 @@ export interface RequestLogEntry {
   lroPoll: boolean;
   /** A fault rule changed this request ('status', 'drop', ...). */
   fault?: string;
+  /** The RBAC action the request needed (logged whether or not RBAC is on; absent for polls and non-ARM paths). */
+  action?: string;
+  /** The join actions ARM's linked authorization checks for the resources the request body refers to. */
+  linkedActions?: string[];
+  /** Who sent it: the role-holding caller, or the Owner (`emulatorOwnerCredential`). */
+  caller?: 'role' | 'owner';
 }
 
 /** One captured exchange, in oav's live-traffic shape. */
@@ -134,6 +152,17 @@ export interface Emulator {
     tags: Record<string, string>,
     options?: { operation?: 'Merge' | 'Replace'; emitAs?: 'tags' | 'write'; emitEvent?: boolean },
   ): Json;
+  /** Admin: the instances (Uniform) or VMs (Flexible) of a scale set, with their primary NIC's IP. */
+  scaleSetInstances(scaleSetId: string): ScaleSetInstance[];
+  /**
+   * Admin: scale a scale set out by `count` (its `sku.capacity` grows; one
+   * `Microsoft.Compute/virtualMachineScaleSets/write` event on the scale set). Returns the new instances.
+   */
+  scaleOut(scaleSetId: string, count: number, options?: UpsertOptions): ScaleSetInstance[];
+  /** Admin: a VM's power state (instance view), e.g. 'deallocated': no effective routes for its NIC then. */
+  setPowerState(vmId: string, state: string): Json;
+  /** Admin: replaces the routes gateways learned over BGP (the world file's `learnedRoutes`, until reset). */
+  setLearnedRoutes(routes: LearnedRoute[]): void;
   /** Admin: change a route table as another writer would (new etag, routes added/removed), emitting an event. */
   externalWrite(
     routeTableId: string,
@@ -160,7 +189,7 @@ const DEFAULT_LRO: LroSettings = { inProgressPolls: 0, retryAfterSeconds: 1, aut
 const DEFAULT_LATENCY: LatencyModel = { readMs: 0, writeMs: 0, lroMs: 0 };
 
 /** The object id the emulator attributes requests to (it accepts any token). */
-const emulatorPrincipal = '00000000-0000-0000-0000-0000000e0001';
+const emulatorPrincipal = CALLER_OBJECT_ID;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -192,6 +221,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   addSeedFaults();
   const throttleSettings: ThrottleSettings = { ...DEFAULT_THROTTLE, ...options.throttle };
   let throttle = new Throttle(throttleSettings);
+  const rbac = options.rbac ? new Rbac(options.rbac) : undefined;
   let log: RequestLogEntry[] = [];
   let captured: TrafficEntry[] = [];
   const tls = makeSelfSignedCertificate();
@@ -202,9 +232,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     lro,
     latency,
     pageSize: options.pageSize ?? 100,
-    maxRoutesPerTable: options.maxRoutesPerTable ?? 400,
+    maxRoutesPerTable: options.maxRoutesPerTable ?? 1000,
     endpoint: () => endpoint,
     services: [eventGrid],
+  });
+  const effectiveRoutes = installEffectiveRoutes({
+    arm,
+    store,
+    world,
+    endpoint: () => endpoint,
+    latency,
+    lro,
   });
 
   const identity = new Identity(store, () => endpoint);
@@ -260,6 +298,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       path = url.pathname;
     }
     const rawBody = await readBody(req);
+    const caller = isOwner(req.headers.authorization) ? ('owner' as const) : ('role' as const);
+    const needs = requestNeeds(method, path, safeJson(rawBody));
+    const logged = {
+      caller,
+      ...(needs?.action ? { action: needs.action } : {}),
+      ...(needs?.linked.length ? { linkedActions: [...new Set(needs.linked.map((l) => l.action))] } : {}),
+    };
 
     if (path.toLowerCase().startsWith('/_emulator/')) {
       send(res, admin(req, method, path, rawBody), requestId, method);
@@ -315,6 +360,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           apiVersion: url.searchParams.get('api-version') ?? undefined,
           lroPoll: false,
           fault: 'drop',
+          ...logged,
         });
         req.socket.destroy();
         return;
@@ -354,6 +400,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             ...(lroFail.lroError ?? {}),
           };
         }
+        if (rbac && caller === 'role' && armReq.headers.authorization) rbac.authorize(needs);
         reply = await arm.handle(armReq);
       }
     } catch (err) {
@@ -378,6 +425,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       apiVersion: url.searchParams.get('api-version') ?? undefined,
       lroPoll: reply.lroPoll === true,
       ...(faultKind ? { fault: faultKind } : {}),
+      ...logged,
     });
     if (options.captureTraffic) {
       const reqHeaders: Record<string, string> = {};
@@ -434,6 +482,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           return { status: 204, headers: {} };
         case 'GET /_emulator/events':
           return { status: 200, headers: {}, body: hub.events };
+        case 'POST /_emulator/power':
+          return powerAdmin(store, raw);
         case 'POST /_emulator/reset':
           emulator.reset();
           return { status: 204, headers: {} };
@@ -503,6 +553,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     eventGrid,
     reset: () => {
       arm.reset();
+      effectiveRoutes.reset();
       throttle = new Throttle(throttleSettings);
       store.reset();
       faults.clear();
@@ -549,6 +600,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
       return store.view(r);
     },
+    scaleSetInstances: (id) => arm.scaleSets.instances(id),
+    scaleOut: (id, count, opts) => arm.scaleSets.scaleOut(id, count, opts),
+    setPowerState: (vmId, state) => setPowerState(store, vmId, state),
+    setLearnedRoutes: (routes) => effectiveRoutes.setLearnedRoutes(routes),
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },
@@ -631,10 +686,26 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return emulator;
 }
 
+function safeJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A TokenCredential that hands out a dummy bearer token: the emulator accepts any token. */
 export const emulatorCredential = {
   getToken: async (): Promise<{ token: string; expiresOnTimestamp: number }> => ({
     token: 'arm-emulator-token',
+    expiresOnTimestamp: Date.now() + 3_600_000,
+  }),
+};
+
+/** The token of a subscription Owner: never checked in RBAC mode (an operator's or a test's own changes). */
+export const emulatorOwnerCredential = {
+  getToken: async (): Promise<{ token: string; expiresOnTimestamp: number }> => ({
+    token: OWNER_TOKEN,
     expiresOnTimestamp: Date.now() + 3_600_000,
   }),
 };

@@ -6,6 +6,10 @@ export interface EmulatorCommandOptions {
   world: string | import('./world.js').WorldFile;
   port?: number;
   eventsTo?: string;
+  /** RBAC mode: callers without the Owner token hold this role. */
+  rbac?: import('./rbac.js').RbacSettings;
+  /** Routes per table before a PUT is refused (default 1,000; 400 models a cloud with the old limit). */
+  maxRoutesPerTable?: number;
   /** Where the ready line goes (default process.stdout). */
   out?: (line: string) => void;
   /** Resolves to stop the emulator instead of waiting for a signal (for tests). */
@@ -17,6 +21,8 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     world: options.world,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.eventsTo ? { eventsTo: options.eventsTo } : {}),
+    ...(options.rbac ? { rbac: options.rbac } : {}),
+    ...(options.maxRoutesPerTable !== undefined ? { maxRoutesPerTable: options.maxRoutesPerTable } : {}),
   });
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   out(

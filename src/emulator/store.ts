@@ -17,7 +17,14 @@ export const TYPES = {
   routeTable: 'Microsoft.Network/routeTables',
   route: 'Microsoft.Network/routeTables/routes',
   ipConfig: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+  nsg: 'Microsoft.Network/networkSecurityGroups',
+  natGateway: 'Microsoft.Network/natGateways',
+  publicIp: 'Microsoft.Network/publicIPAddresses',
+  serviceEndpointPolicy: 'Microsoft.Network/serviceEndpointPolicies',
 } as const;
+
+/** Resources a subnet or NIC can refer to, stored and served as generic resources. */
+export const LINKABLE_TYPES = [TYPES.nsg, TYPES.natGateway, TYPES.publicIp, TYPES.serviceEndpointPolicy];
 
 const clone = <T>(v: T): T => structuredClone(v);
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -203,6 +210,8 @@ export class Store {
   /** GET shape of a stored resource: a copy, with computed read-only fields. */
   view(resource: Json): Json {
     const r = clone(resource);
+    // A VM's instance view (power state) is only shown on request: src/emulator/compute/power.ts.
+    if (String(r.type).toLowerCase() === TYPES.vm.toLowerCase()) delete props(r).instanceView;
     if (String(r.type).toLowerCase() === TYPES.routeTable.toLowerCase()) {
       const subnets = this.subnetsReferencing(String(r.id));
       if (subnets.length > 0) props(r).subnets = subnets;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { scaleSetSchema } from './compute/scale-set-schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -15,6 +16,8 @@ export interface WorldFile {
   faults?: unknown[];
   /** Deployed Functions (src/emulator/functionapps.ts): resource id and the local URL delivery posts to. */
   functions?: Array<{ resourceId: string; url?: string }>;
+  /** Routes gateways learned over BGP (see src/emulator/network/effective-routes.ts). */
+  learnedRoutes?: Array<{ gateway: string; network: string; nextHop: string }>;
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -133,6 +136,7 @@ export const resourceSchemas: Record<string, z.ZodType> = {
   'microsoft.network/networkinterfaces': nicSchema,
   'microsoft.network/virtualnetworks': vnetSchema,
   'microsoft.network/routetables': routeTableSchema,
+  'microsoft.compute/virtualmachinescalesets': scaleSetSchema,
 };
 
 const topLevelId =
@@ -152,6 +156,17 @@ const worldSchema = z.object({
   resources: z.array(z.object({ id: z.string().min(1, 'expected a resource id') }).loose()),
   faults: z.array(z.unknown()).optional(),
   functions: z.array(z.object({ resourceId: z.string(), url: z.string().optional() })).optional(),
+  learnedRoutes: z
+    .array(
+      z.object({
+        gateway: z.string().min(1, 'expected the id of a virtual network gateway'),
+        network: z.string().refine((s) => /^[^/\s]+\/\d{1,3}$/u.test(s) && isIP(s.split('/')[0]!) !== 0, {
+          message: 'expected the advertised prefix as a CIDR such as 10.200.1.0/25',
+        }),
+        nextHop: ipAddress,
+      }),
+    )
+    .optional(),
 });
 
 export class WorldError extends Error {}
@@ -221,10 +236,11 @@ export function parseWorld(input: unknown, source = 'world'): WorldFile {
     validateResource(r, `${source}: resources[${i}]`, world.subscriptionId);
   });
   checkReferences(world, source);
+  checkLearnedRoutes(world, source);
   return world;
 }
 
-/** References ARM would never let dangle: a subnet's route table, a VM's NICs. */
+/** References ARM would never let dangle: a subnet's route table, NSG and NAT gateway, a VM's NICs. */
 function checkReferences(world: WorldFile, source: string): void {
   const ids = new Set(world.resources.map((r) => String(r.id).toLowerCase()));
   world.resources.forEach((r, i) => {
@@ -233,13 +249,20 @@ function checkReferences(world: WorldFile, source: string): void {
     const where = `${source}: resources[${i}] (${String(r.id)})`;
     if (type === 'microsoft.network/virtualnetworks') {
       ((p.subnets ?? []) as Json[]).forEach((s, j) => {
-        const ref = ((s.properties as Json | undefined)?.routeTable as Json | undefined)?.id;
-        if (typeof ref === 'string' && !ids.has(ref.toLowerCase()))
-          throw new WorldError(
-            `${where} field 'properties.subnets[${j}].properties.routeTable.id': route table ${ref} is not among the world's resources`,
-          );
+        for (const [field, what] of [
+          ['routeTable', 'route table'],
+          ['networkSecurityGroup', 'network security group'],
+          ['natGateway', 'NAT gateway'],
+        ] as const) {
+          const ref = ((s.properties as Json | undefined)?.[field] as Json | undefined)?.id;
+          if (typeof ref === 'string' && !ids.has(ref.toLowerCase()))
+            throw new WorldError(
+              `${where} field 'properties.subnets[${j}].properties.${field}.id': ${what} ${ref} is not among the world's resources`,
+            );
+        }
       });
     }
+    if (type === 'microsoft.compute/virtualmachinescalesets') checkScaleSetSubnets(r, where, world);
     if (type === 'microsoft.compute/virtualmachines') {
       const nics = ((p.networkProfile as Json | undefined)?.networkInterfaces ?? []) as Json[];
       nics.forEach((n, j) => {
@@ -249,6 +272,44 @@ function checkReferences(world: WorldFile, source: string): void {
           );
       });
     }
+  });
+}
+
+/** A scale set's network profile names subnets ARM would not let dangle: their virtual network must exist. */
+function checkScaleSetSubnets(r: Json, where: string, world: WorldFile): void {
+  const vnets = new Map(world.resources.map((x) => [String(x.id).toLowerCase(), x]));
+  const profile = ((r.properties as Json).virtualMachineProfile as Json | undefined)?.networkProfile as
+    | Json
+    | undefined;
+  ((profile?.networkInterfaceConfigurations ?? []) as Json[]).forEach((cfg, i) => {
+    (((cfg.properties as Json).ipConfigurations ?? []) as Json[]).forEach((ipc, j) => {
+      const id = String(((ipc.properties as Json).subnet as Json).id);
+      const m = /^(.*)\/subnets\/([^/]+)$/iu.exec(id);
+      const subnets = ((vnets.get(m?.[1]?.toLowerCase() ?? '')?.properties as Json | undefined)?.subnets ??
+        []) as Json[];
+      if (!m || !subnets.some((s) => String(s.name).toLowerCase() === m[2]!.toLowerCase()))
+        throw new WorldError(
+          `${where} field 'properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[${i}].properties.ipConfigurations[${j}].properties.subnet.id': subnet ${id} is not among the world's virtual networks`,
+        );
+    });
+  });
+}
+
+/** A learned route names a gateway that the world holds. */
+function checkLearnedRoutes(world: WorldFile, source: string): void {
+  const gateways = new Set(
+    world.resources
+      .filter(
+        (r) =>
+          parseTopLevelId(String(r.id))?.type.toLowerCase() === 'microsoft.network/virtualnetworkgateways',
+      )
+      .map((r) => String(r.id).toLowerCase()),
+  );
+  (world.learnedRoutes ?? []).forEach((l, i) => {
+    if (!gateways.has(l.gateway.toLowerCase()))
+      throw new WorldError(
+        `${source}: learnedRoutes[${i}] field 'gateway': ${l.gateway} is not a Microsoft.Network/virtualNetworkGateways resource of the world`,
+      );
   });
 }
 

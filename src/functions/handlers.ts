@@ -14,6 +14,8 @@ import { type Config, ConfigError, EVENT_FLUSH_TIMEOUT_MS } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
+import { verifyFindings } from '../telemetry/verify.js';
+import type { VerifyOptions, VerifyResult, VerifyTrigger } from '../verify.js';
 import { contextLogger } from './logger.js';
 import { decideOnEvent, parseResourceEvent } from './resource-event.js';
 import { SingleFlight } from './single-flight.js';
@@ -28,10 +30,15 @@ export interface HandlerDeps {
   flushTimeoutMs?: number;
   /** Recognises the events of the engine's own writes by correlation id (src/azure/own-writes.ts). */
   isOwnWrite?: (correlationId: string | undefined) => boolean;
+  /** The effective-route check (src/verify.ts), run on VERIFY_SAMPLE_SIZE workers after a repair and on its timer. */
+  verify?: (options: VerifyOptions) => Promise<VerifyResult>;
+  /** Time budget of the check after a repair (default VERIFY_AFTER_REPAIR_BUDGET_MS). */
+  verifyAfterRepairBudgetMs?: number;
 }
 
 export interface Handlers {
   reconcileOnSchedule: TimerHandler;
+  verifyOnSchedule: TimerHandler;
   reconcileOnResourceChange: EventGridHandler<unknown>;
   driftReport: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 }
@@ -40,6 +47,9 @@ export interface Handlers {
 export class TransientReconcileError extends Error {
   override readonly name = 'TransientReconcileError';
 }
+
+/** Time the effective-route check after a repair may take (it runs inside the trigger's invocation). */
+export const VERIFY_AFTER_REPAIR_BUDGET_MS = 15_000;
 
 type ConfigOutcome = { ok: true; config: Config } | { ok: false; message: string };
 
@@ -85,7 +95,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const telemetry = deps.telemetry ?? noTelemetry;
   const runs = new SingleFlight<ReconcileResult>();
   const flushes = new SingleFlight<FlushOutcome>();
+  const verifies = new SingleFlight<VerifyResult | undefined>();
   let configOutcome: ConfigOutcome | undefined;
+  // Successive samples rotate through the workers; instances start at different places.
+  let sampleOffset = Math.floor(Math.random() * 1_000);
 
   /** The settings, or undefined after logging why they are unusable (on every invocation). */
   function config(log: Logger): Config | undefined {
@@ -120,16 +133,80 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   ): Promise<ReconcileResult> {
     const key = `${dryRun ? 'plan' : 'apply'} ${routeTableKey(cfg)}`;
     return runs.run(key, () =>
-      telemetry.traceRun({ routeTableName: cfg.routeTableName, trigger }, () =>
-        deps.reconcile({
+      telemetry.traceRun({ routeTableName: cfg.routeTableName, trigger }, async () => {
+        const startedAt = Date.now();
+        const result = await deps.reconcile({
           config: cfg,
           trigger,
           dryRun,
           log,
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-        }),
-      ),
+        });
+        if (result.repaired.length === 0) return result;
+        // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
+        // event run's check gets what is left of the run's budget, so the invocation still answers in time.
+        const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
+        const checked = await verifySample(cfg, 'repair', log, left);
+        if (checked === undefined) return result;
+        return {
+          ...result,
+          verification: {
+            status: checked.status,
+            runId: checked.runId,
+            shadowed: checked.summary.shadowed,
+            missing: checked.summary.missing,
+            notApplicable: checked.summary.notApplicable,
+            findings: verifyFindings(checked),
+          },
+        };
+      }),
     );
+  }
+
+  /** One verify of VERIFY_SAMPLE_SIZE workers (none when 0); never throws: a failure is its result. */
+  function verifySample(
+    cfg: Config,
+    trigger: VerifyTrigger,
+    log: Logger,
+    leftMs?: number,
+  ): Promise<VerifyResult | undefined> {
+    const size = cfg.verifySampleSize;
+    if (deps.verify === undefined || size <= 0) return Promise.resolve(undefined);
+    if (leftMs !== undefined && leftMs <= 0) {
+      log.warn(`verify ${cfg.routeTableName} (${trigger}) skipped: the run's time budget is spent`);
+      return Promise.resolve(undefined);
+    }
+    const verifyFn = deps.verify;
+    return verifies.run(`verify ${routeTableKey(cfg)}`, async () => {
+      const offset = sampleOffset;
+      sampleOffset += size;
+      try {
+        // After a repair the check shares the invocation with the reconcile: it must end well within Event Grid's
+        // 30 s delivery timeout, or the event would be delivered again.
+        const budget = Math.min(
+          deps.verifyAfterRepairBudgetMs ?? VERIFY_AFTER_REPAIR_BUDGET_MS,
+          leftMs ?? Number.POSITIVE_INFINITY,
+        );
+        const signal = trigger === 'repair' ? AbortSignal.timeout(budget) : undefined;
+        const result = await verifyFn({
+          config: cfg,
+          trigger,
+          workers: size,
+          offset,
+          log,
+          ...(signal ? { signal } : {}),
+        });
+        telemetry.recordVerify?.(result);
+        const line = `verify ${cfg.routeTableName} (${trigger}): ${result.status} [${result.summary.ok} ok, ${result.summary.shadowed} shadowed, ${result.summary.missing} missing, ${result.summary.notApplicable} not applicable; ${result.arm.posts} POSTs]`;
+        if (result.status === 'Effective') log.info(line);
+        else log.warn(line);
+        for (const finding of verifyFindings(result)) log.warn(`verify: ${finding}`);
+        return result;
+      } catch (err) {
+        log.error(`verify threw: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    });
   }
 
   /** `boundMs`: the most this invocation waits for the (shared) flush. */
@@ -150,6 +227,21 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (cfg === undefined) return;
       try {
         logResult(log, await reconcileOnce(cfg, 'timer', log, false));
+      } finally {
+        await flush(log);
+      }
+    },
+
+    async verifyOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
+      const log = contextLogger(context);
+      const cfg = config(log);
+      if (cfg === undefined) return;
+      if (cfg.verifySampleSize <= 0) {
+        log.debug('verify timer: VERIFY_SAMPLE_SIZE is 0, nothing checked');
+        return;
+      }
+      try {
+        await verifySample(cfg, 'timer', log);
       } finally {
         await flush(log);
       }

@@ -4,6 +4,7 @@ import { isOwnWrite } from '../azure/own-writes.js';
 import { loadConfig } from '../config.js';
 import { clientsFor, reconcile } from '../reconcile.js';
 import { telemetry } from '../telemetry/setup.js';
+import { verify } from '../verify.js';
 import { createHandlers } from './handlers.js';
 
 // One set of ARM clients per instance (connection reuse, one token cache); the config is loaded once too.
@@ -15,6 +16,10 @@ export const handlers = createHandlers({
     return reconcile({ ...options, clients });
   },
   loadConfig: () => loadConfig(process.env),
+  verify: (options) => {
+    clients ??= clientsFor(options.config);
+    return verify({ ...options, clients });
+  },
   telemetry,
   isOwnWrite,
 });

@@ -75,6 +75,14 @@ export const METRICS = {
     description: 'ARM 412 answers: someone else wrote the table between our read and our write.',
     dimensions: ['route_table'],
   },
+  verifyFindings: {
+    name: 'podroutes.verify.findings',
+    kind: 'counter',
+    unit: '{finding}',
+    description:
+      'Pod CIDRs a verify run found not in effect on a worker NIC (shadowed, missing), and workers it could not check (not-applicable).',
+    dimensions: ['verdict', 'trigger', 'route_table'],
+  },
   health: {
     name: 'podroutes.health',
     kind: 'gauge',
@@ -102,5 +110,24 @@ export const HEALTH_RECORD_FIELDS = [
   'managedRoutes',
   'changes',
   'refusals',
+  'error',
+  'verification',
+] as const;
+
+/** Name of the record of one verify run (effective routes), with VERIFY_RECORD_FIELDS. */
+export const VERIFY_RECORD_NAME = 'PodRouteVerify';
+
+export const VERIFY_RECORD_FIELDS = [
+  'runId',
+  'trigger',
+  'status',
+  'routeTable',
+  'durationMs',
+  'workers',
+  'ok',
+  'shadowed',
+  'missing',
+  'notApplicable',
+  'findings',
   'error',
 ] as const;

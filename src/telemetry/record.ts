@@ -14,7 +14,9 @@ import {
 } from '@opentelemetry/api';
 import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
 import type { HealthStatus, ReconcileResult, Trigger } from '../core/types.js';
+import type { VerifyResult } from '../verify.js';
 import { type HEALTH_RECORD_FIELDS, HEALTH_RECORD_NAME, METER_NAME, METRICS } from './catalog.js';
+import { createVerifyRecorder } from './verify.js';
 
 export interface TelemetryProviders {
   meterProvider: MeterProvider;
@@ -32,6 +34,8 @@ export interface ReconcileTelemetry {
   ): Promise<ReconcileResult>;
   /** Records a finished run: metrics, health record, and a span (with the run's own times) unless one is given. */
   record(result: ReconcileResult, span?: Span): void;
+  /** Records one verify run: the findings metric and its PodRouteVerify record (src/telemetry/verify.ts). */
+  recordVerify?(result: VerifyResult): void;
   /** forceFlush of every provider, bounded so that a slow exporter never hangs an invocation. */
   flush(timeoutMs?: number): Promise<FlushOutcome>;
 }
@@ -74,6 +78,7 @@ export function healthRecord(result: ReconcileResult): HealthRecord {
     ),
     refusals: JSON.stringify(result.refused),
     error: result.error === undefined ? '' : JSON.stringify(result.error),
+    verification: result.verification === undefined ? '' : JSON.stringify(result.verification),
   };
 }
 
@@ -184,6 +189,7 @@ export function createReconcileTelemetry(providers: TelemetryProviders): Reconci
   }
 
   const telemetry: ReconcileTelemetry = {
+    recordVerify: createVerifyRecorder(meter, logger),
     record(result, span) {
       recordMetrics(result);
       emitHealthRecord(result);

@@ -121,6 +121,9 @@ describe('bad-input catalogue: settings (loadConfig)', () => {
     ['CLUSTER_CIDR', 'banana'],
     ['CLUSTER_CIDR', '10.200.0.0/33'],
     ['MAX_ROUTE_DELETIONS', '-1'],
+    ['MAX_ROUTES_PER_TABLE', '0'],
+    ['MAX_ROUTES_PER_TABLE', '1001'],
+    ['MAX_ROUTES_PER_TABLE', 'lots'],
     ['REMEDIATION_MODE', 'fix'],
     ['REPAIR_IP_FORWARDING', 'yes'],
     ['ARM_ENDPOINT', 'http://management.azure.com'],
@@ -274,10 +277,10 @@ describe('bad-input catalogue: ARM payloads', () => {
     expect(route(r, W1)?.nextHopIpAddress).toBe('10.50.0.21');
   });
 
-  it('a table already at 400 routes and a new worker: refused as route-limit-exceeded, nothing written', async () => {
+  it('a table already at 1,000 routes (the limit) and a new worker: refused as route-limit-exceeded, nothing written', async () => {
     const table = env.emulator.getResource(env.ids.table)!;
     const routes = props(table).routes as Json[];
-    for (let i = 0; routes.length < 400; i++)
+    for (let i = 0; routes.length < 1000; i++)
       routes.push({
         name: `onprem-${i}`,
         properties: {
@@ -295,11 +298,11 @@ describe('bad-input catalogue: ARM payloads', () => {
       },
       { emitEvent: false },
     );
-    const r = await run('400 routes');
+    const r = await run('1,000 routes');
     expect(reasons(r)).toContain('route-limit-exceeded');
     expect(r.result.status).not.toBe('Repaired');
     expect(puts(r)).toEqual([]);
-    expect(r.after.table?.routes).toHaveLength(400);
+    expect(r.after.table?.routes).toHaveLength(1000);
   });
 
   it('two foreign routes with one prefix (ARM would reject any PUT): refused as duplicate-route-prefix, nothing written', async () => {

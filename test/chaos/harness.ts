@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
+import { roleActions } from '../../src/azure/operations.js';
 import type { RetrySettings } from '../../src/azure/retry-policy.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
@@ -66,6 +67,8 @@ export async function startChaos(options: Partial<EmulatorOptions> = {}): Promis
     world: WORLD_FILE,
     lro: { inProgressPolls: 0, retryAfterSeconds: 0 },
     captureTraffic: true,
+    // The function's deployed role: a run needing an action it lacks gets ARM's 403 and breaks an invariant.
+    rbac: { actions: roleActions(true) },
     ...options,
   });
   const config = loadConfig(chaosSettings(emulator));
@@ -280,7 +283,8 @@ export interface BoundInputs {
 
 /**
  * Worst-case ARM requests of one reconcile (docs/robustness.md, "Request bound"):
- *   logical = 2·pages + 1 (VM list, NIC list, table GET) + 1 (vnet GET, only when the table is missing)
+ *   logical = 2·pages + 1 + 1 (VM list, NIC list, scale-set list (the chaos world has no Uniform scale set),
+ *             table GET) + 1 (vnet GET, only when the table is missing)
  *           + W·(1 + P + 1) (table PUT, its polls, the SDK's final GET; W = MAX_WRITE_ATTEMPTS)
  *           + (W − 1) (table re-read after each 412)
  *           + (1 + 1 + P + 1) (subnet GET, PUT, polls, final GET)
@@ -291,7 +295,7 @@ export interface BoundInputs {
 export function requestBound(b: BoundInputs): number {
   const W = MAX_WRITE_ATTEMPTS;
   const P = b.pollsPerLro;
-  const logical = 2 * b.pages + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
+  const logical = 2 * b.pages + 1 + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
   return b.attempts * logical;
 }
 

@@ -1,5 +1,7 @@
 // The pod-routes executable as operators run it: a spawned process, its output and its exit codes.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RG, startCluster, type TestCluster } from '../support/cluster.js';
@@ -158,9 +160,11 @@ describe('pod-routes apply', () => {
 
 describe('pod-routes emulator', () => {
   it('prints one JSON line when ready, serves plan, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'emulator', '--world', 'examples/kthw-azure.world.json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'emulator', '--world', 'examples/kthw-azure.world.json', '--max-routes-per-table', '400'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
@@ -176,6 +180,33 @@ describe('pod-routes emulator', () => {
         AZURE_SUBSCRIPTION_ID: ready.subscriptionId,
       });
       expect(plan.code).toBe(0);
+      // --max-routes-per-table 400: a cloud with the old limit refuses a table of 401 routes.
+      const routes = Array.from({ length: 401 }, (_, i) => ({
+        name: `r${i}`,
+        properties: { addressPrefix: `10.${i >> 8}.${i & 255}.0/24`, nextHopType: 'None' },
+      }));
+      const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const path = `/subscriptions/${ready.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/routeTables/big?api-version=2026-01-01`;
+        const req = request(
+          new URL(path, ready.endpoint),
+          {
+            method: 'PUT',
+            ca: readFileSync(ready.caFile, 'utf8'),
+            headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => {
+              body += d;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ location: 'eastus2', properties: { routes } }));
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('exceeds the limit of 400 routes');
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -191,7 +222,7 @@ describe('the demo (npm start)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Drift found: 4 item(s)');
     expect(run.stdout).toMatch(/Repaired: 4 repaired, 0 unrepaired, 0 refused/);
-    expect(run.stdout).toContain('status Healthy; ARM requests: 3 reads, 0 writes');
+    expect(run.stdout).toContain('status Healthy; ARM requests: 4 reads, 0 writes');
     expect(run.stdout).toContain('the firewall route is untouched');
   });
 });

@@ -24,6 +24,7 @@ export function settings(over: Partial<PlanSettings> = {}): PlanSettings {
     maxRouteDeletions: 'auto',
     forceDeletions: false,
     repairIpForwarding: false,
+    maxRoutesPerTable: 1000,
     ...over,
   };
 }

@@ -437,17 +437,23 @@ describe('refusals', () => {
     expect(forced.drift.filter((d) => d.kind === 'stale-route').every((d) => d.repairable)).toBe(true);
   });
 
-  it('a table that would exceed 400 routes is not written at all', () => {
+  it('a table that would exceed the route limit is not written at all; 402 routes fit the default 1,000', () => {
     const inv = world((i) => {
       for (let n = 2; n < 402; n++) {
         i.vms.push(vm(`w${n}`, `10.200.${100 + (n >> 8)}.${n & 255}/32`));
         i.nics.push(nic(`w${n}`, `10.240.${n >> 8}.${n & 255}`));
       }
     });
-    const plan = planReconcile(inv, settings());
+    const plan = planReconcile(inv, settings({ maxRoutesPerTable: 400 }));
     expect(reasons(plan)).toEqual(['route-limit-exceeded']);
+    expect(plan.refused[0]?.message).toContain(
+      'over the limit of 400 routes per table (MAX_ROUTES_PER_TABLE)',
+    );
     expect(plan.tableWrite).toBeNull();
     expect(plan.actions.some((a) => a.kind === 'create-route')).toBe(false);
+    const atDefault = planReconcile(inv, settings());
+    expect(reasons(atDefault)).toEqual([]);
+    expect(atDefault.tableWrite?.routes).toHaveLength(402);
   });
 });
 

@@ -45,6 +45,9 @@ const ODD_TAGS = [
 ];
 const IPV4 = ['10.240.0.20', '10.240.0.21', '10.240.0.22', '10.240.0.23'];
 const IPV6 = ['fd00::20', 'fd00::21', 'FD00:0::22'];
+/** IPs of Uniform scale-set instances' NICs (in no listed VM, never a worker's IP). */
+const SCALE_SET_IPS = ['10.240.0.30', '10.0.0.4'];
+const VMSS = `${SUB}/Microsoft.Compute/virtualMachineScaleSets/pool`;
 const ROUTE_PREFIXES = [
   ...POD_CIDRS,
   '0.0.0.0/0',
@@ -93,7 +96,10 @@ const arbRoute = fc.record({
   ),
   addressPrefix: fc.constantFrom(...ROUTE_PREFIXES),
   nextHopType: fc.constantFrom('VirtualAppliance', 'VirtualAppliance', 'Internet'),
-  nextHopIpAddress: fc.option(fc.constantFrom(...IPV4, ...IPV6, '10.0.0.4'), { nil: undefined, freq: 6 }),
+  nextHopIpAddress: fc.option(fc.constantFrom(...IPV4, ...IPV6, ...SCALE_SET_IPS), {
+    nil: undefined,
+    freq: 6,
+  }),
   provisioningState: fc.constantFrom('Succeeded', 'Succeeded', 'Succeeded', 'Failed'),
 });
 
@@ -109,8 +115,9 @@ const arbWorld = fc
     maxRouteDeletions: fc.constantFrom<PlanSettings['maxRouteDeletions']>('auto', 'auto', 0, 1, 3),
     forceDeletions: fc.boolean(),
     repairIpForwarding: fc.boolean(),
+    scaleSetIps: fc.subarray(SCALE_SET_IPS),
   })
-  .map(({ workers, routes, associated, dualStack, ...over }) => {
+  .map(({ workers, routes, associated, dualStack, scaleSetIps, ...over }) => {
     const s = baseSettings({
       ...over,
       clusterCidrs: dualStack ? ['10.200.0.0/16', 'fd00:10:244::/56'] : ['10.200.0.0/16'],
@@ -158,6 +165,21 @@ const arbWorld = fc
       nics,
       routeTable: routes === null ? null : table(routes as RouteRecord[], associated ? [s.subnetId] : []),
       vnetLocation: 'eastus2',
+      scaleSetNics: scaleSetIps.map((ip, i) => ({
+        id: `${VMSS}/virtualMachines/${i}/networkInterfaces/pool-nic`,
+        name: 'pool-nic',
+        vmId: `${VMSS}/virtualMachines/${i}`,
+        enableIpForwarding: true,
+        ipConfigurations: [
+          {
+            name: 'ipconfig1',
+            primary: true,
+            privateIpAddress: ip,
+            privateIpVersion: 'IPv4',
+            subnetId: undefined,
+          },
+        ],
+      })),
     };
     return { inventory, settings: s };
   });
@@ -288,6 +310,31 @@ describe('properties of plan + guard over random tables and inventories', () => 
             expect(kept.has(a.subject.toLowerCase())).toBe(false);
           }
           if (a.kind === 'create-route' || a.kind === 'update-route') expect(put.has(a.subject)).toBe(true);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('(h) an owned route to a scale-set instance survives, unless a worker claims its prefix or a foreign route holds it', () => {
+    fc.assert(
+      fc.property(arbWorld, ({ inventory, settings }) => {
+        const plan = planReconcile(inventory, settings);
+        const hops = new Set(
+          (inventory.scaleSetNics ?? []).map((n) => n.ipConfigurations[0]!.privateIpAddress),
+        );
+        const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
+        const foreign = new Set(routes.filter((r) => !r.owned).map((r) => r.prefixKey));
+        const claimed = new Set(plan.desiredRoutes.map((d) => d.addressPrefix));
+        const after = classifyRoutes(apply(inventory, plan).routeTable?.routes ?? [], settings);
+        for (const r of routes) {
+          if (!r.owned || r.nextHop === undefined || !hops.has(r.nextHop)) continue;
+          if (claimed.has(r.prefix!) || foreign.has(r.prefix)) continue;
+          // With duplicates of its prefix, a route held for another reason may be the one kept.
+          if (routes.filter((o) => o.owned && o.prefix === r.prefix).length > 1) continue;
+          expect(after.some((a) => a.route.name === r.route.name && a.nextHop === r.nextHop)).toBe(true);
+          // Kept by the scale-set rule or by another refusal (a refused claim of the same prefix): reported.
+          expect(plan.refused.length).toBeGreaterThan(0);
         }
       }),
       { numRuns: NUM_RUNS },

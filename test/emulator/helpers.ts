@@ -1,5 +1,4 @@
 // Shared set-up for emulator tests: the real SDK clients over HTTPS against a started emulator.
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComputeManagementClient } from '@azure/arm-compute';
@@ -14,16 +13,6 @@ import {
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const worldFile = join(repoRoot, 'examples/kthw-azure.world.json');
-
-/** The shared reference folder: `../shared` beside the repository (CI keeps a copy there). */
-export function sharedDir(): string {
-  const dir = resolve(repoRoot, '../shared');
-  if (!existsSync(join(dir, 'azure-reference')))
-    throw new Error(
-      `The shared reference folder is missing: expected ${dir}/azure-reference (a copy of shared/ beside the clone).`,
-    );
-  return dir;
-}
 
 export const FAST = { updateIntervalInMs: 1 } as const;
 

@@ -207,7 +207,7 @@ describe('the ARM front door', () => {
     expect(res.headers.get('x-ms-ratelimit-remaining-subscription-reads')).toMatch(/^\d+$/u);
   });
 
-  it('logs every request with method, path, status, duration, api-version', async () => {
+  it('logs every request with method, path, status, duration, api-version and the RBAC action it needed', async () => {
     emulator.clearRequests();
     await network.routeTables.get(RG, TABLE);
     expect(emulator.requests()).toEqual([
@@ -218,6 +218,8 @@ describe('the ARM front door', () => {
         ms: expect.any(Number),
         apiVersion: '2026-01-01',
         lroPoll: false,
+        action: 'Microsoft.Network/routeTables/read',
+        caller: 'role',
       },
     ]);
   });

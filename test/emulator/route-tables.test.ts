@@ -268,14 +268,29 @@ describe('ARM validation', () => {
     expect([err.statusCode, err.code]).toEqual([400, 'RouteConflict']);
   });
 
-  it('rejects more than 400 routes', async () => {
-    const many = Array.from({ length: 401 }, (_, i) =>
+  it("rejects more than 1,000 routes (Azure's limit since 2026), and more than a lower configured limit", async () => {
+    const many = Array.from({ length: 1001 }, (_, i) =>
       r(`r${i}`, `10.${Math.floor(i / 256)}.${i % 256}.0/24`, 'None'),
     );
     const res = await put(many);
     expect(res.status).toBe(400);
     expect(error(res).code).toBe('RouteTableRoutesLimitExceeded');
-    expect((await put(many.slice(0, 400))).status).toBe(200);
+    expect(error(res).message).toContain('exceeds the limit of 1000 routes');
+    expect((await put(many.slice(0, 1000))).status).toBe(200);
+    // A cloud that still has the old limit of 400.
+    const old = await start({ maxRoutesPerTable: 400 });
+    try {
+      const putOld = (routes: unknown[]) =>
+        raw(old, 'PUT', `${tablePath()}?api-version=2026-01-01`, {
+          body: { location: 'eastus2', properties: { routes } },
+        });
+      const refused = await putOld(many.slice(0, 401));
+      expect(error(refused).code).toBe('RouteTableRoutesLimitExceeded');
+      expect(error(refused).message).toContain('exceeds the limit of 400 routes');
+      expect((await putOld(many.slice(0, 400))).status).toBe(200);
+    } finally {
+      await old.stop();
+    }
   });
 
   it('rejects an invalid address prefix, naming it', async () => {

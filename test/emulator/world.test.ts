@@ -34,11 +34,16 @@ describe('world file', () => {
     );
   });
 
-  it('refuses dangling references: a subnet to a missing route table, a VM to a missing NIC', async () => {
+  it('refuses dangling references: a subnet to a missing route table or NSG, a VM to a missing NIC', async () => {
     const w = world();
     w.resources = w.resources.filter((r) => r.type !== 'Microsoft.Network/routeTables');
     await expect(startEmulator({ world: w })).rejects.toThrow(
       /kubernetes-vnet\) field 'properties.subnets\[0\].properties.routeTable.id': route table .* is not among the world's resources/u,
+    );
+    const noNsg = world();
+    noNsg.resources = noNsg.resources.filter((r) => r.type !== 'Microsoft.Network/networkSecurityGroups');
+    await expect(startEmulator({ world: noNsg })).rejects.toThrow(
+      /kubernetes-vnet\) field 'properties.subnets\[0\].properties.networkSecurityGroup.id': network security group .*kubernetes-nsg is not among the world's resources/u,
     );
     const w2 = world();
     w2.resources = w2.resources.filter((r) => !String(r.id).endsWith('/worker-0-nic'));
@@ -121,6 +126,36 @@ describe('emulator command', () => {
     expect(Object.keys(ready)).toEqual(['endpoint', 'caFile', 'subscriptionId']);
     expect(ready.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/u);
     expect(readFileSync(ready.caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
+    stop();
+    await running;
+  });
+
+  it('with a role (--rbac) refuses what the role lacks with 403 AuthorizationFailed', async () => {
+    const lines: string[] = [];
+    let stop!: () => void;
+    const until = new Promise<void>((r) => {
+      stop = r;
+    });
+    const running = runEmulatorCommand({
+      world: worldFile,
+      out: (l) => lines.push(l),
+      until,
+      rbac: { actions: ['Microsoft.Network/routeTables/read'] },
+    });
+    await expect.poll(() => lines.length).toBe(1);
+    const ready = JSON.parse(lines[0]!) as { endpoint: string; caFile: string; subscriptionId: string };
+    const target = { endpoint: ready.endpoint, ca: readFileSync(ready.caFile, 'utf8') } as Parameters<
+      typeof raw
+    >[0];
+    const base = `/subscriptions/${ready.subscriptionId}/resourceGroups/kubernetes/providers`;
+    const table = await raw(
+      target,
+      'GET',
+      `${base}/Microsoft.Network/routeTables/kubernetes-routes?api-version=2026-01-01`,
+    );
+    const vms = await raw(target, 'GET', `${base}/Microsoft.Compute/virtualMachines?api-version=2026-04-01`);
+    expect([table.status, vms.status]).toEqual([200, 403]);
+    expect((vms.body as { error: { code: string } }).error.code).toBe('AuthorizationFailed');
     stop();
     await running;
   });

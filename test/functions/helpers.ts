@@ -1,6 +1,6 @@
-// Shared test material: the provisioning report's settings, Event Grid events built from the official samples
-// (copied verbatim into fixtures/ from azure-reference/specs/specification/eventgrid/...), fake results.
-import { readFileSync } from 'node:fs';
+// Shared test material: the provisioning report's settings, resource events in the documented shape of Event
+// Grid's resource-group system topic (written here; test/functions/events.conformance.test.ts checks them against
+// Azure's published samples and data schema), fake results.
 import { InvocationContext, type LogLevel } from '@azure/functions';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Drift, Plan, ReconcileResult } from '../../src/core/types.js';
@@ -32,13 +32,66 @@ export type Kind = 'write' | 'delete' | 'action';
 
 type Json = Record<string, unknown>;
 
+const EVENT_TYPES: Record<Kind, string> = {
+  write: 'Microsoft.Resources.ResourceWriteSuccess',
+  delete: 'Microsoft.Resources.ResourceDeleteSuccess',
+  action: 'Microsoft.Resources.ResourceActionSuccess',
+};
+const METHODS: Record<Kind, string> = { write: 'PUT', delete: 'DELETE', action: 'POST' };
+
+/**
+ * A Resource{Write,Delete,Action}Success event as the resource-group system topic delivers it ("Azure Resource
+ * Manager as an Event Grid source"), with '{subscription-id}' and '{resource-group}' placeholders. Like
+ * Azure's samples, the write event carries no data.httpRequest; the delete and action events do.
+ */
 function sample(schema: Schema, kind: Kind): Json {
-  const url = new URL(`./fixtures/${schema}/resource_${kind}_success.json`, import.meta.url);
-  const parsed = JSON.parse(readFileSync(url, 'utf8')) as Json | Json[];
-  return structuredClone(Array.isArray(parsed) ? (parsed[0] as Json) : parsed);
+  const group = '/subscriptions/{subscription-id}/resourceGroups/{resource-group}';
+  const subject =
+    kind === 'action'
+      ? `${group}/providers/Microsoft.EventHub/namespaces/ns1/authorizationRules/RootManageSharedAccessKey`
+      : `${group}/providers/Microsoft.Storage/storageAccounts/store1`;
+  const operationName =
+    kind === 'action'
+      ? 'Microsoft.EventHub/namespaces/authorizationRules/listKeys/action'
+      : `Microsoft.Storage/storageAccounts/${kind}`;
+  const data: Json = {
+    authorization: { scope: subject, action: operationName, evidence: { role: 'Contributor' } },
+    claims: { aud: 'https://management.azure.com/', appid: crypto.randomUUID(), ver: '1.0' },
+    correlationId: crypto.randomUUID(),
+    ...(kind === 'write'
+      ? {}
+      : {
+          httpRequest: {
+            clientRequestId: crypto.randomUUID(),
+            clientIpAddress: '192.0.2.10',
+            method: METHODS[kind],
+            url: `https://management.azure.com${subject}?api-version=2024-01-01`,
+          },
+        }),
+    resourceProvider: operationName.split('/')[0],
+    resourceUri: subject,
+    operationName,
+    status: 'Succeeded',
+    subscriptionId: '{subscription-id}',
+    tenantId: '{tenant-id}',
+  };
+  const id = crypto.randomUUID();
+  const time = new Date().toISOString();
+  return schema === 'event-grid-schema'
+    ? {
+        subject,
+        eventType: EVENT_TYPES[kind],
+        eventTime: time,
+        id,
+        data,
+        dataVersion: '2',
+        metadataVersion: '1',
+        topic: group,
+      }
+    : { source: group, subject, type: EVENT_TYPES[kind], time, id, data, specversion: '1.0' };
 }
 
-/** The official sample of that schema and kind, re-aimed at `subject` with `operationName`. */
+/** The event of that schema and kind, re-aimed at `subject` with `operationName`. */
 export function sampleEvent(
   schema: Schema,
   kind: Kind,
@@ -61,7 +114,7 @@ export function sampleEvent(
   return filled;
 }
 
-/** The unmodified sample with placeholders filled (a storage account / event hub: not ours). */
+/** The event about a storage account (write, delete) or an event hub rule (action), placeholders filled: not ours. */
 export function untouchedSample(schema: Schema, kind: Kind): Json {
   const text = JSON.stringify(sample(schema, kind))
     .replaceAll('{subscription-id}', SUBSCRIPTION)

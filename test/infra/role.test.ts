@@ -6,6 +6,7 @@ import {
   ARM_OPERATIONS,
   IP_FORWARDING_REPAIR_ACTIONS,
   REQUIRED_ACTIONS,
+  roleActions,
 } from '../../src/azure/operations.js';
 import { arrayStrings, bicepFiles, lexBicep, readInfra, varValueIndex } from './bicep.js';
 
@@ -28,6 +29,28 @@ describe('custom role for the cluster', () => {
     expect(required).not.toContain('Microsoft.Network/networkInterfaces/write');
   });
 
+  it("grants every join ARM's linked authorization checks on a subnet write and on a NIC write", () => {
+    // Subnet PUT: join on each resource the subnet refers to (read-modify-write sends them all back).
+    for (const linked of ['networkSecurityGroups', 'routeTables', 'natGateways', 'serviceEndpointPolicies'])
+      expect(required).toContain(`Microsoft.Network/${linked}/join/action`);
+    // NIC PUT (REPAIR_IP_FORWARDING): join on the ip configurations' subnets, public IPs and the NIC's NSG.
+    const withRepair = [...required, ...repair];
+    for (const linked of ['virtualNetworks/subnets', 'publicIPAddresses', 'networkSecurityGroups'])
+      expect(withRepair).toContain(`Microsoft.Network/${linked}/join/action`);
+    expect(sorted(roleActions(true))).toEqual(sorted(withRepair));
+    expect(sorted(roleActions(false))).toEqual(sorted(required));
+  });
+
+  it('has a display name unique per subscription (role names are unique per tenant)', () => {
+    expect(role.source).toMatch(
+      /roleName: 'Pod Route Reconciler \(\$\{environmentName\}, \$\{subscription\(\)\.subscriptionId\}\)'/u,
+    );
+    expect(role.source).toMatch(/name: roleName\n/u);
+    expect(role.source).toMatch(
+      /var roleName = guid\(subscription\(\)\.id, 'pod-route-reconciler', environmentName\)/u,
+    );
+  });
+
   it('together covers every action of ARM_OPERATIONS, and nothing else', () => {
     expect(sorted([...required, ...repair])).toEqual(
       sorted([...new Set(ARM_OPERATIONS.map((op) => op.action))]),
@@ -43,10 +66,15 @@ describe('custom role for the cluster', () => {
     );
   });
 
-  it('is assigned to the identity at the cluster, route table and vnet groups (deduplicated)', () => {
+  it('is assigned to the identity at the cluster, route table, vnet and linked resources groups (deduplicated)', () => {
     const main = readInfra('main.bicep');
     expect(main).toMatch(
-      /var clusterScopes = union\(\[clusterResourceGroup\], \[effectiveRouteTableResourceGroup\], \[effectiveVnetResourceGroup\]\)/u,
+      /var clusterScopes = union\(\[clusterResourceGroup\], \[effectiveRouteTableResourceGroup\], \[effectiveVnetResourceGroup\], linkedResourceGroups\)/u,
+    );
+    // NETWORK_RESOURCE_GROUPS: where the NSG, NAT gateway, public IPs or endpoint policies live, comma-separated.
+    expect(main).toMatch(/param networkResourceGroups string = ''/u);
+    expect(main).toMatch(
+      /var linkedResourceGroups = filter\(map\(split\(networkResourceGroups, ','\), g => trim\(g\)\), g => !empty\(g\)\)/u,
     );
     expect(main).toMatch(
       /for scopeName in clusterScopes: \{\s+name: [^\n]+\s+scope: resourceGroup\(scopeName\)/u,

@@ -62,8 +62,8 @@ function tables(kql: string): string[] {
 const allQueries = [...alertQueries, ...workbookQueries];
 
 describe('queries in alerts and workbook', () => {
-  it('were found (5 alert rules, a dozen workbook panels)', () => {
-    expect(alertQueries).toHaveLength(5);
+  it('were found (6 alert rules, a dozen workbook panels)', () => {
+    expect(alertQueries).toHaveLength(6);
     expect(workbookQueries.length).toBeGreaterThanOrEqual(10);
   });
 
@@ -146,6 +146,7 @@ describe('alert rules', () => {
     ],
     ['podroutes-refused', 'refusedQuery', METRICS.refused.name, '0'],
     ['podroutes-arm-throttled', 'throttledQuery', METRICS.throttled.name, 'throttledIntervalsThreshold'],
+    ['podroutes-routes-not-in-effect', 'routesNotInEffectQuery', METRICS.verifyFindings.name, '0'],
   ])('%s queries %s on %s with threshold %s', (rule, queryVar, metric, threshold) => {
     const block = ruleBlock(rule);
     expect(block).toContain(`query: ${queryVar}`);
@@ -161,7 +162,7 @@ describe('alert rules', () => {
 
   it('each describe what it means and what to do', () => {
     const descriptions = [...rulesText.matchAll(/description: '(MEANS: [^\n]+)'/gu)].map((m) => m[1]!);
-    expect(descriptions).toHaveLength(5);
+    expect(descriptions).toHaveLength(6);
     for (const d of descriptions) expect(d).toMatch(/MEANS: .+ DO: .+/u);
   });
 });

@@ -187,31 +187,3 @@ describe('failures never look like success', () => {
     expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
   });
 });
-
-describe('the 400-route limit', () => {
-  it('a plan that would exceed 400 routes is refused and nothing is written', async () => {
-    const table = cluster.emulator.getResource(cluster.tableId) as { properties: { routes: unknown[] } };
-    for (let i = 0; i < 398; i++) {
-      table.properties.routes.push({
-        name: `netops-${i}`,
-        properties: {
-          addressPrefix: `172.${16 + Math.floor(i / 256)}.${i % 256}.0/24`,
-          nextHopType: 'VirtualAppliance',
-          nextHopIpAddress: '10.240.0.5',
-        },
-      });
-    }
-    cluster.emulator.upsertResource(table, { emitEvent: false });
-    cluster.emulator.upsertVm({
-      resourceGroup: 'kubernetes',
-      name: 'worker-2',
-      privateIp: '10.240.0.22',
-      tags: { 'pod-cidr': '10.200.2.0/24' },
-    });
-    cluster.emulator.clearRequests();
-    const result = await cluster.run();
-    expect(result.refused.map((r) => r.reason)).toContain('route-limit-exceeded');
-    expect(puts()).toHaveLength(0);
-    expect(cluster.storedRoutes()).toHaveLength(400);
-  });
-});

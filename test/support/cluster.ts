@@ -2,9 +2,15 @@
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient, Route } from '@azure/arm-network';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
+import { roleActions } from '../../src/azure/operations.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
+import {
+  type Emulator,
+  type EmulatorOptions,
+  emulatorOwnerCredential,
+  startEmulator,
+} from '../../src/emulator/index.js';
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
 
 export const WORLD = 'examples/kthw-azure.world.json';
@@ -33,8 +39,16 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+/** The deployed custom role (REPAIR_IP_FORWARDING on: the widest), as the function's identity holds it. */
+export const FUNCTION_ROLE = { actions: roleActions(true) };
+
+/**
+ * The emulator in RBAC mode: the engine's requests are authorized against the deployed role (a missing action
+ * fails the test with ARM's 403), while the test's own changes (`network`, `compute`, `putRoute`...) are an
+ * Owner's, as an operator's would be.
+ */
 export async function startCluster(options: Partial<EmulatorOptions> = {}): Promise<TestCluster> {
-  const emulator = await startEmulator({ world: WORLD, ...options });
+  const emulator = await startEmulator({ world: WORLD, rbac: FUNCTION_ROLE, ...options });
   const settings: Record<string, string> = {
     AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
     CLUSTER_RESOURCE_GROUP: RG,
@@ -48,7 +62,11 @@ export async function startCluster(options: Partial<EmulatorOptions> = {}): Prom
   const config = (overrides: Record<string, string> = {}) => loadConfig({ ...settings, ...overrides });
   const clients = (c: Config = config()) =>
     createArmClients(c, { pollIntervalMs: 1, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 2_000 } });
-  const admin = clients();
+  const admin = createArmClients(config(), {
+    pollIntervalMs: 1,
+    credential: emulatorOwnerCredential,
+    retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 2_000 },
+  });
   const tableId = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/routeTables/${TABLE}`;
   const subnetId = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/${VNET}/subnets/${SUBNET}`;
   return {

@@ -2,12 +2,8 @@
 // certificate trusted through the exporter's tlsOptions, no NODE_TLS_REJECT_UNAUTHORIZED), plus in-memory
 // processors registered next to Azure Monitor's to see the SDK's own spans and log records.
 // Its own file: useAzureMonitor() sets process-global OpenTelemetry state.
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 import { type AzureMonitorOpenTelemetryOptions, shutdownAzureMonitor } from '@azure/monitor-opentelemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSelfSignedCertificate, type TlsMaterial } from '../../src/emulator/tls.js';
 import {
   registeredProviders,
   type StartedTelemetry,
@@ -15,23 +11,20 @@ import {
 } from '../../src/telemetry/azure-monitor.js';
 import { HEALTH_RECORD_NAME, METRICS } from '../../src/telemetry/catalog.js';
 import { refusedResult, repairedResult } from '../functions/helpers.js';
+import {
+  type IngestionEndpoint,
+  metricPoints,
+  metricNames as namesIn,
+  startIngestionEndpoint,
+  until,
+} from './ingestion.js';
 
 type SpanProcessor = NonNullable<AzureMonitorOpenTelemetryOptions['spanProcessors']>[number];
 type LogRecordProcessor = NonNullable<AzureMonitorOpenTelemetryOptions['logRecordProcessors']>[number];
 type FinishedSpan = Parameters<SpanProcessor['onEnd']>[0];
 type EmittedLogRecord = Parameters<LogRecordProcessor['onEmit']>[0];
 
-interface Envelope {
-  name: string;
-  iKey?: string;
-  data?: { baseType?: string; baseData?: Record<string, unknown> };
-}
-
-let tls: TlsMaterial | undefined;
-let server: Server;
-let port: number;
-const envelopes: Envelope[] = [];
-const paths: string[] = [];
+let ingestion: IngestionEndpoint;
 const spans: FinishedSpan[] = [];
 const logRecords: EmittedLogRecord[] = [];
 let started: StartedTelemetry;
@@ -54,33 +47,13 @@ const logCapture: LogRecordProcessor = {
 
 beforeAll(async () => {
   // The same self-signed certificate helper the emulator uses (openssl at start, ~10 ms).
-  tls = makeSelfSignedCertificate();
-  const cert = tls.cert;
-  server = createServer({ key: tls.key, cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      paths.push(req.url ?? '');
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const text = body.toString('utf8').trim();
-      const items = (
-        text.startsWith('[') ? JSON.parse(text) : text.split('\n').map((l) => JSON.parse(l))
-      ) as Envelope[];
-      envelopes.push(...items);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ itemsReceived: items.length, itemsAccepted: items.length, errors: [] }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-
+  ingestion = await startIngestionEndpoint();
   started = await startTelemetry(
     {
-      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${port}/`,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
     },
     {
-      exporterOptions: { tlsOptions: { ca: cert }, disableOfflineStorage: true },
+      exporterOptions: { tlsOptions: { ca: ingestion.cert }, disableOfflineStorage: true },
       spanProcessors: [spanCapture],
       logRecordProcessors: [logCapture],
     },
@@ -89,27 +62,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await shutdownAzureMonitor();
-  await new Promise((resolve) => server?.close(resolve));
-  tls?.dispose();
+  await ingestion?.stop();
 });
 
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for telemetry');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const metricNames = () =>
-  new Set(
-    envelopes
-      .filter((e) => e.data?.baseType === 'MetricData')
-      .flatMap((e) => (e.data?.baseData?.metrics as Array<{ name: string }> | undefined) ?? [])
-      .map((m) => m.name),
-  );
+const envelopes = () => ingestion.envelopes;
+const metricNames = () => namesIn(envelopes());
 const healthEvents = () =>
-  envelopes.filter((e) => e.data?.baseType === 'EventData' && e.data.baseData?.name === HEALTH_RECORD_NAME);
+  envelopes().filter((e) => e.data?.baseType === 'EventData' && e.data.baseData?.name === HEALTH_RECORD_NAME);
 
 describe('Azure Monitor pipeline to a local HTTPS ingestion endpoint', () => {
   it('uses the providers useAzureMonitor registered, not no-ops', () => {
@@ -125,7 +84,7 @@ describe('Azure Monitor pipeline to a local HTTPS ingestion endpoint', () => {
     await expect(started.telemetry.flush(10_000)).resolves.toBe('flushed');
     await until(() => healthEvents().length >= 2 && metricNames().has(METRICS.runs.name));
 
-    expect(new Set(paths)).toEqual(new Set(['/v2.1/track']));
+    expect(new Set(ingestion.paths)).toEqual(new Set(['/v2.1/track']));
     const names = metricNames();
     for (const metric of [
       METRICS.runs,
@@ -141,17 +100,7 @@ describe('Azure Monitor pipeline to a local HTTPS ingestion endpoint', () => {
     ]) {
       expect(names, metric.name).toContain(metric.name);
     }
-    const runs = envelopes
-      .filter((e) => e.data?.baseType === 'MetricData')
-      .flatMap((e) => {
-        const data = e.data?.baseData as {
-          metrics: Array<{ name: string; value: number }>;
-          properties?: Record<string, string>;
-        };
-        return data.metrics
-          .filter((m) => m.name === METRICS.runs.name)
-          .map((m) => ({ ...data.properties, value: m.value }));
-      });
+    const runs = metricPoints(envelopes(), METRICS.runs.name);
     expect(runs).toEqual(
       expect.arrayContaining([
         { trigger: 'timer', result: 'Repaired', value: 1 },
@@ -165,7 +114,7 @@ describe('Azure Monitor pipeline to a local HTTPS ingestion endpoint', () => {
     expect(JSON.parse(repaired?.changes ?? '[]')).toHaveLength(2);
     expect(repaired).toMatchObject({ trigger: 'timer', mode: 'enforce', managedRoutes: '2' });
 
-    const dependencies = envelopes.filter(
+    const dependencies = envelopes().filter(
       (e) =>
         e.data?.baseType === 'RemoteDependencyData' &&
         e.data.baseData?.name === 'reconcile kubernetes-routes',

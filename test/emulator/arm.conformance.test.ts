@@ -1,18 +1,13 @@
-// Conformance: (1) the emulator's traffic for a whole route-table lifecycle, driven by the real SDK, passes the
+// Conformance (reads AZURE_REFERENCE_DIR, see test/support/reference.ts): (1) the emulator's traffic for a whole route-table lifecycle, driven by the real SDK, passes the
 // official `oav validate-traffic` against the 2026-01-01 spec with zero errors; (2) the real ARM traffic recorded
 // by azure-cli (test_network_route_table_operation.yaml), replayed against the emulator, gets the same status
 // codes, the same LRO headers and the same body shapes.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { clients, FAST, RG, raw, repoRoot, sharedDir, start } from './helpers.js';
-
-const run = promisify(execFile);
+import { routeTableTraffic, validateTraffic } from '../support/oav.js';
+import { readReference, referencePath } from '../support/reference.js';
+import { clients, FAST, RG, raw, start } from './helpers.js';
 
 /** Shape of a JSON value: same keys recursively, values replaced by their type. */
 function shape(v: unknown): unknown {
@@ -28,14 +23,11 @@ function shape(v: unknown): unknown {
 
 describe('oav validate-traffic on the emulator traffic', () => {
   let emulator: Emulator;
-  let dir: string;
   beforeAll(async () => {
     emulator = await start({ captureTraffic: true });
-    dir = mkdtempSync(join(tmpdir(), 'oav-traffic-'));
   });
   afterAll(async () => {
     await emulator.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the whole route-table lifecycle has zero oav errors and covers all 10 operations', async () => {
@@ -84,40 +76,11 @@ describe('oav validate-traffic on the emulator traffic', () => {
     await network.routeTables.delete(RG, name, FAST); // 204: already gone
     await expect(network.routeTables.get(RG, name)).rejects.toThrow();
 
-    const traffic = emulator.traffic().filter((t) => /\/routeTables(\/|\?|$)/iu.test(t.liveRequest.url));
+    const traffic = routeTableTraffic(emulator.traffic());
     expect(traffic.length).toBeGreaterThan(12);
-    traffic.forEach((t, i) => {
-      writeFileSync(join(dir, `${String(i).padStart(3, '0')}.json`), JSON.stringify(t, null, 1));
-    });
-
-    const spec = join(
-      sharedDir(),
-      'azure-reference/oav-minimal/specification/network/resource-manager/Microsoft.Network/stable/2026-01-01/routeTable.json',
-    );
-    const reportFile = join(dir, 'report.json');
     const started = performance.now();
-    // oav 4.0.3 exits 1 after writing the JSON report (its HTML template is missing from the package): read the report.
-    await run(
-      process.execPath,
-      [
-        join(repoRoot, 'node_modules/oav/dist/cli.js'),
-        'validate-traffic',
-        dir,
-        spec,
-        '--jsonReport',
-        reportFile,
-      ],
-      {
-        timeout: 60_000,
-      },
-    ).catch((err: { stdout?: string }) => err);
+    const report = await validateTraffic(traffic, referencePath('oavRouteTableSpec'));
     const seconds = (performance.now() - started) / 1000;
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
-      allOperations: number;
-      coveredOperations: number;
-      failedOperations: number;
-      errors: unknown[];
-    };
     expect(report.errors, JSON.stringify(report.errors, null, 1)).toEqual([]);
     expect(report.failedOperations).toBe(0);
     expect(report.allOperations).toBe(10);
@@ -133,23 +96,21 @@ interface Interaction {
 
 describe('replay of real ARM traffic recorded by azure-cli', () => {
   let emulator: Emulator;
+  let interactions: Interaction[];
   beforeAll(async () => {
+    ({ interactions } = parse(readReference('cliRecording')) as { interactions: Interaction[] });
+    // The recording starts with azure-cli's GET of its resource group: the world is that group, as recorded.
+    const first = interactions[0]!;
+    const subscriptionId = /\/subscriptions\/([^/]+)\//iu.exec(first.request.uri)?.[1] ?? '';
+    const group = JSON.parse(first.response.body.string) as {
+      name: string;
+      location: string;
+      tags?: Record<string, string>;
+    };
     emulator = await startEmulator({
       world: {
-        subscriptionId: '00000000-0000-0000-0000-000000000000',
-        resourceGroups: [
-          {
-            name: 'cli_test_route_table000001',
-            location: 'westus',
-            tags: {
-              product: 'azurecli',
-              cause: 'automation',
-              test: 'test_network_route_table_operation',
-              date: '2024-09-14T10:16:07Z',
-              module: 'network',
-            },
-          },
-        ],
+        subscriptionId,
+        resourceGroups: [{ name: group.name, location: group.location, tags: group.tags ?? {} }],
         resources: [],
       },
       lro: { inProgressPolls: 0 },
@@ -160,11 +121,6 @@ describe('replay of real ARM traffic recorded by azure-cli', () => {
   });
 
   it('gives the same status codes, LRO headers and body shapes for all 28 interactions', async () => {
-    const file = join(
-      sharedDir(),
-      'azure-reference/recordings/azure-cli/test_network_route_table_operation.yaml',
-    );
-    const { interactions } = parse(readFileSync(file, 'utf8')) as { interactions: Interaction[] };
     expect(interactions).toHaveLength(28);
     const operationUrls = new Map<string, { async?: string; location?: string }>();
     const guidOf = (url: string | undefined) =>

@@ -1,0 +1,47 @@
+// The references the bench compares the engine with. The design minimum counts requests: what any reconcile
+// of this design must send (both lists, paged, the table and the scale-set list; one PUT when there is drift), LRO polls apart.
+// The physical minimum wall time, on the same latency model as the emulator: one round of the parallel reads
+// (the pages of a list follow each other: each nextLink comes with the previous page), then the PUT, the
+// long-running operation and the final GET; a client that knew when the operation ends would wait no less.
+
+export interface LatencyModel {
+  readMs: number;
+  writeMs: number;
+  lroMs: number;
+}
+
+export interface Minimum {
+  reads: number;
+  writes: number;
+  /** reads + writes (LRO polls excluded). */
+  requests: number;
+  /** Physical minimum wall time of one reconcile, in ms. */
+  wallMs: number;
+}
+
+export const DESIGN_MINIMUM_FORMULA =
+  'reads = 2 x ceil((N + 3) / pageSize) + 2 (VM list pages, NIC list pages, table GET, scale-set list); writes = 1 PUT if D > 0, else 0';
+export const WHOLE_REPAIR_FORMULA =
+  'whole repair = reads + 1 PUT + s status polls + 1 final GET, s = 1 + ceil(LRO / poll interval) (one poll right after the PUT, then one per interval)';
+export const PHYSICAL_WALL_FORMULA =
+  'minimum wall = ceil((N + 3) / pageSize) x read (the reads run in parallel; pages in sequence) + [D > 0] (write + LRO + read)';
+
+export function minimumFor(
+  n: number,
+  d: number,
+  controllers: number,
+  pageSize: number,
+  latency: LatencyModel,
+): Minimum {
+  const pages = Math.max(1, Math.ceil((n + controllers) / pageSize));
+  // The scale-set list (empty here) counts too: a safe run must know whether Uniform instances hold next hops.
+  const reads = 2 * pages + 2;
+  const writes = d > 0 ? 1 : 0;
+  const wallMs = pages * latency.readMs + (d > 0 ? latency.writeMs + latency.lroMs + latency.readMs : 0);
+  return { reads, writes, requests: reads + writes, wallMs };
+}
+
+/** Status polls the SDK makes for one operation with this LRO and poll interval (see WHOLE_REPAIR_FORMULA). */
+export function expectedStatusPolls(lroMs: number, pollIntervalMs: number): number {
+  return 1 + Math.ceil(lroMs / pollIntervalMs);
+}

@@ -1,0 +1,116 @@
+// Renderers of one VerifyResult (pod-routes verify): a terminal table, a stable JSON document and a markdown
+// record, like plan's. They read the result; they never recompute it.
+import Table from 'cli-table3';
+import { describeRoute, type PrefixCheck, type WorkerVerification } from '../core/effective.js';
+import type { VerifyResult } from '../verify.js';
+import type { OutputFormat } from './render.js';
+
+export const VERIFY_JSON_SCHEMA_VERSION = 1;
+
+/** The documented JSON output of verify (README); fields are only ever added. */
+export function toVerifyJson(result: VerifyResult) {
+  return {
+    schemaVersion: VERIFY_JSON_SCHEMA_VERSION,
+    command: 'verify' as const,
+    effective: result.status === 'Effective',
+    status: result.status,
+    runId: result.runId,
+    durationMs: result.durationMs,
+    routeTable: result.routeTable,
+    subnetId: result.subnetId,
+    summary: result.summary,
+    workers: result.workers,
+    arm: result.arm,
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+const VERDICT_TEXT: Record<PrefixCheck['verdict'], string> = {
+  ok: 'ok',
+  shadowed: 'SHADOWED',
+  missing: 'MISSING',
+};
+
+function rows(w: WorkerVerification): string[][] {
+  const nic = w.nicId?.slice(w.nicId.lastIndexOf('/') + 1) ?? '-';
+  if (w.status === 'not-applicable')
+    return [[w.worker, nic, '-', '-', `not applicable (${w.reason ?? 'unknown'})`, w.message ?? '-']];
+  if (w.checks.length === 0) return [[w.worker, nic, '-', '-', 'ok', 'no other worker to reach']];
+  return w.checks.map((c) => [
+    w.worker,
+    nic,
+    c.prefix,
+    c.toWorker,
+    VERDICT_TEXT[c.verdict],
+    c.winner ? describeRoute(c.winner) : 'no Active route (unroutable)',
+  ]);
+}
+
+export function verifySummaryLine(result: VerifyResult): string {
+  if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'verify failed'}`;
+  const s = result.summary;
+  const a = result.arm;
+  const calls = `ARM: ${a.reads} reads, ${a.posts} effective-route POSTs, ${a.polls} polls`;
+  const counts = `${s.ok} ok, ${s.shadowed} shadowed, ${s.missing} missing on ${s.checked} worker(s); ${s.notApplicable} not applicable`;
+  return `${result.status === 'Effective' ? 'Effective' : 'Findings'}: ${counts}. ${calls}.`;
+}
+
+function findings(result: VerifyResult): string[] {
+  return result.workers.flatMap((w) => [
+    ...w.checks.filter((c) => c.verdict !== 'ok').map((c) => `${w.worker}: ${c.verdict}: ${c.message}`),
+    ...(w.status === 'not-applicable' ? [`${w.worker}: not applicable: ${w.message ?? w.reason}`] : []),
+    ...w.notes.map((n) => `${w.worker}: note: ${n}`),
+  ]);
+}
+
+export function renderVerifyTable(result: VerifyResult): string {
+  const table = new Table({
+    head: ['Worker', 'NIC', 'Pod CIDR', 'To worker', 'Verdict', 'Route in effect'],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const w of result.workers) for (const row of rows(w)) table.push(row);
+  const out = [
+    `Pod routes in effect on the workers (route table ${result.routeTable})`,
+    '',
+    table.toString(),
+  ];
+  const list = findings(result);
+  if (list.length > 0) out.push('', ...list.map((f) => `  ! ${f}`));
+  out.push('', verifySummaryLine(result));
+  return out.join('\n');
+}
+
+const md = (v: string) => v.replaceAll('|', '\\|');
+
+export function renderVerifyMarkdown(result: VerifyResult): string {
+  const out = [
+    `# Pod route verification: ${result.routeTable}`,
+    '',
+    `- Subnet: \`${result.subnetId}\``,
+    `- Run: \`${result.runId}\` at ${result.startedAt} (${result.durationMs} ms, trigger ${result.trigger})`,
+    `- Status: **${result.status}**`,
+    '',
+    '| Worker | NIC | Pod CIDR | To worker | Verdict | Route in effect |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const w of result.workers) for (const row of rows(w)) out.push(`| ${row.map(md).join(' | ')} |`);
+  if (result.workers.length === 0) out.push('| (no workers) | | | | | |');
+  out.push('', '## Findings');
+  const list = findings(result);
+  out.push(...(list.length === 0 ? ['None.'] : list.map((f) => `- ${f}`)));
+  out.push('', verifySummaryLine(result));
+  return out.join('\n');
+}
+
+export function renderVerify(format: OutputFormat, result: VerifyResult): string {
+  if (format === 'json') return JSON.stringify(toVerifyJson(result), null, 2);
+  if (format === 'markdown') return renderVerifyMarkdown(result);
+  return renderVerifyTable(result);
+}
+
+/** Like plan: 0 every checked pod route in effect, 2 findings (shadowed or missing), 1 error. */
+export function verifyExitCode(result: VerifyResult): number {
+  if (result.status === 'Failed') return 1;
+  return result.status === 'Effective' ? 0 : 2;
+}

@@ -1,0 +1,271 @@
+// Verify in the data plane (pure): which workers to check, and, from a NIC's effective routes as ARM reports
+// them, whether each other worker's pod CIDR is routed by our route. Azure forwards by longest prefix among
+// the Active routes; a more specific Active route inside a pod CIDR takes part of it away from our route.
+import { canonicalIp, cidrContains, parseCidr } from './cidr.js';
+import type { DesiredRoute, Worker } from './desired.js';
+
+/** One entry of a NIC's effective route table (ARM's EffectiveRoute, SDK field names kept close). */
+export interface EffectiveRouteRecord {
+  name: string | undefined;
+  source: string | undefined;
+  state: string | undefined;
+  addressPrefixes: string[];
+  nextHopType: string | undefined;
+  nextHopIpAddresses: string[];
+}
+
+/** The route that decides where traffic goes, as shown in findings. */
+export interface WinningRoute {
+  addressPrefix: string;
+  source: string;
+  nextHopType: string;
+  nextHopIpAddress: string | undefined;
+  name: string | undefined;
+}
+
+export type PrefixVerdict = 'ok' | 'shadowed' | 'missing';
+
+export interface PrefixCheck {
+  verdict: PrefixVerdict;
+  /** The pod CIDR checked (another worker's). */
+  prefix: string;
+  /** The worker that owns the pod CIDR, and our route's next hop for it. */
+  toWorker: string;
+  expectedNextHop: string;
+  /** What routes the prefix instead (shadowed: the route that takes it; missing: what traffic follows now). */
+  winner: WinningRoute | undefined;
+  message: string;
+}
+
+export type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 'read-failed';
+
+export interface WorkerVerification {
+  worker: string;
+  nicId: string | undefined;
+  /** 'checked' when the NIC's effective routes were read and judged. */
+  status: 'checked' | 'not-applicable';
+  reason?: NotApplicableReason;
+  message?: string;
+  checks: PrefixCheck[];
+  /** Remarks that change no verdict (e.g. a worker with several NICs: only the primary one is checked). */
+  notes: string[];
+}
+
+export interface VerifySummary {
+  workers: number;
+  checked: number;
+  notApplicable: number;
+  ok: number;
+  shadowed: number;
+  missing: number;
+  /** true when every checked prefix is ok (not-applicable workers are listed, not findings). */
+  effective: boolean;
+}
+
+interface ActiveEntry {
+  cidr: string;
+  family: 4 | 6;
+  length: number;
+  route: EffectiveRouteRecord;
+}
+
+/** For the same prefix Azure prefers a user route, then a BGP route, then a system route. */
+const SOURCE_RANK: Record<string, number> = { user: 0, virtualnetworkgateway: 1, default: 2 };
+const rank = (source: string | undefined) => SOURCE_RANK[(source ?? '').toLowerCase()] ?? 3;
+
+function activeEntries(routes: readonly EffectiveRouteRecord[]): ActiveEntry[] {
+  const out: ActiveEntry[] = [];
+  for (const route of routes) {
+    if ((route.state ?? '').toLowerCase() !== 'active') continue;
+    for (const prefix of route.addressPrefixes) {
+      const parsed = parseCidr(prefix);
+      if (!parsed.ok) continue;
+      out.push({ cidr: parsed.cidr, family: parsed.family, length: parsed.prefixLength, route });
+    }
+  }
+  return out;
+}
+
+function winnerOf(entry: ActiveEntry): WinningRoute {
+  return {
+    addressPrefix: entry.cidr,
+    source: entry.route.source ?? 'Unknown',
+    nextHopType: entry.route.nextHopType ?? 'Unknown',
+    nextHopIpAddress: entry.route.nextHopIpAddresses[0],
+    name: entry.route.name,
+  };
+}
+
+/** Describes a winning route for people: "10.200.1.0/25 (VirtualNetworkGateway) -> VirtualNetworkGateway 10.240.255.4". */
+export function describeRoute(w: WinningRoute): string {
+  const dropped = w.nextHopType === 'None' ? ' (traffic dropped)' : '';
+  return `${w.addressPrefix} (${w.source}${w.name ? ` route '${w.name}'` : ''}) -> ${w.nextHopType}${w.nextHopIpAddress ? ` ${w.nextHopIpAddress}` : ''}${dropped}`;
+}
+
+function sendsTo(route: EffectiveRouteRecord, ip: string): boolean {
+  if ((route.nextHopType ?? '').toLowerCase() !== 'virtualappliance') return false;
+  return route.nextHopIpAddresses.some((hop) => canonicalIp(hop) === ip);
+}
+
+/** Judges one pod CIDR of another worker against the effective routes of one NIC. */
+export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: DesiredRoute): PrefixCheck {
+  const target = parseCidr(expected.addressPrefix);
+  const ip = canonicalIp(expected.nextHopIpAddress) ?? expected.nextHopIpAddress;
+  const base = { prefix: expected.addressPrefix, toWorker: expected.worker, expectedNextHop: ip };
+  if (!target.ok) {
+    return {
+      ...base,
+      verdict: 'missing',
+      winner: undefined,
+      message: `${expected.addressPrefix} is not a CIDR`,
+    };
+  }
+  const active = activeEntries(routes).filter((e) => e.family === target.family);
+  const isOurs = (e: ActiveEntry) => e.cidr === target.cidr && sendsTo(e.route, ip);
+  // Routes strictly inside the pod CIDR win for part of it; one that does not go to the worker takes that part.
+  const inside = active
+    .filter(
+      (e) => e.length > target.prefixLength && cidrContains(target.cidr, e.cidr) && !sendsTo(e.route, ip),
+    )
+    .sort((a, b) => b.length - a.length || rank(a.route.source) - rank(b.route.source));
+  const containing = active
+    .filter((e) => e.length <= target.prefixLength && cidrContains(e.cidr, target.cidr))
+    .sort((a, b) => b.length - a.length || rank(a.route.source) - rank(b.route.source));
+  const top = containing[0];
+  const ours = `our route ${target.cidr} -> VirtualAppliance ${ip} (worker '${expected.worker}')`;
+  if (inside[0] !== undefined) {
+    const w = winnerOf(inside[0]);
+    return {
+      ...base,
+      verdict: 'shadowed',
+      winner: w,
+      message: `${target.cidr}: part of it is taken by the more specific ${describeRoute(w)}; ${ours} no longer carries that traffic`,
+    };
+  }
+  if (top !== undefined && isOurs(top)) {
+    return { ...base, verdict: 'ok', winner: winnerOf(top), message: `${target.cidr}: ${ours} is in effect` };
+  }
+  const oursListed = routes.some(
+    (r) =>
+      sendsTo(r, ip) &&
+      r.addressPrefixes.some((p) => {
+        const parsed = parseCidr(p);
+        return parsed.ok && parsed.cidr === target.cidr;
+      }),
+  );
+  if (top === undefined) {
+    return {
+      ...base,
+      verdict: 'missing',
+      winner: undefined,
+      message: `${target.cidr}: no Active route covers it (unroutable); expected ${ours}`,
+    };
+  }
+  const w = winnerOf(top);
+  if (oursListed) {
+    return {
+      ...base,
+      verdict: 'shadowed',
+      winner: w,
+      message: `${target.cidr}: ${ours} is listed but not in effect; traffic follows ${describeRoute(w)}`,
+    };
+  }
+  return {
+    ...base,
+    verdict: 'missing',
+    winner: w,
+    message: `${target.cidr}: ${ours} is not among the NIC's effective routes; traffic follows ${describeRoute(w)}`,
+  };
+}
+
+/** Every other worker's pod route judged against one worker's effective routes. */
+export function checkWorkerRoutes(
+  worker: string,
+  routes: readonly EffectiveRouteRecord[],
+  desired: readonly DesiredRoute[],
+): PrefixCheck[] {
+  return desired.filter((r) => r.worker !== worker).map((r) => judgePrefix(routes, r));
+}
+
+/**
+ * The workers to check: all, or `size` of them taken in name order starting at `offset` (wrapping), so that
+ * successive runs with a moving offset cover every worker in turn.
+ */
+export function sampleWorkers(names: readonly string[], size: number | 'all', offset = 0): string[] {
+  const sorted = [...new Set(names)].sort();
+  if (size === 'all' || size >= sorted.length) return sorted;
+  if (size <= 0 || sorted.length === 0) return [];
+  const start = ((offset % sorted.length) + sorted.length) % sorted.length;
+  return Array.from({ length: size }, (_, i) => sorted[(start + i) % sorted.length]!).sort();
+}
+
+export function summarizeVerification(workers: readonly WorkerVerification[]): VerifySummary {
+  const checks = workers.flatMap((w) => w.checks);
+  const count = (v: PrefixVerdict) => checks.filter((c) => c.verdict === v).length;
+  const shadowed = count('shadowed');
+  const missing = count('missing');
+  return {
+    workers: workers.length,
+    checked: workers.filter((w) => w.status === 'checked').length,
+    notApplicable: workers.filter((w) => w.status === 'not-applicable').length,
+    ok: count('ok'),
+    shadowed,
+    missing,
+    effective: shadowed === 0 && missing === 0,
+  };
+}
+
+export interface VerifyTarget {
+  worker: string;
+  /** The primary NIC, whose effective routes are read (undefined when not applicable). */
+  nicId: string | undefined;
+  notApplicable?: { reason: NotApplicableReason; message: string };
+  notes: string[];
+}
+
+/**
+ * What to read for each chosen worker: its primary NIC, unless the VM is not running (ARM has no effective
+ * routes for it) or the NIC is not in the cluster subnet (the route table does not apply to it).
+ * `powerStates` maps lower-cased VM ids to the instance view's PowerState code ('PowerState/running', ...);
+ * a VM without one is tried (a failed read is reported, never guessed).
+ */
+export function verifyTargets(
+  workers: readonly Worker[],
+  chosen: readonly string[],
+  subnetId: string,
+  powerStates: ReadonlyMap<string, string | undefined>,
+): VerifyTarget[] {
+  const wanted = new Set(chosen);
+  return workers
+    .filter((w) => wanted.has(w.vm.name))
+    .map((w): VerifyTarget => {
+      const name = w.vm.name;
+      const notes =
+        w.vm.nicRefs.length > 1
+          ? [
+              `worker '${name}' has ${w.vm.nicRefs.length} NICs; only the primary one${w.nic ? ` ('${w.nic.name}')` : ''} is checked: pod traffic leaves through it`,
+            ]
+          : [];
+      const power = powerStates.get(w.vm.id.toLowerCase());
+      const na = (reason: NotApplicableReason, message: string): VerifyTarget => ({
+        worker: name,
+        nicId: undefined,
+        notApplicable: { reason, message },
+        notes,
+      });
+      if (w.nic === undefined) return na('no-nic', `worker '${name}' has no network interface`);
+      if (power !== undefined && power.toLowerCase() !== 'powerstate/running')
+        return na(
+          'vm-not-running',
+          `VM '${name}' is ${power.replace(/^PowerState\//iu, '')}: Azure has no effective routes for its NIC until it runs`,
+        );
+      const primary = w.nic.ipConfigurations.find((c) => c.primary === true) ?? w.nic.ipConfigurations[0];
+      const nicSubnet = primary?.subnetId;
+      if (nicSubnet === undefined || nicSubnet.toLowerCase() !== subnetId.toLowerCase())
+        return na(
+          'nic-outside-subnet',
+          `NIC '${w.nic.name}' of worker '${name}' is in ${nicSubnet ?? 'no subnet'}, not the cluster subnet ${subnetId}: the route table does not apply to it`,
+        );
+      return { worker: name, nicId: w.nic.id, notes };
+    });
+}

@@ -1,0 +1,290 @@
+// POST .../networkInterfaces/{nic}/effectiveRouteTable (NetworkInterfaces_GetEffectiveRouteTable): the routes
+// in effect for a NIC, computed the way "Virtual network traffic routing" documents them, in the spec's
+// EffectiveRouteListResult shape, as a long-running operation (202 + Location, final state via Location).
+//
+// - System routes (source Default): each vnet address prefix -> VnetLocal; 0.0.0.0/0 -> Internet (and ::/0 when
+//   the vnet has IPv6 space: an assumption, not found documented); 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
+//   100.64.0.0/10 -> None, unless a vnet range is or includes that prefix (then its VnetLocal route replaces it);
+//   a vnet range inside one (the official example's 172.20.2.0/24) leaves the None route in place.
+// - User routes of the table associated with the NIC's subnet (source User).
+// - Routes a gateway in the vnet learned over BGP (world file `learnedRoutes`; source VirtualNetworkGateway),
+//   none when the table has disableBgpRoutePropagation. A BGP route inside the vnet space is never in effect
+//   (VNet routes are preferred even over more specific BGP routes).
+// - Same prefix: user route over BGP route over system route; the loser is listed with state Invalid.
+// Answered only for a NIC attached to a running VM (ARM has no effective routes otherwise).
+import { randomUUID } from 'node:crypto';
+import { containsCidr, normalizeCidr } from 'cidr-tools';
+import type { Arm, LatencyModel, LroSettings } from '../arm.js';
+import { handlePowerRequest, powerStateOf } from '../compute/power.js';
+import { ArmError, armErrors } from '../errors.js';
+import { type Store, TYPES } from '../store.js';
+import { NETWORK_API_VERSIONS } from '../versions.js';
+import type { Json, WorldFile } from '../world.js';
+
+export interface LearnedRoute {
+  /** Id of the virtual network gateway (Microsoft.Network/virtualNetworkGateways) that learned it. */
+  gateway: string;
+  /** The prefix advertised by the BGP peer (GatewayRoute.network). */
+  network: string;
+  /** The next hop NICs send to (the gateway's address). */
+  nextHop: string;
+}
+
+export interface EffectiveRoutesOptions {
+  store: Store;
+  learnedRoutes: () => readonly LearnedRoute[];
+  endpoint: () => string;
+  /** Minimum duration of the operation (ms) and InProgress answers before it completes. */
+  lroMs: () => number;
+  inProgressPolls: () => number;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+  lroPoll?: boolean;
+}
+
+interface Operation {
+  id: string;
+  location: string;
+  apiVersion: string;
+  readyAt: number;
+  pollsLeft: number;
+  result: Json;
+}
+
+const RESERVED = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+const SOURCE_RANK: Record<string, number> = { User: 0, VirtualNetworkGateway: 1, Default: 2 };
+
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+const norm = (cidr: string): string | undefined => {
+  try {
+    return normalizeCidr(cidr, { compress: true });
+  } catch {
+    return undefined;
+  }
+};
+const isV6 = (cidr: string) => cidr.includes(':');
+
+const POST =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.network\/networkinterfaces\/([^/]+)\/effectiveroutetable\/?$/iu;
+const POLL =
+  /^\/subscriptions\/[^/]+\/providers\/microsoft\.network\/locations\/[^/]+\/(operations|operationresults)\/([^/]+)\/?$/iu;
+
+interface Entry {
+  name?: string;
+  source: 'Default' | 'User' | 'VirtualNetworkGateway';
+  prefix: string;
+  nextHopType: string;
+  nextHopIp?: string;
+  inactive?: boolean;
+}
+
+/** The NIC's effective routes (EffectiveRoute objects), or an ArmError naming what is missing. */
+export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonly LearnedRoute[]): Json[] {
+  const configs = arr(obj(nic.properties).ipConfigurations);
+  const primary = configs.find((c) => obj(c.properties).primary === true) ?? configs[0];
+  const subnetId = String(obj(obj(primary?.properties).subnet).id ?? '');
+  const m = /^(.*\/virtualnetworks\/[^/]+)\/subnets\/([^/]+)$/iu.exec(subnetId);
+  const vnet = m ? store.get(m[1]!) : undefined;
+  const subnet = arr(obj(vnet?.properties).subnets).find(
+    (s) => String(s.name).toLowerCase() === m?.[2]?.toLowerCase(),
+  );
+  if (!vnet || !subnet)
+    throw new ArmError(400, {
+      code: 'InvalidResourceReference',
+      message: `Network interface ${String(nic.id)} references subnet '${subnetId}', which was not found.`,
+    });
+  const space = arr(obj(obj(vnet.properties).addressSpace).addressPrefixes)
+    .map((p) => norm(String(p)))
+    .filter((p): p is string => p !== undefined);
+  const entries: Entry[] = space.map((prefix) => ({ source: 'Default', prefix, nextHopType: 'VnetLocal' }));
+  entries.push({ source: 'Default', prefix: '0.0.0.0/0', nextHopType: 'Internet' });
+  if (space.some(isV6)) entries.push({ source: 'Default', prefix: '::/0', nextHopType: 'Internet' });
+  // A vnet range that is, or includes, a reserved prefix replaces its None route (its VnetLocal route covers it).
+  for (const r of RESERVED)
+    if (!space.some((s) => !isV6(s) && containsCidr(s, r)))
+      entries.push({ source: 'Default', prefix: r, nextHopType: 'None' });
+
+  const tableId = obj(obj(subnet.properties).routeTable).id;
+  const table = typeof tableId === 'string' ? store.get(tableId) : undefined;
+  const disableBgp = obj(table?.properties).disableBgpRoutePropagation === true;
+  if (!disableBgp) {
+    const vnetId = String(vnet.id).toLowerCase();
+    const gateways = new Set(
+      store
+        .list('Microsoft.Network/virtualNetworkGateways')
+        .filter((g) =>
+          arr(obj(g.properties).ipConfigurations).some((c) =>
+            String(obj(obj(c.properties).subnet).id ?? '')
+              .toLowerCase()
+              .startsWith(`${vnetId}/subnets/`),
+          ),
+        )
+        .map((g) => String(g.id).toLowerCase()),
+    );
+    for (const l of learned) {
+      const prefix = norm(l.network);
+      if (!prefix || !gateways.has(l.gateway.toLowerCase())) continue;
+      const inVnet = space.some((s) => isV6(s) === isV6(prefix) && containsCidr(s, prefix));
+      entries.push({
+        source: 'VirtualNetworkGateway',
+        prefix,
+        nextHopType: 'VirtualNetworkGateway',
+        nextHopIp: l.nextHop,
+        inactive: inVnet,
+      });
+    }
+  }
+  for (const r of arr(obj(table?.properties).routes)) {
+    const p = obj(r.properties);
+    const prefix = norm(String(p.addressPrefix));
+    if (!prefix) continue;
+    entries.push({
+      name: String(r.name),
+      source: 'User',
+      prefix,
+      nextHopType: String(p.nextHopType),
+      ...(typeof p.nextHopIpAddress === 'string' ? { nextHopIp: p.nextHopIpAddress } : {}),
+    });
+  }
+  // Same prefix: only the best source is Active.
+  const best = new Map<string, number>();
+  for (const e of entries)
+    if (!e.inactive) best.set(e.prefix, Math.min(best.get(e.prefix) ?? 9, SOURCE_RANK[e.source]!));
+  return entries.map((e) => ({
+    ...(e.name !== undefined ? { name: e.name } : {}),
+    disableBgpRoutePropagation: disableBgp,
+    source: e.source,
+    state: !e.inactive && best.get(e.prefix) === SOURCE_RANK[e.source] ? 'Active' : 'Invalid',
+    addressPrefix: [e.prefix],
+    nextHopIpAddress: e.nextHopIp !== undefined ? [e.nextHopIp] : [],
+    nextHopType: e.nextHopType,
+    hasBgpOverride: false,
+  }));
+}
+
+/** Answers the effective-route POST and the polls of its operations; undefined for any other request. */
+export class EffectiveRoutes {
+  private ops = new Map<string, Operation>();
+
+  constructor(private readonly o: EffectiveRoutesOptions) {}
+
+  reset(): void {
+    this.ops.clear();
+  }
+
+  handle(req: { method: string; path: string; query: URLSearchParams }): Reply | undefined {
+    const poll = POLL.exec(req.path);
+    if (poll) {
+      const op = this.ops.get(poll[2]!.toLowerCase());
+      return op && req.method === 'GET'
+        ? this.poll(op, poll[1]!.toLowerCase() === 'operationresults')
+        : undefined;
+    }
+    const m = POST.exec(req.path);
+    if (!m) return undefined;
+    if (req.method !== 'POST') throw armErrors.notSupported(req.method, req.path);
+    const apiVersion = req.query.get('api-version') ?? '';
+    if (!(NETWORK_API_VERSIONS as readonly string[]).includes(apiVersion))
+      throw armErrors.invalidApiVersion(apiVersion, NETWORK_API_VERSIONS);
+    const { store } = this.o;
+    if (m[1]!.toLowerCase() !== store.subscriptionId.toLowerCase())
+      throw new ArmError(404, {
+        code: 'SubscriptionNotFound',
+        message: `The subscription '${m[1]}' could not be found.`,
+      });
+    const group = store.group(m[2]!);
+    if (!group) throw armErrors.resourceGroupNotFound(m[2]!);
+    const nic = store.get(
+      `/subscriptions/${store.subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.nic}/${m[3]!}`,
+    );
+    if (!nic) throw armErrors.resourceNotFound(`${TYPES.nic}/${m[3]!}`, group.name);
+    this.requireRunningVm(nic);
+    const result = { value: computeEffectiveRoutes(store, nic, this.o.learnedRoutes()) };
+    const op: Operation = {
+      id: randomUUID(),
+      location: String(nic.location ?? group.location ?? 'eastus')
+        .replace(/\s+/gu, '')
+        .toLowerCase(),
+      apiVersion,
+      readyAt: Date.now() + this.o.lroMs(),
+      pollsLeft: this.o.inProgressPolls(),
+      result,
+    };
+    this.ops.set(op.id, op);
+    return { status: 202, headers: this.headers(op) };
+  }
+
+  private requireRunningVm(nic: Json): void {
+    const vmId = obj(obj(nic.properties).virtualMachine).id;
+    const vm = typeof vmId === 'string' ? this.o.store.get(vmId) : undefined;
+    if (!vm)
+      throw new ArmError(400, {
+        code: 'NetworkInterfaceNotAttachedToVirtualMachine',
+        message: `Effective routes are only available for a network interface attached to a running virtual machine; network interface ${String(nic.id)} is not attached to one.`,
+      });
+    const state = powerStateOf(vm);
+    if (state !== 'running')
+      throw new ArmError(400, {
+        code: 'VirtualMachineNotRunning',
+        message: `Effective routes are only available for a network interface attached to a running virtual machine; virtual machine ${String(vm.id)} of network interface ${String(nic.id)} is ${state}.`,
+      });
+  }
+
+  private headers(op: Operation): Record<string, string> {
+    const base = `${this.o.endpoint()}/subscriptions/${this.o.store.subscriptionId}/providers/Microsoft.Network/locations/${op.location}`;
+    return {
+      'Azure-AsyncOperation': `${base}/operations/${op.id}?api-version=${op.apiVersion}`,
+      Location: `${base}/operationResults/${op.id}?api-version=${op.apiVersion}`,
+    };
+  }
+
+  private poll(op: Operation, isResult: boolean): Reply {
+    if (!isResult && op.pollsLeft > 0) op.pollsLeft--;
+    const done = op.pollsLeft <= 0 && Date.now() >= op.readyAt;
+    if (!isResult)
+      return { status: 200, headers: {}, body: { status: done ? 'Succeeded' : 'InProgress' }, lroPoll: true };
+    return done
+      ? { status: 200, headers: {}, body: op.result, lroPoll: true }
+      : { status: 202, headers: this.headers(op), lroPoll: true };
+  }
+}
+
+/**
+ * Registers the effective-route POST and the VM instance-view reads on the ARM surface (index.ts calls this once)
+ * and returns what the emulator's reset and admin API need.
+ */
+export function installEffectiveRoutes(o: {
+  arm: Arm;
+  store: Store;
+  world: WorldFile;
+  endpoint: () => string;
+  latency: LatencyModel;
+  lro: LroSettings;
+}): { reset(): void; setLearnedRoutes(routes: LearnedRoute[]): void } {
+  let learned: LearnedRoute[] = structuredClone(o.world.learnedRoutes ?? []);
+  const service = new EffectiveRoutes({
+    store: o.store,
+    learnedRoutes: () => learned,
+    endpoint: o.endpoint,
+    lroMs: () => o.latency.lroMs,
+    inProgressPolls: () => o.lro.inProgressPolls,
+  });
+  o.arm.extensions.push(
+    (req) => service.handle(req),
+    (req) => handlePowerRequest(o.store, req, (items) => o.arm.page(req, items)),
+  );
+  return {
+    reset: () => {
+      service.reset();
+      learned = structuredClone(o.world.learnedRoutes ?? []);
+    },
+    setLearnedRoutes: (routes) => {
+      learned = structuredClone(routes);
+    },
+  };
+}

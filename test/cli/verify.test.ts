@@ -1,0 +1,97 @@
+// pod-routes verify as operators run it: the spawned executable against the emulator, its three outputs and
+// its exit codes (0 all effective, 2 findings, 1 error).
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+
+const BIN = 'dist/cli/pod-routes.js';
+
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+afterAll(() => cluster.stop());
+beforeEach(() => cluster.emulator.reset());
+
+describe('pod-routes verify', () => {
+  it('exits 0 with a table of every checked pod CIDR when all routes are in effect', async () => {
+    const run = await runCli(['verify'], cluster.settings);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/worker-0[\s│]+worker-0-nic[\s│]+10\.200\.1\.0\/24[\s│]+worker-1[\s│]+ok/u);
+    expect(run.stdout).toContain('Effective: 2 ok, 0 shadowed, 0 missing on 2 worker(s); 0 not applicable.');
+    expect(run.stdout).toContain('ARM: 2 reads, 2 effective-route POSTs, 4 polls.');
+  });
+
+  it('exits 2 on a missing route; its JSON names the finding and what traffic follows instead', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    const run = await runCli(['verify', '-o', 'json'], cluster.settings);
+    expect(run.code).toBe(2);
+    const doc = JSON.parse(run.stdout) as {
+      schemaVersion: number;
+      command: string;
+      effective: boolean;
+      status: string;
+      summary: { missing: number };
+      workers: Array<{
+        worker: string;
+        checks: Array<{ verdict: string; winner: { addressPrefix: string } }>;
+      }>;
+    };
+    expect(doc).toMatchObject({ schemaVersion: 1, command: 'verify', effective: false, status: 'Findings' });
+    expect(doc.summary.missing).toBe(1);
+    const w0 = doc.workers.find((w) => w.worker === 'worker-0');
+    expect(w0?.checks[0]).toMatchObject({ verdict: 'missing', winner: { addressPrefix: '10.0.0.0/8' } });
+  });
+
+  it('renders markdown with a not-applicable worker, and --workers 1 reads a single NIC', async () => {
+    cluster.emulator.setPowerState(
+      `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/kubernetes/providers/Microsoft.Compute/virtualMachines/worker-1`,
+      'stopped',
+    );
+    const md = await runCli(['verify', '-o', 'markdown'], cluster.settings);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('# Pod route verification: kubernetes-routes');
+    expect(md.stdout).toContain('| worker-1 | - | - | - | not applicable (vm-not-running) |');
+    cluster.emulator.reset();
+    const one = await runCli(['verify', '--workers', '1'], cluster.settings);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('on 1 worker(s)');
+    expect(one.stdout).toContain('1 effective-route POSTs');
+  });
+
+  it('exits 1 on bad input: a bad --workers value, a missing setting, an unreachable ARM', async () => {
+    const bad = await runCli(['verify', '--workers', 'some'], cluster.settings);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--workers: expected 'all' or a number of workers");
+    const { VNET_NAME: _, ...noVnet } = cluster.settings;
+    const missing = await runCli(['verify'], noVnet);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('VNET_NAME');
+    const down = await runCli(['verify'], { ...cluster.settings, ARM_ENDPOINT: 'https://127.0.0.1:1' });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('Error:');
+  });
+});
