@@ -4,7 +4,14 @@
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';
-import type { Inventory, NicRecord, RouteRecord, RouteTableRecord, VmRecord } from '../core/types.js';
+import type {
+  Inventory,
+  NicRecord,
+  RouteRecord,
+  RouteTableRecord,
+  SubnetRecord,
+  VmRecord,
+} from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
 
@@ -37,6 +44,25 @@ export async function readRouteTable(
   }
 }
 
+/** The cluster subnet, or null when it does not exist (reported as not associated; the write then names it). */
+export async function readSubnet(
+  clients: ArmClients,
+  config: Config,
+  abortSignal?: AbortSignal,
+): Promise<Subnet | null> {
+  try {
+    return await clients.network.subnets.get(
+      config.vnetResourceGroup,
+      config.vnetName,
+      config.subnetName,
+      abortSignal ? { abortSignal } : {},
+    );
+  } catch (error) {
+    if (isResourceNotFound(error)) return null;
+    throw error;
+  }
+}
+
 export async function readInventory(
   clients: ArmClients,
   config: Config,
@@ -51,7 +77,9 @@ export async function readInventory(
       siblings.abort(error);
       throw error;
     });
-  const [vms, nics, table] = await Promise.all([
+  // The subnet is read for its provisioning state: the table's list of subnets does not say whether an
+  // association is still being written (src/core/settled.ts).
+  const [vms, nics, table, subnet] = await Promise.all([
     stopSiblingsOnFailure(
       collect(clients.compute.virtualMachines.list(config.clusterResourceGroup, { abortSignal })),
     ),
@@ -59,6 +87,7 @@ export async function readInventory(
       collect(clients.network.networkInterfaces.list(config.clusterResourceGroup, { abortSignal })),
     ),
     stopSiblingsOnFailure(readRouteTable(clients, config, abortSignal)),
+    stopSiblingsOnFailure(readSubnet(clients, config, abortSignal)),
   ]);
   // Only a missing table needs the vnet: its location is where the table is created.
   const vnetLocation = table === null ? await readVnetLocation(clients, config, signal) : undefined;
@@ -68,6 +97,7 @@ export async function readInventory(
       nics: nics.map(toNicRecord),
       routeTable: table === null ? null : toRouteTableRecord(table),
       vnetLocation,
+      subnet: subnet === null ? null : toSubnetRecord(subnet),
     },
     table,
   };
@@ -124,6 +154,7 @@ export function toNicRecord(nic: NetworkInterface): NicRecord {
     name: nic.name ?? id.slice(id.lastIndexOf('/') + 1),
     vmId: nic.virtualMachine?.id ?? undefined,
     enableIpForwarding: nic.enableIPForwarding === true,
+    provisioningState: nic.provisioningState ?? undefined,
     ipConfigurations: (nic.ipConfigurations ?? []).filter(Boolean).map((ipc) => ({
       name: ipc.name ?? '',
       primary: ipc.primary ?? undefined,
@@ -161,5 +192,13 @@ export function toRouteTableRecord(table: RouteTable): RouteTableRecord {
     subnetIds: (table.subnets ?? [])
       .map((s: Subnet) => s?.id)
       .filter((s): s is string => typeof s === 'string'),
+  };
+}
+
+export function toSubnetRecord(subnet: Subnet): SubnetRecord {
+  return {
+    id: required(subnet.id, 'an id', 'the subnet'),
+    provisioningState: subnet.provisioningState ?? undefined,
+    routeTableId: subnet.routeTable?.id ?? undefined,
   };
 }

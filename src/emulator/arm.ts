@@ -150,6 +150,11 @@ export class Arm {
     this.locks.clear();
   }
 
+  /** Long-running operations still running (not yet Succeeded or Failed). */
+  inProgress(): number {
+    return [...this.ops.values()].filter((op) => op.status === 'InProgress').length;
+  }
+
   /** Completes every pending operation now (e.g. before stop). */
   settleAll(): void {
     for (const op of [...this.ops.values()]) if (op.status === 'InProgress') this.finish(op);

@@ -95,6 +95,8 @@ export interface Emulator {
   flushEvents(): Promise<void>;
   /** Back to the seeded world: resources, faults, operations, request log and events. */
   reset(): void;
+  /** Long-running operations still running (a client may have stopped polling them). */
+  operationsInProgress(): number;
   /** Stored ARM JSON in GET shape (a copy), by id (case-insensitive); routes and subnets ids work too. */
   getResource(id: string): Json | undefined;
   /** All top-level resources of a type (e.g. Microsoft.Network/routeTables), GET shape. */
@@ -467,6 +469,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       captured = [];
       hub.clear();
     },
+    operationsInProgress: () => arm.inProgress(),
     getResource: (id) => findAny(id),
     listResources: (type) => store.list(type).map((r) => store.view(r)),
     upsertResource: (resource, opts) => {

@@ -165,12 +165,12 @@ describe('fault matrix: throttling (429 with Retry-After)', () => {
     const run = await faultedRun('429 storm', [throttle('GET', '', { 'retry-after-ms': '1' }, 1000)]);
     expect(run.result.status).toBe('Failed');
     expect(run.result.error?.transient).toBe(true);
-    // Three inventory calls in parallel, each tried at most maxAttempts = 4 times: no storm. The run returns
-    // at the first read that gives up; its sibling reads are not cancelled and finish their retries after it.
-    expect(run.requests.length).toBeLessThanOrEqual(12);
+    // Four inventory calls in parallel (VM list, NIC list, table, subnet), each tried at most maxAttempts = 4
+    // times: no storm. The run returns at the first read that gives up and stops its sibling reads.
+    expect(run.requests.length).toBeLessThanOrEqual(16);
     await new Promise((r) => setTimeout(r, 300));
     const all = env.emulator.requests();
-    expect(all.length).toBeLessThanOrEqual(12);
+    expect(all.length).toBeLessThanOrEqual(16);
     expect(all.filter((r) => r.method === 'PUT')).toHaveLength(0);
     await expectConvergence();
   });
@@ -221,7 +221,7 @@ describe('fault matrix: server errors and dropped connections', () => {
 });
 
 describe('fault matrix: long-running operations', () => {
-  it('an LRO that ends Failed: the run fails with the operation error, claims no repair, and the next run repairs', async () => {
+  it('an LRO that ends Failed: ARM puts the old table back marked Failed; the run writes again and repairs', async () => {
     drift();
     const run = await faultedRun('lroFail', [
       {
@@ -235,8 +235,25 @@ describe('fault matrix: long-running operations', () => {
         times: 1,
       },
     ]);
+    expect(run.result.status).toBe('Repaired');
+    expect(run.result.attempts).toBe(2);
+    expect(convergenceProblems(env, run.after)).toEqual([]);
+    await expectConvergence();
+  });
+
+  it('an LRO that fails every time: Failed (transient) after MAX_WRITE_ATTEMPTS writes, nothing claimed', async () => {
+    drift();
+    const run = await faultedRun('lroFail always', [
+      {
+        kind: 'lroFail',
+        method: 'PUT',
+        path: TABLE_PATH,
+        lroError: { code: 'InternalServerError', message: 'x' },
+      },
+    ]);
     expect(run.result.status).toBe('Failed');
-    expect(run.result.error?.message).toMatch(/provisioning|failed/iu);
+    expect(run.result.attempts).toBe(MAX_WRITE_ATTEMPTS);
+    expect(run.result.error).toMatchObject({ code: 'InternalServerError', transient: true });
     expect(run.result.repaired).toEqual([]);
     await expectConvergence();
   });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
 import type { RetrySettings } from '../../src/azure/retry-policy.js';
+import { MAX_SETTLE_READS } from '../../src/azure/settle.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import {
@@ -227,6 +228,27 @@ export function snapshot(env: ChaosEnv): Snapshot {
   };
 }
 
+/** Owned routes that are correct and provisioned ('Succeeded'): what "no worse than found" protects. */
+export function healthyRoutes(snap: Snapshot): Set<string> {
+  const correct = correctRoutes(snap);
+  const ok = (snap.table?.routes ?? []).filter(
+    (r) => correct.has(r.name) && r.provisioningState === 'Succeeded',
+  );
+  return new Set(ok.map((r) => r.name));
+}
+
+/**
+ * Waits until the emulator has no long-running operation in flight (a run that stopped polling leaves one
+ * behind; the emulator completes it by itself after `autoCompleteMs`), so a snapshot shows what stays.
+ */
+export async function settleOperations(env: ChaosEnv, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (env.emulator.operationsInProgress() > 0) {
+    if (Date.now() > until) throw new Error(`operations still in progress after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 /** The owned routes that match what their worker needs (name, prefix, VirtualAppliance, next hop). */
 export function correctRoutes(snap: Snapshot): Set<string> {
   const out = new Set<string>();
@@ -256,9 +278,10 @@ export function convergenceProblems(env: ChaosEnv, snap: Snapshot): string[] {
   }
   for (const r of snap.table.routes) {
     if (isOwned(r) && !snap.desired.has(r.name)) problems.push(`stale owned route ${r.name} still present`);
-    // 'Updating' is ARM's state while a write's operation is still running (a run that failed on its poll
-    // leaves one behind for a moment); only 'Failed' is a route that is not in place.
-    if (r.provisioningState === 'Failed') problems.push(`route ${r.name} is ${r.provisioningState}`);
+    // Snapshots are taken once in-flight operations have settled (settleOperations): an owned route that is
+    // not 'Succeeded' then is one a failed operation left behind ('Failed'), not one on its way in.
+    if (isOwned(r) && r.provisioningState !== 'Succeeded')
+      problems.push(`route ${r.name} is ${r.provisioningState ?? 'without a provisioning state'}`);
   }
   if (snap.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase())
     problems.push('the subnet is not associated with the table');
@@ -280,9 +303,11 @@ export interface BoundInputs {
 
 /**
  * Worst-case ARM requests of one reconcile (docs/robustness.md, "Request bound"):
- *   logical = 2·pages + 1 (VM list, NIC list, table GET) + 1 (vnet GET, only when the table is missing)
+ *   logical = (1 + S)·(2·pages + 2) (VM list, NIC list, table GET, subnet GET; re-read up to S times while
+ *                                    something is mid-write, S = MAX_SETTLE_READS)
+ *           + 1 (vnet GET, only when the table is missing)
  *           + W·(1 + P + 1) (table PUT, its polls, the SDK's final GET; W = MAX_WRITE_ATTEMPTS)
- *           + (W − 1) (table re-read after each 412)
+ *           + (W − 1) (table re-read after each 412 or failed operation)
  *           + (1 + 1 + P + 1) (subnet GET, PUT, polls, final GET)
  *           + N·(1 + 1 + P + 1) (per NIC: GET, PUT, polls, final GET)
  *           + 1 (the best-effort table re-read of a failed run)
@@ -290,8 +315,10 @@ export interface BoundInputs {
  */
 export function requestBound(b: BoundInputs): number {
   const W = MAX_WRITE_ATTEMPTS;
+  const S = MAX_SETTLE_READS;
   const P = b.pollsPerLro;
-  const logical = 2 * b.pages + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
+  const reads = (1 + S) * (2 * b.pages + 2);
+  const logical = reads + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
   return b.attempts * logical;
 }
 
@@ -428,9 +455,17 @@ export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
     if (problems.length > 0) tag(`status ${result.status} but ${problems.join('; ')}`);
   }
 
-  // 4. No worse than found: every owned route that was correct before is still correct; association kept.
-  for (const name of correctRoutes(before)) {
+  // 4. No worse than found: every owned route that was correct and Succeeded before is still correct, and
+  //    still Succeeded unless ARM kept failing (the run ended Failed with a transient error: retried later);
+  //    the association is kept.
+  const healthyAfter = healthyRoutes(after);
+  const armKeptFailing = result.status === 'Failed' && result.error?.transient === true;
+  for (const name of healthyRoutes(before)) {
     if (!correctAfter.has(name)) tag(`owned route ${name} was correct before the run and is not after it`);
+    else if (!healthyAfter.has(name) && !armKeptFailing) {
+      const state = after.table?.routes.find((r) => r.name === name)?.provisioningState;
+      tag(`owned route ${name} was Succeeded before the run and is ${state} after it`);
+    }
   }
   if (
     before.subnetRouteTable?.toLowerCase() === env.ids.table.toLowerCase() &&
@@ -467,6 +502,11 @@ export interface RunOptions {
   external?: KnownForeign;
   bound: number;
   timeoutMs?: number;
+  /**
+   * Wait for the operations left in flight to settle before the after snapshot (default true). A faulted run
+   * passes false: the next run must meet what it left in flight, as a real next trigger would.
+   */
+  settle?: boolean;
 }
 
 export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunRecord> {
@@ -479,6 +519,7 @@ export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunReco
     clients: o.clients ?? env.newClients(),
     timeoutMs: o.timeoutMs ?? CHAOS_TIMEOUT_MS,
   });
+  if (o.settle !== false) await settleOperations(env);
   const after = snapshot(env);
   return {
     label: o.label,

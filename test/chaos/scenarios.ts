@@ -17,6 +17,7 @@ import {
   requestBound,
   requestsPerRun,
   rng,
+  settleOperations,
   snapshot,
 } from './harness.js';
 
@@ -422,7 +423,12 @@ export async function runScenario(
 
   const violations: string[] = [];
   let maxRequests = 0;
-  const faulted = await recordedRun(env, { label: `seed ${seed} faulted run`, bound, clients });
+  const faulted = await recordedRun(env, {
+    label: `seed ${seed} faulted run`,
+    bound,
+    clients,
+    settle: false,
+  });
   faulted.external = externalChanges(env, labels, faulted);
   const injected = recordFaults(env, labels);
   env.emulator.faults.clear();
@@ -440,6 +446,7 @@ export async function runScenario(
     )
       convergedAfter = i;
   }
+  await settleOperations(env);
   if (convergedAfter === undefined) {
     violations.push(
       `[seed ${seed}] not converged within 3 runs after the faults stopped: ${convergenceProblems(env, snapshot(env)).join('; ')}`,
