@@ -442,6 +442,7 @@ export class Arm {
     kind: 'write' | 'delete',
     resourceId: string,
     operationName: string,
+    failed = false,
   ): void {
     const parsed = /\/resourceGroups\/([^/]+)/iu.exec(resourceId);
     this.o.events.emit(
@@ -453,6 +454,7 @@ export class Arm {
         tenantId: this.store.tenantId,
         resourceGroup: parsed?.[1] ?? '',
         correlationId: req ? header(req.headers, 'x-ms-correlation-request-id') : undefined,
+        failed,
         httpRequest: req
           ? {
               method: req.method,
@@ -598,7 +600,10 @@ export class Arm {
         else this.settle(cur, 'Succeeded');
         this.emit(req, 'write', a.eventId, a.operationName);
       },
-      onFail: () => this.failResource(parentId, a.prev),
+      onFail: () => {
+        this.failResource(parentId, a.prev);
+        this.emit(req, 'write', a.eventId, a.operationName, true);
+      },
     });
   }
 
@@ -784,7 +789,10 @@ export class Arm {
         this.store.delete(realId);
         this.emit(req, 'delete', realId, `${type}/delete`);
       },
-      onFail: () => this.failResource(realId, prev),
+      onFail: () => {
+        this.failResource(realId, prev);
+        this.emit(req, 'delete', realId, `${type}/delete`, true);
+      },
     });
     return { status: 202, headers: this.asyncHeaders(op, true) };
   }
@@ -950,7 +958,10 @@ export class Arm {
         this.settle(cur, 'Succeeded');
         this.emit(req, 'delete', childId, `${childType}/delete`);
       },
-      onFail: () => this.failResource(parentId, prev),
+      onFail: () => {
+        this.failResource(parentId, prev);
+        this.emit(req, 'delete', childId, `${childType}/delete`, true);
+      },
     });
     return { status: 202, headers: this.asyncHeaders(op, true) };
   }
