@@ -7,6 +7,7 @@ import { normalizeCidr } from 'cidr-tools';
 import { ArmError, type ArmErrorBody, armErrors } from './errors.js';
 import type { EventHub } from './events.js';
 import { buildEvent } from './events.js';
+import { ExternalWriteLog } from './external-writes.js';
 import { fillRoute, fillSubnet, props, type Store, TYPES } from './store.js';
 import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
 import { type Json, newEtag, parseTopLevelId, resourceSchemas, validateResource } from './world.js';
@@ -136,7 +137,8 @@ export interface ArmOptions {
 export class Arm {
   private ops = new Map<string, Operation>();
   private locks = new Map<string, Operation>();
-  /** Set by a matching `lroFail` fault for the next write. */
+  /** Every external write actually performed (tests check foreign routes and tags against it). */
+  readonly externalWrites = new ExternalWriteLog();
 
   constructor(private readonly o: ArmOptions) {}
 
@@ -148,6 +150,7 @@ export class Arm {
     for (const op of this.ops.values()) clearTimeout(op.timer);
     this.ops.clear();
     this.locks.clear();
+    this.externalWrites.clear();
   }
 
   /** Long-running operations still running (not yet Succeeded or Failed). */
@@ -1011,14 +1014,17 @@ export class Arm {
   externalWrite(
     tableId: string,
     change: { addRoutes?: Json[]; removeRoutes?: string[]; tags?: Record<string, string> },
+    source = 'admin',
   ): boolean {
     const table = this.store.get(tableId);
     if (!table || lower(String(table.type)) !== lower(TYPES.routeTable)) return false;
     const id = String(table.id);
     const etag = newEtag();
     let routesNow = arr(props(table).routes);
+    const removed: string[] = [];
     if (change.removeRoutes?.length) {
       const rm = new Set(change.removeRoutes.map(lower));
+      removed.push(...routesNow.filter((r) => rm.has(lower(String(r.name)))).map((r) => String(r.name)));
       routesNow = routesNow.filter((r) => !rm.has(lower(String(r.name))));
     }
     for (const add of change.addRoutes ?? []) {
@@ -1028,6 +1034,13 @@ export class Arm {
     props(table).routes = routesNow;
     if (change.tags) table.tags = { ...obj(table.tags), ...change.tags };
     this.settle(table, 'Succeeded');
+    this.externalWrites.add({
+      tableId: id,
+      source,
+      added: (change.addRoutes ?? []).map((r) => ({ name: r.name, properties: r.properties })),
+      removed,
+      tags: { ...(change.tags ?? {}) },
+    });
     this.emitAdmin('write', id, 'Microsoft.Network/routeTables/write');
     return true;
   }

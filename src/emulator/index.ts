@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
 import { ArmError } from './errors.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
+import type { ExternalWriteRecord } from './external-writes.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
@@ -14,6 +15,7 @@ import { makeSelfSignedCertificate } from './tls.js';
 import { type Json, loadWorld, parseTopLevelId, validateResource, type WorldFile } from './world.js';
 
 export type { EventGridEvent, EventListener } from './events.js';
+export type { ExternalWriteRecord } from './external-writes.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { BucketSpec, ThrottleSettings } from './throttle.js';
 export type { Json, WorldFile } from './world.js';
@@ -97,6 +99,8 @@ export interface Emulator {
   reset(): void;
   /** Long-running operations still running (a client may have stopped polling them). */
   operationsInProgress(): number;
+  /** Every external write actually performed since start or reset (fault or admin), oldest first. */
+  externalWrites(): ExternalWriteRecord[];
   /** Stored ARM JSON in GET shape (a copy), by id (case-insensitive); routes and subnets ids work too. */
   getResource(id: string): Json | undefined;
   /** All top-level resources of a type (e.g. Microsoft.Network/routeTables), GET shape. */
@@ -284,7 +288,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       for (const f of matched.filter((x) => x.kind === 'externalWrite')) {
         const tableId = f.externalWrite?.routeTableId ?? Arm.routeTableIdOf(path);
         if (tableId)
-          arm.externalWrite(tableId, (f.externalWrite ?? {}) as Parameters<Arm['externalWrite']>[1]);
+          arm.externalWrite(tableId, (f.externalWrite ?? {}) as Parameters<Arm['externalWrite']>[1], f.id);
         faultKind = 'externalWrite';
       }
       const lroFail = matched.find((f) => f.kind === 'lroFail');
@@ -470,6 +474,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       hub.clear();
     },
     operationsInProgress: () => arm.inProgress(),
+    externalWrites: () => arm.externalWrites.list(),
     getResource: (id) => findAny(id),
     listResources: (type) => store.list(type).map((r) => store.view(r)),
     upsertResource: (resource, opts) => {

@@ -336,10 +336,39 @@ export type RouteJson = {
 };
 
 export interface KnownForeign {
-  /** Foreign routes an external writer added during the run (they must survive too). */
+  /** Routes an external writer put in place during the run (the foreign ones must survive too). */
   added: RouteJson[];
+  /** Routes an external writer removed during the run (and did not put back). */
+  removed: string[];
   /** Tags an external writer merged into the table during the run. */
   tags: Record<string, string>;
+}
+
+export const NO_EXTERNAL: KnownForeign = { added: [], removed: [], tags: {} };
+
+/** The last external-write sequence number the emulator recorded (externalSince counts from it). */
+export function externalMark(env: ChaosEnv): number {
+  return env.emulator.externalWrites().at(-1)?.seq ?? 0;
+}
+
+/**
+ * The net effect on our table of the external writes the emulator actually performed after `mark`: its own
+ * record, so a rule that fired but whose request was dropped (no write happened) is not counted.
+ */
+export function externalSince(env: ChaosEnv, mark: number): KnownForeign {
+  const net = new Map<string, RouteJson | null>();
+  const tags: Record<string, string> = {};
+  for (const w of env.emulator.externalWrites()) {
+    if (w.seq <= mark || w.tableId.toLowerCase() !== env.ids.table.toLowerCase()) continue;
+    for (const name of w.removed) net.set(name.toLowerCase(), null);
+    for (const r of w.added) net.set(String(r.name).toLowerCase(), r as RouteJson);
+    Object.assign(tags, w.tags);
+  }
+  return {
+    added: [...net.values()].filter((r): r is RouteJson => r !== null),
+    removed: [...net].filter(([, r]) => r === null).map(([name]) => name),
+    tags,
+  };
 }
 
 export interface RunRecord {
@@ -370,9 +399,10 @@ export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
 
   // 1. Foreign routes and table properties we do not own: byte-identical modulo etag/provisioningState.
   if (before.table !== null) {
+    const changed = new Set([...external.removed, ...external.added.map((r) => r.name.toLowerCase())]);
     const expected = [
-      ...before.table.routes.filter((r) => !isOwned(r)),
-      ...external.added.map((r) => routeLite(r)),
+      ...before.table.routes.filter((r) => !isOwned(r) && !changed.has(r.name.toLowerCase())),
+      ...external.added.map((r) => routeLite(r)).filter((r) => !isOwned(r)),
     ];
     for (const f of expected) {
       const now = after.table?.routes.find((r) => r.name.toLowerCase() === f.name.toLowerCase());
@@ -499,6 +529,7 @@ export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
 export interface RunOptions {
   label: string;
   clients?: ArmClients;
+  /** What external writers changed during the run; by default the emulator's own record (externalSince). */
   external?: KnownForeign;
   bound: number;
   timeoutMs?: number;
@@ -511,6 +542,7 @@ export interface RunOptions {
 
 export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunRecord> {
   const before = snapshot(env);
+  const mark = externalMark(env);
   const fromRequest = env.emulator.requests().length;
   const fromTraffic = env.emulator.traffic().length;
   const result = await reconcile({
@@ -528,7 +560,7 @@ export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunReco
     after,
     requests: env.emulator.requests().slice(fromRequest),
     traffic: env.emulator.traffic().slice(fromTraffic),
-    external: o.external ?? { added: [], tags: {} },
+    external: o.external ?? externalSince(env, mark),
     bound: o.bound,
   };
 }

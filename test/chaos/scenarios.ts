@@ -8,11 +8,9 @@ import {
   checkRun,
   convergenceProblems,
   isOwned,
-  type KnownForeign,
   type RecordedFaults,
   type Rng,
   type RouteJson,
-  type RunRecord,
   recordedRun,
   requestBound,
   requestsPerRun,
@@ -369,33 +367,6 @@ export function applyDrift(env: ChaosEnv, scenario: Scenario): void {
   if (has('table-deleted')) emulator.deleteResource(ids.table, { emitEvent: false });
 }
 
-/**
- * Foreign routes and tags the external-writer faults actually put in the table during the run. A rule's
- * `applied` count is not enough: when a drop rule matches the same request, the emulator counts the external
- * write as applied but drops the request before doing it. The engine can only remove what it has read, so a
- * change counts when it shows in a table response the engine received, or in the table afterwards.
- */
-function externalChanges(env: ChaosEnv, added: Map<string, PlannedFault>, run: RunRecord): KnownForeign {
-  const known: KnownForeign = { added: [], tags: {} };
-  const seen = run.traffic
-    .filter((t) => new URL(t.liveRequest.url).pathname.toLowerCase().endsWith(TABLE_PATH.toLowerCase()))
-    .map((t) => t.liveResponse.body as Json | null);
-  const tables = [...seen, env.emulator.getResource(env.ids.table) ?? null].filter(
-    (b): b is Json => b !== null,
-  );
-  const hasRoute = (name: string) =>
-    tables.some((t) => arr(props(t).routes).some((r) => String(r.name).toLowerCase() === name.toLowerCase()));
-  const hasTag = (key: string, value: string) =>
-    tables.some((t) => (t.tags as Json | undefined)?.[key] === value);
-  for (const rule of env.emulator.faults.list()) {
-    if (added.get(rule.id) === undefined || rule.applied === 0 || rule.kind !== 'externalWrite') continue;
-    for (const r of (rule.externalWrite?.addRoutes ?? []) as RouteJson[])
-      if (hasRoute(r.name)) known.added.push(r);
-    for (const [k, v] of Object.entries(rule.externalWrite?.tags ?? {})) if (hasTag(k, v)) known.tags[k] = v;
-  }
-  return known;
-}
-
 export function recordFaults(env: ChaosEnv, labels: Map<string, PlannedFault>): RecordedFaults {
   const out: RecordedFaults = {};
   for (const rule of env.emulator.faults.list()) {
@@ -429,7 +400,6 @@ export async function runScenario(
     clients,
     settle: false,
   });
-  faulted.external = externalChanges(env, labels, faulted);
   const injected = recordFaults(env, labels);
   env.emulator.faults.clear();
   violations.push(...checkRun(env, faulted));
