@@ -8,6 +8,7 @@ import { ArmError, type ArmErrorBody, armErrors } from './errors.js';
 import type { EventHub } from './events.js';
 import { buildEvent } from './events.js';
 import { ExternalWriteLog } from './external-writes.js';
+import { readOnlyProperties } from './read-only.js';
 import { fillRoute, fillSubnet, props, type Store, TYPES } from './store.js';
 import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
 import { type Json, newEtag, parseTopLevelId, resourceSchemas, validateResource } from './world.js';
@@ -700,8 +701,10 @@ export class Arm {
     delete candidate.name;
     delete candidate.type;
     const p = { ...obj(candidate.properties) };
-    for (const k of ['provisioningState', 'resourceGuid', 'vmId']) delete p[k];
-    if (existing) for (const k of ['resourceGuid', 'vmId']) if (props(existing)[k]) p[k] = props(existing)[k];
+    for (const k of ['provisioningState', 'vmId', ...readOnlyProperties(type)]) delete p[k];
+    if (existing)
+      for (const k of readOnlyProperties(type))
+        if (props(existing)[k] !== undefined) p[k] = props(existing)[k];
     candidate.properties = p;
     if (type === TYPES.vnet) this.checkSubnetReferences(id, arr(p.subnets));
     try {

@@ -139,6 +139,8 @@ export interface Snapshot {
   subnetRest: string;
   /** enableIPForwarding per NIC name (lower-case). */
   ipForwarding: Record<string, boolean>;
+  /** Each NIC (by lower-case name) without enableIPForwarding, etag and provisioningState. */
+  nicRest: Record<string, string>;
   /** Desired routes, derived here from VM tags and NICs (independently of src/core). */
   desired: Map<string, { addressPrefix: string; nextHopIpAddress: string; nic: string }>;
 }
@@ -199,8 +201,12 @@ export function snapshot(env: ChaosEnv): Snapshot {
   delete subnetProps.routeTable;
   const nics = emulator.listResources('Microsoft.Network/networkInterfaces');
   const ipForwarding: Record<string, boolean> = {};
-  for (const nic of nics)
+  const nicRest: Record<string, string> = {};
+  for (const nic of nics) {
     ipForwarding[String(nic.name).toLowerCase()] = props(nic).enableIPForwarding === true;
+    const { enableIPForwarding: _forwarding, ...rest } = props(nic);
+    nicRest[String(nic.name).toLowerCase()] = stableJson({ ...nic, properties: rest });
+  }
   const desired = new Map<string, { addressPrefix: string; nextHopIpAddress: string; nic: string }>();
   for (const vm of emulator.listResources('Microsoft.Compute/virtualMachines')) {
     const tag = (vm.tags as Record<string, string> | undefined)?.['pod-cidr'];
@@ -224,6 +230,7 @@ export function snapshot(env: ChaosEnv): Snapshot {
     subnetRouteTable,
     subnetRest: stableJson({ name: subnet?.name, properties: subnetProps }),
     ipForwarding,
+    nicRest,
     desired,
   };
 }
@@ -419,6 +426,12 @@ export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
     }
   }
   if (after.subnetRest !== before.subnetRest) tag(`subnet properties other than routeTable changed`);
+  // NIC writes (IP forwarding) keep every other property: IP configurations, NSG, tags, DNS settings, ...
+  for (const [nic, rest] of Object.entries(before.nicRest)) {
+    if (after.nicRest[nic] === undefined) tag(`NIC ${nic} disappeared`);
+    else if (after.nicRest[nic] !== rest)
+      tag(`NIC ${nic} properties other than enableIPForwarding changed: ${rest} => ${after.nicRest[nic]}`);
+  }
   if (
     before.subnetRouteTable !== undefined &&
     before.subnetRouteTable.toLowerCase() !== env.ids.table.toLowerCase() &&

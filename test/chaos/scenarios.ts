@@ -300,6 +300,12 @@ export function applyDrift(env: ChaosEnv, scenario: Scenario): void {
     const nicId = `${ids.group}/providers/Microsoft.Network/networkInterfaces/${r.pick(['worker-0-nic', 'worker-1-nic'])}`;
     const nic = emulator.getResource(nicId)!;
     props(nic).enableIPForwarding = false;
+    // What a real worker NIC carries besides IP forwarding: the NIC write must send all of it back.
+    nic.tags = { ...(nic.tags as Json | undefined), role: 'worker', 'cost-center': String(r.int(1, 99)) };
+    props(nic).networkSecurityGroup = {
+      id: `${ids.group}/providers/Microsoft.Network/networkSecurityGroups/kubernetes-nsg`,
+    };
+    props(nic).dnsSettings = { dnsServers: ['10.240.0.53'] };
     emulator.upsertResource(nic, { emitEvent: false });
   }
   if (has('subnet-detached')) {
