@@ -225,10 +225,12 @@ function scenarioList(): Array<[number, number]> {
 async function scenarios(): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const [n, d] of scenarioList()) {
+    // VM and NIC lists (paged), the table, and the subnet (whose provisioning state says whether its
+    // association is still being written: src/core/settled.ts).
     const minimum = {
-      reads: pages(n + CONTROLLERS) * 2 + 1,
+      reads: pages(n + CONTROLLERS) * 2 + 2,
       writes: d > 0 ? 1 : 0,
-      requests: pages(n + CONTROLLERS) * 2 + 1 + (d > 0 ? 1 : 0),
+      requests: pages(n + CONTROLLERS) * 2 + 2 + (d > 0 ? 1 : 0),
     };
     const ours = await runScenario('ours', n, d);
     const estimate = naiveEstimateMs(n, d);
@@ -756,7 +758,7 @@ async function main(): Promise<void> {
   const readsOk = sc.every((s) => s.ours.reads <= s.minimum.reads && s.ours.writes <= (s.d > 0 ? 1 : 0));
   targets.push({
     id: 'reads-writes',
-    target: 'reads <= 3 + paging, writes <= 1 (+1 subnet association) for any D',
+    target: 'reads <= 4 + paging, writes <= 1 (+1 subnet association) for any D',
     measured: sc.map((s) => `N${s.n}/D${s.d}: ${s.ours.reads}r ${s.ours.writes}w`).join(', '),
     pass: readsOk,
   });

@@ -1,6 +1,6 @@
-// Reads everything one reconcile needs in three calls (plus paging): the VM list and the NIC list of the
-// cluster group, and the route table. No per-VM calls. A failed page fails the whole read: a partial or
-// throttled list must never look like "fewer workers".
+// Reads everything one reconcile needs in four parallel calls (plus paging): the VM list and the NIC list of
+// the cluster group, the route table, and the cluster subnet (for its provisioning state). No per-VM calls.
+// A failed page fails the whole read: a partial or throttled list must never look like "fewer workers".
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';
@@ -68,7 +68,7 @@ export async function readInventory(
   config: Config,
   signal?: AbortSignal,
 ): Promise<InventoryRead> {
-  // The three reads run together; when one gives up, the others are stopped rather than left retrying
+  // The four reads run together; when one gives up, the others are stopped rather than left retrying
   // behind a run that has already failed.
   const siblings = new AbortController();
   const abortSignal = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
