@@ -57,12 +57,12 @@ function tableStatesSeen(run: Awaited<ReturnType<typeof recordedRun>>): string[]
 
 describe('a run that meets a write still in flight', () => {
   it('table: waits for the operation, sees it fail (routes Failed), rewrites them: Repaired and provisioned', async () => {
-    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 400 } });
+    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 1_500 } });
     applyDrift(env, { seed: 3, drift: ['route-deleted', 'wrong-next-hop'], faults: [] });
     const faulted = await abandonedFailingWrite(env, `/routeTables/${TABLE}`);
     expect(checkRun(env, faulted)).toEqual([]);
 
-    const clients = createArmClients(env.config, { pollIntervalMs: 60, retry: CHAOS_RETRY });
+    const clients = createArmClients(env.config, { pollIntervalMs: 150, retry: CHAOS_RETRY });
     const next = await recordedRun(env, { label: 'next run', bound: BOUND, clients });
     expect(tableStatesSeen(next)[0]).toBe('Updating');
     expect(tableStatesSeen(next)).toContain('Failed');
@@ -72,7 +72,7 @@ describe('a run that meets a write still in flight', () => {
   });
 
   it('table: an operation that outlasts the waits ends the run Failed (transient), with no write', async () => {
-    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 800 } });
+    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 3_000 } });
     applyDrift(env, { seed: 3, drift: ['route-deleted'], faults: [] });
     await abandonedFailingWrite(env, `/routeTables/${TABLE}`);
     const next = await recordedRun(env, { label: 'next run', bound: BOUND, settle: false });
@@ -88,14 +88,14 @@ describe('a run that meets a write still in flight', () => {
   });
 
   it('subnet: an association still being written is not trusted; when it fails the run associates again', async () => {
-    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 400 } });
+    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 1_500 } });
     applyDrift(env, { seed: 3, drift: ['subnet-detached'], faults: [] });
     await abandonedFailingWrite(env, '/subnets/');
     const subnet = env.emulator.getResource(env.ids.subnet)!;
     expect((subnet.properties as Json).provisioningState).toBe('Updating');
     expect(((subnet.properties as Json).routeTable as Json | undefined)?.id).toBeDefined();
 
-    const clients = createArmClients(env.config, { pollIntervalMs: 60, retry: CHAOS_RETRY });
+    const clients = createArmClients(env.config, { pollIntervalMs: 150, retry: CHAOS_RETRY });
     const next = await recordedRun(env, { label: 'next run', bound: BOUND, clients });
     expect(checkRun(env, next)).toEqual([]);
     expect(next.result.status).toBe('Repaired');
