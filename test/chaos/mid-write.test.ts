@@ -87,6 +87,18 @@ describe('a run that meets a write still in flight', () => {
     expect(checkRun(env, after)).toEqual([]);
   });
 
+  it('NIC: IP forwarding still being written is not trusted; when the write fails the run enables it again', async () => {
+    env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 1_500 } });
+    applyDrift(env, { seed: 3, drift: ['ip-forwarding-off'], faults: [] });
+    await abandonedFailingWrite(env, '/networkInterfaces/');
+    const clients = createArmClients(env.config, { pollIntervalMs: 150, retry: CHAOS_RETRY });
+    const next = await recordedRun(env, { label: 'next run', bound: BOUND, clients });
+    expect(checkRun(env, next)).toEqual([]);
+    expect(next.result.status).toBe('Repaired');
+    expect(next.result.repaired.map((d) => d.kind)).toEqual(['ip-forwarding-disabled']);
+    expect(convergenceProblems(env, next.after)).toEqual([]);
+  });
+
   it('subnet: an association still being written is not trusted; when it fails the run associates again', async () => {
     env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 1_500 } });
     applyDrift(env, { seed: 3, drift: ['subnet-detached'], faults: [] });
