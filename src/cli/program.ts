@@ -59,16 +59,34 @@ function cliConfig(flags: Record<string, unknown>): Config | undefined {
   }
 }
 
+/**
+ * Ctrl-C ends the run's waits (Retry-After, LRO polling, the settle wait) at once: the run ends Failed and the
+ * result says so. The handler is removed after the run, so a second Ctrl-C exits as usual.
+ */
+async function untilInterrupted<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', onSigint);
+  try {
+    return await run(interrupt.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
 async function runEngine(command: CliCommand, flags: Record<string, unknown>): Promise<number> {
   const config = cliConfig(flags);
   if (config === undefined) return 1;
-  const result = await reconcile({
-    config,
-    trigger: 'cli',
-    dryRun: command === 'plan',
-    forceDeletions: flags.force === true,
-    log: stderrLogger(flags.verbose === true),
-  });
+  const result = await untilInterrupted((signal) =>
+    reconcile({
+      config,
+      trigger: 'cli',
+      dryRun: command === 'plan',
+      forceDeletions: flags.force === true,
+      log: stderrLogger(flags.verbose === true),
+      signal,
+    }),
+  );
   process.stdout.write(`${render(flags.output as OutputFormat, command, result)}\n`);
   return exitCodeFor(command, result);
 }
@@ -92,7 +110,15 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError()
     .exitOverride();
+  addEngineCommands(program);
+  addVerifyCommand(program);
+  addEmulatorCommand(program);
+  addDemoCommand(program);
+  return program;
+}
 
+/** plan and apply: the engine, as the timer function runs it. */
+function addEngineCommands(program: Command): void {
   addSettingFlags(
     program
       .command('plan')
@@ -115,7 +141,9 @@ export function buildProgram(): Command {
   ).action(async (flags: Record<string, unknown>) => {
     process.exitCode = await runEngine('apply', flags);
   });
+}
 
+function addVerifyCommand(program: Command): void {
   addSettingFlags(
     program
       .command('verify')
@@ -133,16 +161,21 @@ export function buildProgram(): Command {
     }
     const { verify } = await import('../verify.js');
     const { renderVerify, verifyExitCode } = await import('./render-verify.js');
-    const result = await verify({
-      config,
-      trigger: 'cli',
-      workers: flags.workers as 'all' | number,
-      log: stderrLogger(flags.verbose === true),
-    });
+    const result = await untilInterrupted((signal) =>
+      verify({
+        config,
+        trigger: 'cli',
+        workers: flags.workers as 'all' | number,
+        log: stderrLogger(flags.verbose === true),
+        signal,
+      }),
+    );
     process.stdout.write(`${renderVerify(flags.output as OutputFormat, result)}\n`);
     process.exitCode = verifyExitCode(result);
   });
+}
 
+function addEmulatorCommand(program: Command): void {
   program
     .command('emulator')
     .description(
@@ -194,7 +227,9 @@ export function buildProgram(): Command {
         });
       },
     );
+}
 
+function addDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
@@ -205,8 +240,6 @@ export function buildProgram(): Command {
       const { runDemo } = await import('./demo.js');
       process.exitCode = await runDemo({ world: flags.world, out: process.stdout });
     });
-
-  return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
