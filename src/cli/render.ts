@@ -2,7 +2,7 @@
 // a stable JSON document, and a markdown audit record for change tickets. They read the result; they never
 // recompute it.
 import Table from 'cli-table3';
-import type { Drift, ReconcileResult, RouteView } from '../core/types.js';
+import type { Drift, ReconcileResult, RouteRecord } from '../core/types.js';
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
 export type Command = 'plan' | 'apply';
@@ -19,7 +19,7 @@ export interface JsonReport {
   mode: ReconcileResult['mode'];
   runId: string;
   durationMs: number;
-  routeTable: ReconcileResult['routeTable'] & { routes: RouteView[] };
+  routeTable: ReconcileResult['routeTable'] & { routes: RouteRecord[] };
   drift: Drift[];
   refused: ReconcileResult['refused'];
   actions: ReconcileResult['plan']['actions'];
@@ -71,7 +71,7 @@ function driftByRoute(drift: Drift[]): Map<string, Drift[]> {
 }
 
 /** The "Route Summary" table: name, address prefix, next hop IP, next hop type, state, and a drift column. */
-export function routeSummary(routes: RouteView[], drift: Drift[]): string {
+export function routeSummary(routes: RouteRecord[], drift: Drift[]): string {
   const table = new Table({
     head: ['Name', 'Address prefix', 'Next hop IP', 'Next hop type', 'State', 'Drift'],
     // Plain text: the output is pasted into tickets and read by scripts as often as by people.
@@ -109,7 +109,7 @@ export function routeSummary(routes: RouteView[], drift: Drift[]): string {
   return table.toString();
 }
 
-function routeText(r: RouteView | null): string {
+function routeText(r: RouteRecord | null): string {
   if (!r) return '-';
   return `${r.name} ${r.addressPrefix ?? '?'} -> ${r.nextHopType ?? '?'}${r.nextHopIpAddress ? ` ${r.nextHopIpAddress}` : ''}`;
 }
@@ -163,7 +163,7 @@ export function summaryLine(command: Command, result: ReconcileResult): string {
 
 const mdCell = (v: string | undefined) => dash(v).replaceAll('|', '\\|');
 
-function mdRoutes(routes: RouteView[]): string[] {
+function mdRoutes(routes: RouteRecord[]): string[] {
   const lines = [
     '| Name | Address prefix | Next hop IP | Next hop type | State |',
     '| --- | --- | --- | --- | --- |',

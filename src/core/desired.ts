@@ -29,7 +29,9 @@ export interface Worker {
   ips: Partial<Record<IpFamily, string>>;
 }
 
-export interface DesiredRoute extends RouteSpec {
+export interface DesiredRoute {
+  /** The route as it is written (and shown): canonical name, normalised prefix, the worker's IP. */
+  route: RouteSpec;
   worker: string;
   family: IpFamily;
 }
@@ -77,8 +79,7 @@ export function indexNics(nics: readonly NicRecord[]): NicIndex {
 }
 
 /** The VM's primary NIC: the ref flagged primary, or the only one; fallback: a NIC that names the VM. */
-export function primaryNic(vm: VmRecord, nics: readonly NicRecord[] | NicIndex): NicRecord | undefined {
-  const index = Array.isArray(nics) ? indexNics(nics) : (nics as NicIndex);
+export function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
   const ref = vm.nicRefs.find((r) => r.primary === true) ?? vm.nicRefs[0];
   if (ref !== undefined) {
     const byId = index.byId.get(ref.id.toLowerCase());
@@ -308,10 +309,12 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
       continue;
     }
     routes.push({
-      name: routeNameForCidr(claim.cidr, settings.routeNamePrefix),
-      addressPrefix: claim.cidr,
-      nextHopType: 'VirtualAppliance',
-      nextHopIpAddress: ip,
+      route: {
+        name: routeNameForCidr(claim.cidr, settings.routeNamePrefix),
+        addressPrefix: claim.cidr,
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: ip,
+      },
       worker: vmName,
       family: claim.family,
     });
@@ -325,7 +328,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
       if (!routes.some((r) => r.worker === worker.vm.name && r.family === f)) heldNextHops.add(ip);
     }
   }
-  routes.sort(byName);
+  routes.sort((a, b) => byName(a.route, b.route));
   return {
     workers,
     routes,

@@ -109,15 +109,15 @@ function sendsTo(route: EffectiveRouteRecord, ip: string): boolean {
 
 /** Judges one pod CIDR of another worker against the effective routes of one NIC. */
 export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: DesiredRoute): PrefixCheck {
-  const target = parseCidr(expected.addressPrefix);
-  const ip = canonicalIp(expected.nextHopIpAddress) ?? expected.nextHopIpAddress;
-  const base = { prefix: expected.addressPrefix, toWorker: expected.worker, expectedNextHop: ip };
+  const target = parseCidr(expected.route.addressPrefix);
+  const ip = canonicalIp(expected.route.nextHopIpAddress) ?? expected.route.nextHopIpAddress;
+  const base = { prefix: expected.route.addressPrefix, toWorker: expected.worker, expectedNextHop: ip };
   if (!target.ok) {
     return {
       ...base,
       verdict: 'missing',
       winner: undefined,
-      message: `${expected.addressPrefix} is not a CIDR`,
+      message: `${expected.route.addressPrefix} is not a CIDR`,
     };
   }
   const active = activeEntries(routes).filter((e) => e.family === target.family);
