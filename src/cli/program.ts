@@ -37,10 +37,10 @@ function stderrLogger(verbose: boolean): Logger {
       `${level} ${message}${props && Object.keys(props).length ? ` ${JSON.stringify(props)}` : ''}\n`,
     );
   return {
-    debug: (m, p) => verbose && write('debug', m, p),
-    info: (m, p) => verbose && write('info', m, p),
-    warn: (m, p) => write('warn', m, p),
-    error: (m, p) => write('error', m, p),
+    debug: (message, props) => verbose && write('debug', message, props),
+    info: (message, props) => verbose && write('info', message, props),
+    warn: (message, props) => write('warn', message, props),
+    error: (message, props) => write('error', message, props),
   };
 }
 

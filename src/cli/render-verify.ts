@@ -48,10 +48,9 @@ function rows(w: WorkerVerification): string[][] {
 
 export function verifySummaryLine(result: VerifyResult): string {
   if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'verify failed'}`;
-  const s = result.summary;
-  const a = result.arm;
-  const calls = `ARM: ${a.reads} reads, ${a.posts} effective-route POSTs, ${a.polls} polls`;
-  const counts = `${s.ok} ok, ${s.shadowed} shadowed, ${s.missing} missing on ${s.checked} worker(s); ${s.notApplicable} not applicable`;
+  const { summary, arm } = result;
+  const calls = `ARM: ${arm.reads} reads, ${arm.posts} effective-route POSTs, ${arm.polls} polls`;
+  const counts = `${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing on ${summary.checked} worker(s); ${summary.notApplicable} not applicable`;
   return `${result.status === 'Effective' ? 'Effective' : 'Findings'}: ${counts}. ${calls}.`;
 }
 

@@ -116,8 +116,8 @@ function routeText(r: RouteRecord | null): string {
 
 export function renderTable(command: Command, result: ReconcileResult): string {
   const out: string[] = [];
-  const t = result.routeTable;
-  out.push(`Route table ${t.name} (resource group ${t.resourceGroup})`);
+  const table = result.routeTable;
+  out.push(`Route table ${table.name} (resource group ${table.resourceGroup})`);
   out.push('');
   out.push(command === 'plan' ? 'Route Summary (now)' : 'Route Summary (before)');
   out.push(routeSummary(result.before, result.plan.drift));
@@ -126,11 +126,11 @@ export function renderTable(command: Command, result: ReconcileResult): string {
   if (result.plan.actions.length > 0) {
     out.push('');
     out.push(command === 'plan' ? 'Planned actions' : 'Actions');
-    for (const a of result.plan.actions) {
-      const sign = a.kind.startsWith('delete') ? '-' : a.kind.startsWith('create') ? '+' : '~';
-      out.push(
-        `  ${sign} ${a.kind} ${a.subject}${a.before || a.after ? `: ${routeText(a.before)} => ${routeText(a.after)}` : ''}`,
-      );
+    for (const action of result.plan.actions) {
+      const sign = action.kind.startsWith('delete') ? '-' : action.kind.startsWith('create') ? '+' : '~';
+      const change =
+        action.before || action.after ? `: ${routeText(action.before)} => ${routeText(action.after)}` : '';
+      out.push(`  ${sign} ${action.kind} ${action.subject}${change}`);
     }
   }
   if (result.refused.length > 0) {
@@ -150,13 +150,13 @@ export function renderTable(command: Command, result: ReconcileResult): string {
 
 export function summaryLine(command: Command, result: ReconcileResult): string {
   if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'reconcile failed'}`;
-  const a = result.arm;
-  const calls = `${a.reads} reads, ${a.writes} writes, ${a.polls} polls`;
+  const arm = result.arm;
+  const calls = `${arm.reads} reads, ${arm.writes} writes, ${arm.polls} polls`;
   if (command === 'plan') {
-    const n = result.plan.drift.length;
-    return n === 0
+    const found = result.plan.drift.length;
+    return found === 0
       ? `In sync: no drift (${result.refused.length} refused). ARM: ${calls}.`
-      : `Drift found: ${n} item(s), ${result.plan.actions.length} action(s) planned, ${result.refused.length} refused. ARM: ${calls}.`;
+      : `Drift found: ${found} item(s), ${result.plan.actions.length} action(s) planned, ${result.refused.length} refused. ARM: ${calls}.`;
   }
   return `${result.status}: ${result.repaired.length} repaired, ${result.unrepaired.length} unrepaired, ${result.refused.length} refused in ${result.durationMs} ms. ARM: ${calls}.`;
 }
@@ -178,16 +178,16 @@ function mdRoutes(routes: RouteRecord[]): string[] {
 }
 
 export function renderMarkdown(command: Command, result: ReconcileResult): string {
-  const t = result.routeTable;
+  const table = result.routeTable;
   const out: string[] = [];
-  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${t.name}`);
+  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${table.name}`);
   out.push('');
-  out.push(`- Route table: \`${t.id}\``);
+  out.push(`- Route table: \`${table.id}\``);
   out.push(
     `- Run: \`${result.runId}\` at ${result.startedAt} (${result.durationMs} ms, trigger ${result.trigger}, mode ${result.mode})`,
   );
   out.push(`- Status: **${result.status}**`);
-  out.push(`- ETag before: \`${t.etagBefore ?? '-'}\`, after: \`${t.etagAfter ?? '-'}\``);
+  out.push(`- ETag before: \`${table.etagBefore ?? '-'}\`, after: \`${table.etagAfter ?? '-'}\``);
   out.push('');
   out.push('## Before');
   out.push(...mdRoutes(result.before));

@@ -134,12 +134,12 @@ export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: D
   const top = containing[0];
   const ours = `our route ${target.cidr} -> VirtualAppliance ${ip} (worker '${expected.worker}')`;
   if (inside[0] !== undefined) {
-    const w = winnerOf(inside[0]);
+    const winner = winnerOf(inside[0]);
     return {
       ...base,
       verdict: 'shadowed',
-      winner: w,
-      message: `${target.cidr}: part of it is taken by the more specific ${describeRoute(w)}; ${ours} no longer carries that traffic`,
+      winner,
+      message: `${target.cidr}: part of it is taken by the more specific ${describeRoute(winner)}; ${ours} no longer carries that traffic`,
     };
   }
   if (top !== undefined && isOurs(top)) {
@@ -161,20 +161,20 @@ export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: D
       message: `${target.cidr}: no Active route covers it (unroutable); expected ${ours}`,
     };
   }
-  const w = winnerOf(top);
+  const winner = winnerOf(top);
   if (oursListed) {
     return {
       ...base,
       verdict: 'shadowed',
-      winner: w,
-      message: `${target.cidr}: ${ours} is listed but not in effect; traffic follows ${describeRoute(w)}`,
+      winner,
+      message: `${target.cidr}: ${ours} is listed but not in effect; traffic follows ${describeRoute(winner)}`,
     };
   }
   return {
     ...base,
     verdict: 'missing',
-    winner: w,
-    message: `${target.cidr}: ${ours} is not among the NIC's effective routes; traffic follows ${describeRoute(w)}`,
+    winner,
+    message: `${target.cidr}: ${ours} is not among the NIC's effective routes; traffic follows ${describeRoute(winner)}`,
   };
 }
 

@@ -68,9 +68,9 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   let vanished = deleted;
   while (vanished.size > 0) {
     for (const group of vanished.values()) {
-      const r = [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!;
-      restored.push(r);
-      restoredNames.add(r.route.name.toLowerCase());
+      const first = [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!;
+      restored.push(first);
+      restoredNames.add(first.route.name.toLowerCase());
     }
     const keptNames = new Set(
       write.routes.flatMap((e) => ('keep' in e ? [e.keep.toLowerCase()] : [])).concat([...restoredNames]),

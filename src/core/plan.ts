@@ -298,29 +298,29 @@ function planOwnedGroups(
 
 /** The survivor of a claimed group against its claim: true (and recorded) when it must be rewritten. */
 function rewriteIfWrong(survivor: TableRoute, claim: DesiredRoute, findings: Findings): boolean {
-  const s = survivor.route;
+  const current = survivor.route;
   const want = claim.route;
   const hopOk =
-    s.nextHopType?.toLowerCase() === 'virtualappliance' && survivor.nextHop === want.nextHopIpAddress;
-  const failed = s.provisioningState?.toLowerCase() === 'failed';
-  const named = sameRouteName(s.name, want.name);
-  const prefixExact = s.addressPrefix === want.addressPrefix;
+    current.nextHopType?.toLowerCase() === 'virtualappliance' && survivor.nextHop === want.nextHopIpAddress;
+  const failed = current.provisioningState?.toLowerCase() === 'failed';
+  const named = sameRouteName(current.name, want.name);
+  const prefixExact = current.addressPrefix === want.addressPrefix;
   if (hopOk && !failed && named && prefixExact) return false;
   const why: string[] = [];
-  if (!hopOk) why.push(`next hop is ${s.nextHopType ?? '?'} ${s.nextHopIpAddress ?? ''}`.trim());
-  if (failed) why.push(`provisioning state is ${s.provisioningState}`);
+  if (!hopOk) why.push(`next hop is ${current.nextHopType ?? '?'} ${current.nextHopIpAddress ?? ''}`.trim());
+  if (failed) why.push(`provisioning state is ${current.provisioningState}`);
   if (!named) why.push(`name is not the canonical '${want.name}'`);
-  if (!prefixExact) why.push(`prefix is written '${s.addressPrefix}'`);
+  if (!prefixExact) why.push(`prefix is written '${current.addressPrefix}'`);
   findings.drift.push({
     kind: !hopOk ? 'wrong-next-hop' : failed ? 'route-not-provisioned' : 'missing-route',
     subject: want.name,
     worker: claim.worker,
-    before: s,
+    before: current,
     after: want,
     message: `route for worker '${claim.worker}' (${want.addressPrefix}): ${why.join('; ')}; rewritten to VirtualAppliance ${want.nextHopIpAddress}`,
     repairable: true,
   });
-  findings.actions.push({ kind: 'update-route', subject: want.name, before: s, after: want });
+  findings.actions.push({ kind: 'update-route', subject: want.name, before: current, after: want });
   return true;
 }
 

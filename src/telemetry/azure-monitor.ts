@@ -19,8 +19,8 @@ export type TelemetryMode =
   | { kind: 'managed-identity'; connectionString: string; clientId: string | undefined };
 
 const value = (env: Record<string, string | undefined>, key: string): string | undefined => {
-  const v = env[key]?.trim();
-  return v === undefined || v === '' ? undefined : v;
+  const trimmed = env[key]?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 };
 
 /**
@@ -139,9 +139,11 @@ export function registeredProviders(): TelemetryProviders {
 }
 
 function isSdkProvider(provider: unknown): boolean {
-  const p = provider as { forceFlush?: unknown; getDelegate?: () => unknown };
-  if (typeof p.forceFlush === 'function') return true;
+  const candidate = provider as { forceFlush?: unknown; getDelegate?: () => unknown };
+  if (typeof candidate.forceFlush === 'function') return true;
   const delegate =
-    typeof p.getDelegate === 'function' ? (p.getDelegate() as { forceFlush?: unknown }) : undefined;
+    typeof candidate.getDelegate === 'function'
+      ? (candidate.getDelegate() as { forceFlush?: unknown })
+      : undefined;
   return typeof delegate?.forceFlush === 'function';
 }

@@ -37,13 +37,13 @@ export function createVerifyRecorder(meter: Meter, logger: Logger): (result: Ver
   const findings = meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
   return (result) => {
     const dims = { trigger: result.trigger, route_table: result.routeTable };
-    const s = result.summary;
-    for (const [verdict, n] of [
-      ['shadowed', s.shadowed],
-      ['missing', s.missing],
-      ['not-applicable', s.notApplicable],
+    const { summary } = result;
+    for (const [verdict, count] of [
+      ['shadowed', summary.shadowed],
+      ['missing', summary.missing],
+      ['not-applicable', summary.notApplicable],
     ] as const)
-      if (n > 0) findings.add(n, { ...dims, verdict });
+      if (count > 0) findings.add(count, { ...dims, verdict });
     const warn = result.status !== 'Effective';
     logger.emit({
       severityNumber: warn ? SeverityNumber.WARN : SeverityNumber.INFO,
