@@ -3,13 +3,13 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseCidr } from './core/cidr.js';
 
-export const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
+const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
 
 /**
  * User-defined routes per route table in public Azure: 1,000 since 2026 (400 before; MicrosoftDocs/azure-docs
  * #128572, #128759). Sovereign clouds may lag: MAX_ROUTES_PER_TABLE lowers it.
  */
-export const AZURE_MAX_ROUTES_PER_TABLE = 1000;
+const AZURE_MAX_ROUTES_PER_TABLE = 1000;
 
 /** Azure resource group / resource names: letters, digits and the punctuation ARM allows. */
 const resourceName = (what: string) =>
@@ -69,7 +69,7 @@ const clusterCidrList = z
 
 /** Event Grid waits 30 s for the function's answer; the event invocation answers within this plus the flush. */
 export const DEFAULT_EVENT_RUN_TIMEOUT_MS = 20_000;
-export const MIN_EVENT_RUN_TIMEOUT_MS = 100;
+const MIN_EVENT_RUN_TIMEOUT_MS = 100;
 /** 22 s + the 3 s flush bound leaves 5 s of the 30 s for the host, the network and a cold start. */
 export const MAX_EVENT_RUN_TIMEOUT_MS = 22_000;
 /** Upper bound of the telemetry flush at the end of an event invocation. */

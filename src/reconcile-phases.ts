@@ -84,7 +84,7 @@ export function needsWrite(plan: Plan): boolean {
 
 // ------------------------------------------------------------------------------------- the table write
 
-export type TableWritten =
+type TableWritten =
   | {
       ok: true;
       attempts: number;
@@ -141,7 +141,7 @@ export async function writeTable(ctx: RunContext, first: FirstPlan): Promise<Tab
 
 // ------------------------------------------------------------------------------------- side writes
 
-export interface SideWritten {
+interface SideWritten {
   inventory: Inventory;
   plan: Plan;
 }

@@ -21,7 +21,7 @@ import type { Logger } from './core/types.js';
 import { planSettingsFor } from './reconcile.js';
 
 export type VerifyTrigger = 'cli' | 'repair' | 'timer';
-export type VerifyStatus = 'Effective' | 'Findings' | 'Failed';
+type VerifyStatus = 'Effective' | 'Findings' | 'Failed';
 
 export interface VerifyOptions {
   config: Config;

@@ -14,7 +14,7 @@ export interface ArmClients {
   pollIntervalMs: number;
 }
 
-export interface ArmClientOptions {
+interface ArmClientOptions {
   pollIntervalMs?: number;
   retry?: RetrySettings;
   /** Overrides the credential (tests); by default loopback endpoints need none and Azure uses DefaultAzureCredential. */

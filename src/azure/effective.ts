@@ -11,7 +11,7 @@ import { httpStatusOf } from './errors.js';
 import { toNicRecord, toVmRecord } from './inventory.js';
 import { awaitLro } from './session.js';
 
-export interface VerifyInventory {
+interface VerifyInventory {
   inventory: Inventory;
   /** Lower-cased VM id -> the instance view's PowerState code ('PowerState/running', ...), when reported. */
   powerStates: Map<string, string | undefined>;
@@ -78,7 +78,7 @@ export async function readVerifyInventory(
   };
 }
 
-export function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
+function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
   return {
     name: route.name ?? undefined,
     source: route.source ?? undefined,

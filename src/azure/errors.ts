@@ -48,7 +48,7 @@ export class LroFailedError extends Error {
   }
 }
 
-export interface ArmFailure {
+interface ArmFailure {
   message: string;
   code: string | undefined;
   statusCode: number | undefined;
@@ -98,7 +98,7 @@ export function httpStatusOf(error: unknown): number | undefined {
   return isRestError(error) ? error.statusCode : undefined;
 }
 
-export function codeOf(error: unknown): string | undefined {
+function codeOf(error: unknown): string | undefined {
   return isRestError(error) ? error.code : undefined;
 }
 

@@ -12,7 +12,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { TRANSIENT_NETWORK_CODES } from './errors.js';
 import { type ArmRun, currentArmRun } from './session.js';
 
-export const RETRY_POLICY_NAME = 'podRoutesBoundedRetry';
+const RETRY_POLICY_NAME = 'podRoutesBoundedRetry';
 
 export interface RetrySettings {
   /** Attempts per request, the first included. */
@@ -33,7 +33,7 @@ function isPoll(request: PipelineRequest, lroDepth: number): boolean {
 }
 
 /** Milliseconds the server asked us to wait, if it said. */
-export function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
+function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
   for (const header of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const value = response.headers.get(header);
     if (value !== undefined && /^\d+$/u.test(value.trim())) return Number(value);

@@ -7,7 +7,7 @@ import type { Logger } from '../core/types.js';
 import { reconcile } from '../reconcile.js';
 import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
 
-export function flagFor(setting: string): string {
+function flagFor(setting: string): string {
   return `--${setting.toLowerCase().replaceAll('_', '-')}`;
 }
 
@@ -22,7 +22,7 @@ function addSettingFlags(command: Command): Command {
 }
 
 /** Flags win over the environment; both use the same validation and the same error messages. */
-export function configFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
+function configFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
   const source: Record<string, string | undefined> = { ...env };
   for (const key of ENGINE_SETTING_KEYS) {
     const value = flags[optionKey(key)];
@@ -103,7 +103,7 @@ const outputOption = () =>
     .choices(['table', 'json', 'markdown'])
     .default('table');
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('pod-routes')
     .description(
       'Keep the pod routes of a Kubernetes cluster on Azure VMs in sync with the VM pod-cidr tags.',

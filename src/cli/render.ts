@@ -7,10 +7,10 @@ import type { Drift, ReconcileResult, RouteRecord } from '../core/types.js';
 export type OutputFormat = 'table' | 'json' | 'markdown';
 export type Command = 'plan' | 'apply';
 
-export const JSON_SCHEMA_VERSION = 1;
+const JSON_SCHEMA_VERSION = 1;
 
 /** The documented JSON output (README "JSON output"); fields are only ever added. */
-export interface JsonReport {
+interface JsonReport {
   schemaVersion: typeof JSON_SCHEMA_VERSION;
   command: Command;
   /** plan: nothing we own has drifted; apply: nothing we own is out of sync afterwards. */
@@ -29,12 +29,12 @@ export interface JsonReport {
   error?: ReconcileResult['error'];
 }
 
-export function isInSync(command: Command, result: ReconcileResult): boolean {
+function isInSync(command: Command, result: ReconcileResult): boolean {
   if (result.status === 'Failed') return false;
   return command === 'plan' ? result.plan.drift.length === 0 : result.unrepaired.length === 0;
 }
 
-export function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
+function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
     command,
@@ -71,7 +71,7 @@ function driftByRoute(drift: Drift[]): Map<string, Drift[]> {
 }
 
 /** The "Route Summary" table: name, address prefix, next hop IP, next hop type, state, and a drift column. */
-export function routeSummary(routes: RouteRecord[], drift: Drift[]): string {
+function routeSummary(routes: RouteRecord[], drift: Drift[]): string {
   const table = new Table({
     head: ['Name', 'Address prefix', 'Next hop IP', 'Next hop type', 'State', 'Drift'],
     // Plain text: the output is pasted into tickets and read by scripts as often as by people.
@@ -114,7 +114,7 @@ function routeText(r: RouteRecord | null): string {
   return `${r.name} ${r.addressPrefix ?? '?'} -> ${r.nextHopType ?? '?'}${r.nextHopIpAddress ? ` ${r.nextHopIpAddress}` : ''}`;
 }
 
-export function renderTable(command: Command, result: ReconcileResult): string {
+function renderTable(command: Command, result: ReconcileResult): string {
   const out: string[] = [];
   const table = result.routeTable;
   out.push(`Route table ${table.name} (resource group ${table.resourceGroup})`);
@@ -148,7 +148,7 @@ export function renderTable(command: Command, result: ReconcileResult): string {
   return out.join('\n');
 }
 
-export function summaryLine(command: Command, result: ReconcileResult): string {
+function summaryLine(command: Command, result: ReconcileResult): string {
   if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'reconcile failed'}`;
   const arm = result.arm;
   const calls = `${arm.reads} reads, ${arm.writes} writes, ${arm.polls} polls`;
@@ -177,7 +177,7 @@ function mdRoutes(routes: RouteRecord[]): string[] {
   return lines;
 }
 
-export function renderMarkdown(command: Command, result: ReconcileResult): string {
+function renderMarkdown(command: Command, result: ReconcileResult): string {
   const table = result.routeTable;
   const out: string[] = [];
   out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${table.name}`);

@@ -13,7 +13,7 @@ import type {
   VmRecord,
 } from './types.js';
 
-export interface PodCidrClaim {
+interface PodCidrClaim {
   /** Normalised CIDR. */
   cidr: string;
   family: IpFamily;
@@ -61,7 +61,7 @@ export function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; va
 }
 
 /** NICs by lower-cased id and by the lower-cased id of the VM they name: built once per plan, not per VM. */
-export interface NicIndex {
+interface NicIndex {
   byId: Map<string, NicRecord>;
   byVm: Map<string, NicRecord[]>;
 }
@@ -104,7 +104,7 @@ function configFamily(c: IpConfigRecord): IpFamily | undefined {
 }
 
 /** IPv4: the primary ipconfig's address (or the only ipconfig's). IPv6: the first IPv6 ipconfig's. */
-export function nicIps(nic: NicRecord): Partial<Record<IpFamily, string>> {
+function nicIps(nic: NicRecord): Partial<Record<IpFamily, string>> {
   const out: Partial<Record<IpFamily, string>> = {};
   const configs = nic.ipConfigurations;
   const primary = configs.find((c) => c.primary === true) ?? (configs.length === 1 ? configs[0] : undefined);

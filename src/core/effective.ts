@@ -15,7 +15,7 @@ export interface EffectiveRouteRecord {
 }
 
 /** The route that decides where traffic goes, as shown in findings. */
-export interface WinningRoute {
+interface WinningRoute {
   addressPrefix: string;
   source: string;
   nextHopType: string;
@@ -23,7 +23,7 @@ export interface WinningRoute {
   name: string | undefined;
 }
 
-export type PrefixVerdict = 'ok' | 'shadowed' | 'missing';
+type PrefixVerdict = 'ok' | 'shadowed' | 'missing';
 
 export interface PrefixCheck {
   verdict: PrefixVerdict;
@@ -37,7 +37,7 @@ export interface PrefixCheck {
   message: string;
 }
 
-export type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 'read-failed';
+type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 'read-failed';
 
 export interface WorkerVerification {
   worker: string;

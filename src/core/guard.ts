@@ -11,7 +11,7 @@ export function routeDeletionLimit(ownedPrefixes: number, setting: number | 'aut
   return ownedPrefixes <= 1 ? ownedPrefixes : Math.floor(ownedPrefixes / 2);
 }
 
-export interface DeletionCount {
+interface DeletionCount {
   /** Distinct prefixes of owned routes in the table as read. */
   ownedPrefixes: number;
   /** Owned routes whose prefix the write leaves in no route at all, by prefix. */

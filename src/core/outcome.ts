@@ -3,7 +3,7 @@
 // repaired, still drifted and refused depends on how far it got; this is the one place that decides it.
 import type { Drift, HealthStatus, Plan, Refusal } from './types.js';
 
-export interface RunPlans {
+interface RunPlans {
   /** Planned from the first (settled) read; undefined when that read failed. */
   initial: Plan | undefined;
   /** Re-planned from the table the write confirmed; undefined when no table write was attempted or none held. */
@@ -13,7 +13,7 @@ export interface RunPlans {
   failed: boolean;
 }
 
-export interface RunOutcome {
+interface RunOutcome {
   /** The plan of the first read: what the run found (empty when it could not read). */
   found: Plan;
   /** The plan what is left over is taken from. */
@@ -53,7 +53,7 @@ export function outcome(plans: RunPlans): RunOutcome {
   return { found, remaining, repaired, unrepaired, refused, status };
 }
 
-export function healthStatusOf(
+function healthStatusOf(
   failed: boolean,
   unrepaired: readonly Drift[],
   refused: readonly Refusal[],

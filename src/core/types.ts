@@ -3,7 +3,7 @@
 
 // ---------------------------------------------------------------- inventory (what ARM says now)
 
-export interface NicRef {
+interface NicRef {
   id: string;
   primary: boolean | undefined;
 }
@@ -106,7 +106,7 @@ export interface RouteSpec {
   nextHopIpAddress: string;
 }
 
-export type DriftKind =
+type DriftKind =
   | 'missing-route'
   | 'wrong-next-hop'
   | 'stale-route'
@@ -129,7 +129,7 @@ export interface Drift {
   repairable: boolean;
 }
 
-export type RefusalReason =
+type RefusalReason =
   | 'invalid-pod-cidr'
   | 'pod-cidr-host-bits'
   | 'pod-cidr-outside-cluster'
@@ -162,7 +162,7 @@ export interface TableWrite {
   routes: RouteEntry[];
 }
 
-export type ActionKind =
+type ActionKind =
   | 'create-table'
   | 'create-route'
   | 'update-route'

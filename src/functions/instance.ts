@@ -105,7 +105,7 @@ export async function within<T>(work: Promise<T>, ms: number): Promise<{ value: 
   }
 }
 
-export interface RunRequest {
+interface RunRequest {
   trigger: Trigger;
   dryRun: boolean;
   /** The run's retry budget (default: the engine's 120 s). */

@@ -12,7 +12,7 @@ import {
 
 type ExporterOptions = NonNullable<AzureMonitorOpenTelemetryOptions['azureMonitorExporterOptions']>;
 
-export type TelemetryMode =
+type TelemetryMode =
   | { kind: 'off'; reason: string }
   | { kind: 'connection-string'; connectionString: string }
   /** Microsoft Entra (managed identity) authentication: local auth can be off on the Application Insights resource. */
@@ -53,7 +53,7 @@ export function telemetryModeFrom(env: Record<string, string | undefined>): Tele
   return { kind: 'managed-identity', connectionString, clientId };
 }
 
-export interface StartTelemetryOptions {
+interface StartTelemetryOptions {
   /** Merged into azureMonitorExporterOptions (tests: `tlsOptions: { ca }` for a local ingestion endpoint). */
   exporterOptions?: Partial<ExporterOptions>;
   /** Extra processors next to Azure Monitor's own (tests capture what the SDK produces). */

@@ -44,13 +44,13 @@ export interface ReconcileTelemetry {
 
 /** Attribute that makes the Azure Monitor exporter store a log record as a customEvent of that name. */
 export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
-export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
+const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
 const INSTRUMENTATION_SCOPE = METER_NAME;
 
-export type HealthRecord = Record<(typeof HEALTH_RECORD_FIELDS)[number], string | number>;
+type HealthRecord = Record<(typeof HEALTH_RECORD_FIELDS)[number], string | number>;
 
 /** 1 when the last run left every owned route in sync. */
-export function healthValue(status: HealthStatus): 0 | 1 {
+function healthValue(status: HealthStatus): 0 | 1 {
   return status === 'Healthy' || status === 'Repaired' ? 1 : 0;
 }
 

@@ -5,7 +5,7 @@ import { type Logger, SeverityNumber } from '@opentelemetry/api-logs';
 import type { VerifyResult } from '../verify.js';
 import { METRICS, type VERIFY_RECORD_FIELDS, VERIFY_RECORD_NAME } from './catalog.js';
 
-export type VerifyRecord = Record<(typeof VERIFY_RECORD_FIELDS)[number], string | number>;
+type VerifyRecord = Record<(typeof VERIFY_RECORD_FIELDS)[number], string | number>;
 
 /** Every finding as one line: "worker-0: shadowed: 10.200.1.0/24: ...". */
 export function verifyFindings(result: VerifyResult): string[] {
@@ -15,7 +15,7 @@ export function verifyFindings(result: VerifyResult): string[] {
   ]);
 }
 
-export function verifyRecord(result: VerifyResult): VerifyRecord {
+function verifyRecord(result: VerifyResult): VerifyRecord {
   return {
     runId: result.runId,
     trigger: result.trigger,
