@@ -3,7 +3,7 @@
 // 404 `NotFound` "Error retrieving function." before. A function is declared by the world file (`functions`)
 // or registered through the admin API, with the local URL where Event Grid delivery reaches it (the stand-in
 // for https://{app}.azurewebsites.net/runtime/webhooks/EventGrid?functionName={fn}).
-import type { ArmReply } from './arm.js';
+import type { ArmReply } from './request.js';
 import type { Store } from './store.js';
 
 export interface FunctionRegistration {

@@ -4,7 +4,7 @@
 // the subscription reads `az login` / `az account` make. Nothing here checks secrets: the emulator trusts any
 // client, as it trusts any bearer token.
 import { randomUUID } from 'node:crypto';
-import type { ArmReply } from './arm.js';
+import type { ArmReply } from './request.js';
 
 export interface IdentityOptions {
   subscriptionId: string;

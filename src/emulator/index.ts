@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Arm, type ArmReply, type ArmRequest, type LatencyModel, type LroSettings } from './arm.js';
+import { Arm } from './arm.js';
 import { powerAdmin, setPowerState } from './compute/power.js';
 import type { ScaleSetInstance } from './compute/scale-sets.js';
 import { ArmError } from './errors.js';
@@ -15,7 +15,9 @@ import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
 import { FunctionApps } from './functionapps.js';
 import { Identity } from './identity.js';
 import { installEffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
+import { routeTableIdOf } from './network/route-tables.js';
 import { CALLER_OBJECT_ID, isOwner, OWNER_TOKEN, Rbac, type RbacSettings, requestNeeds } from './rbac.js';
+import type { ArmReply, ArmRequest, LatencyModel, LroSettings } from './request.js';
 import { Store, TYPES } from './store.js';
 import { DEFAULT_THROTTLE, Throttle, type ThrottleSettings } from './throttle.js';
 import { makeSelfSignedCertificate } from './tls.js';
@@ -373,7 +375,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
       const statusFault = matched.find((f) => f.kind === 'status');
       for (const f of matched.filter((x) => x.kind === 'externalWrite')) {
-        const tableId = f.externalWrite?.routeTableId ?? Arm.routeTableIdOf(path);
+        const tableId = f.externalWrite?.routeTableId ?? routeTableIdOf(path);
         if (tableId)
           arm.externalWrite(tableId, (f.externalWrite ?? {}) as Parameters<Arm['externalWrite']>[1], f.id);
         faultKind = 'externalWrite';
@@ -570,14 +572,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       hub.clear();
       eventGrid.reset();
     },
-    operationsInProgress: () => arm.inProgress(),
+    operationsInProgress: () => arm.operations.inProgress(),
     externalWrites: () => arm.externalWrites.list(),
     getResource: (id) => findAny(id),
     listResources: (type) => store.list(type).map((r) => store.view(r)),
     upsertResource: (resource, opts) => {
       const parsed = validateResource(resource, 'upsertResource', store.subscriptionId);
       const stored = store.upsert(resource);
-      if (opts?.emitEvent !== false) arm.emitAdmin('write', String(stored.id), `${parsed.type}/write`);
+      if (opts?.emitEvent !== false) arm.emit(undefined, 'write', String(stored.id), `${parsed.type}/write`);
       return store.view(stored);
     },
     deleteResource: (id, opts) => {
@@ -585,7 +587,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!existing) return false;
       store.delete(id);
       if (opts?.emitEvent !== false)
-        arm.emitAdmin('delete', String(existing.id), `${String(existing.type)}/delete`);
+        arm.emit(undefined, 'delete', String(existing.id), `${String(existing.type)}/delete`);
       return true;
     },
     upsertVm: (spec, opts) => upsertVm(spec, opts),
@@ -598,9 +600,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (etag.startsWith('W/')) r.etag = `W/"${randomUUID()}"`;
       else r.etag = `"${(Number(etag.replace(/\D/gu, '')) || 0) + 1}"`;
       if (opts?.emitEvent !== false) {
-        if (opts?.emitAs === 'write') arm.emitAdmin('write', String(r.id), `${String(r.type)}/write`);
+        if (opts?.emitAs === 'write') arm.emit(undefined, 'write', String(r.id), `${String(r.type)}/write`);
         else
-          arm.emitAdmin(
+          arm.emit(
+            undefined,
             'write',
             `${String(r.id)}/providers/Microsoft.Resources/tags/default`,
             'Microsoft.Resources/tags/write',
@@ -684,8 +687,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       storedVm.etag = `"${n + 1}"`;
     }
     if (opts?.emitEvent !== false) {
-      arm.emitAdmin('write', String(storedNic.id), `${TYPES.nic}/write`);
-      arm.emitAdmin('write', String(storedVm.id), `${TYPES.vm}/write`);
+      arm.emit(undefined, 'write', String(storedNic.id), `${TYPES.nic}/write`);
+      arm.emit(undefined, 'write', String(storedVm.id), `${TYPES.vm}/write`);
     }
     return { vm: store.view(storedVm), nic: store.view(storedNic) };
   }

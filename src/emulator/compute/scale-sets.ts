@@ -9,8 +9,8 @@
 //   ordinary NICs; the Uniform-only NIC lists answer 404 NotFound for it (Azure/azure-cli#28258).
 // The scale set resource itself (GET, list) is served by the generic top-level code of arm.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ArmReply, ArmRequest } from '../arm.js';
 import { ArmError, armErrors } from '../errors.js';
+import type { ArmReply, ArmRequest } from '../request.js';
 import { props, type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS } from '../versions.js';
 import { type Json, newEtag } from '../world.js';

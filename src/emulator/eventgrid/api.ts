@@ -5,8 +5,8 @@
 // operation completes. Paths and shapes: EventGrid.json 2025-02-15 and its SystemTopics_Get /
 // SystemTopicEventSubscriptions_Get examples.
 import { randomUUID } from 'node:crypto';
-import type { ArmReply, ArmRequest } from '../arm.js';
 import { ArmError, armErrors } from '../errors.js';
+import type { ArmReply, ArmRequest } from '../request.js';
 import type { Store } from '../store.js';
 import { type SubscriptionSpec, validateEventSubscription } from './subscription-body.js';
 import { EVENTGRID_API_VERSIONS, invalid, TOPIC_TYPES, validateSystemTopic } from './validate.js';

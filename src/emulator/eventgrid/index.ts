@@ -2,8 +2,9 @@
 // emulator emits to the event subscriptions that match it (source = the event's topic, filter.ts), and to the
 // implicit `eventsTo` subscription, all through one delivery model (delivery.ts). Public interface:
 // docs/emulator.md, "Event Grid".
-import type { ArmReply, ArmRequest } from '../arm.js';
+
 import type { EventGridEvent } from '../events.js';
+import type { ArmReply, ArmRequest } from '../request.js';
 import type { Store } from '../store.js';
 import { EventGridApi } from './api.js';
 import {

@@ -3,8 +3,9 @@
 // deploy script can wait for "the function exists" before subscribing (`az rest` GET of
 // .../sites/{app}/functions/{function}, or the list of a site's functions). Shape: WebApps_GetFunction's
 // FunctionEnvelope (the fields a caller checks). Anything else under Microsoft.Web is not served.
-import type { ArmReply, ArmRequest } from '../arm.js';
+
 import { armErrors } from '../errors.js';
+import type { ArmReply, ArmRequest } from '../request.js';
 import type { Store } from '../store.js';
 
 export const WEB_API_VERSIONS = [

@@ -14,9 +14,10 @@
 // Answered only for a NIC attached to a running VM (ARM has no effective routes otherwise).
 import { randomUUID } from 'node:crypto';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
-import type { Arm, LatencyModel, LroSettings } from '../arm.js';
+import type { Arm } from '../arm.js';
 import { handlePowerRequest, powerStateOf } from '../compute/power.js';
 import { ArmError, armErrors } from '../errors.js';
+import type { LatencyModel, LroSettings } from '../request.js';
 import { type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
