@@ -9,7 +9,7 @@ import type { ArmReply } from './request.js';
 import type { Store } from './store.js';
 import type { TrafficRecorder } from './traffic.js';
 
-export interface AdminServices {
+interface AdminServices {
   store: Store;
   faults: Faults;
   recorder: TrafficRecorder;
@@ -19,7 +19,7 @@ export interface AdminServices {
   reset(): void;
 }
 
-export interface AdminRequest {
+interface AdminRequest {
   headers: IncomingHttpHeaders;
   method: string;
   path: string;

@@ -66,7 +66,7 @@ const CHILD_TYPES: Record<string, string> = {
   'microsoft.network/virtualnetworks/subnets': TYPES.subnet,
 };
 
-export interface ArmOptions {
+interface ArmOptions {
   store: Store;
   events: EventHub;
   lro: LroSettings;

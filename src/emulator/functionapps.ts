@@ -18,7 +18,7 @@ export interface FunctionRegistration {
 }
 
 /** Microsoft.Web api-versions the emulator accepts for the functions reads. */
-export const WEB_API_VERSIONS = [
+const WEB_API_VERSIONS = [
   '2024-11-01',
   '2024-04-01',
   '2023-12-01',

@@ -35,7 +35,7 @@ export interface Operation {
 }
 
 /** What a handler says about the operation it starts. */
-export interface OperationStart {
+interface OperationStart {
   provider: string;
   location: string;
   /** The resource the operation runs on (a route's table, a subnet's vnet). */
@@ -48,7 +48,7 @@ export interface OperationStart {
 }
 
 /** A PUT's operation: the written resource (or its parent) settles when it completes. */
-export interface PutOperationStart {
+interface PutOperationStart {
   provider?: string;
   /** The written resource, or the table/vnet of a route/subnet. */
   parent: Json;
@@ -63,7 +63,7 @@ export interface PutOperationStart {
   settle?: (current: Json) => void;
 }
 
-export interface OperationsOptions {
+interface OperationsOptions {
   store: Store;
   lro: LroSettings;
   latency: LatencyModel;

@@ -26,7 +26,7 @@ import { props, TYPES } from './store.js';
 import { type Json, validateResource } from './world.js';
 
 /** Where a top-level resource request points: its type, id, group and name. */
-export interface ResourceTarget {
+interface ResourceTarget {
   type: string;
   id: string;
   rg: string;
@@ -34,7 +34,7 @@ export interface ResourceTarget {
 }
 
 /** Where a child request points: its type, its parent, and its name (undefined: the list). */
-export interface ChildTarget {
+interface ChildTarget {
   childType: string;
   parentId: string;
   rg: string;

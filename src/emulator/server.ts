@@ -14,7 +14,7 @@ import type { Throttle } from './throttle.js';
 import type { RequestLogEntry, TrafficRecorder } from './traffic.js';
 
 /** A request as read off the wire, before any service sees it. */
-export interface Incoming {
+interface Incoming {
   started: number;
   url: URL;
   method: string;
@@ -27,7 +27,7 @@ export interface Incoming {
   needs: RequestNeeds | undefined;
 }
 
-export interface PipelineServices {
+interface PipelineServices {
   store: Store;
   arm: Arm;
   faults: Faults;

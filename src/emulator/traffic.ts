@@ -29,7 +29,7 @@ export interface TrafficEntry {
 }
 
 /** A request as it arrived, for the capture. */
-export interface CapturedRequest {
+interface CapturedRequest {
   headers: Record<string, string | string[] | undefined>;
   method: string;
   /** Path and query string as sent. */

@@ -21,7 +21,7 @@ export interface VmSpec {
   nicName?: string;
 }
 
-export interface TagOptions {
+interface TagOptions {
   operation?: 'Merge' | 'Replace';
   emitAs?: 'tags' | 'write';
   emitEvent?: boolean;

@@ -23,7 +23,7 @@ import {
 import { fillRoute, props, TYPES } from '../store.js';
 import { type Json, newEtag, parseTopLevelId } from '../world.js';
 
-export const NEXT_HOP_TYPES = ['VirtualNetworkGateway', 'VnetLocal', 'Internet', 'VirtualAppliance', 'None'];
+const NEXT_HOP_TYPES = ['VirtualNetworkGateway', 'VnetLocal', 'Internet', 'VirtualAppliance', 'None'];
 
 /** A change another writer makes to a route table (fault `externalWrite`, admin `externalWrite`). */
 export interface ExternalTableChange {
