@@ -15,7 +15,7 @@ interface AdminServices {
   recorder: TrafficRecorder;
   hub: EventHub;
   /** Services with admin endpoints of their own (Event Grid, Functions): undefined for other paths. */
-  services: Array<{ admin(method: string, path: string, raw: string): ArmReply | undefined }>;
+  serviceAdmins: Array<{ admin(method: string, path: string, raw: string): ArmReply | undefined }>;
   reset(): void;
 }
 
@@ -39,7 +39,7 @@ export function handleAdmin(admin: AdminServices, req: AdminRequest): ArmReply {
       "Authentication failed. The 'Authorization' header is missing.",
     );
   try {
-    for (const service of admin.services) {
+    for (const service of admin.serviceAdmins) {
       const reply = service.admin(req.method, req.path, req.rawBody);
       if (reply) return reply;
     }

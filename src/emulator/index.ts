@@ -200,18 +200,26 @@ function assemble(options: EmulatorOptions): Services {
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...options.latency };
   const hub = new EventHub();
   if (options.onEvent) hub.subscribe(options.onEvent);
-  const s = { world, store, hub, latency, endpoint: '' } as Services;
-  const endpoint = () => s.endpoint;
-  s.seedFaults = [...(world.faults ?? []), ...(options.faults ?? [])];
-  s.faults = new Faults();
-  addSeedFaults(s);
-  s.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...options.throttle });
-  s.recorder = new TrafficRecorder(options.captureTraffic === true);
+  const services = { world, store, hub, latency, endpoint: '' } as Services;
+  const endpoint = () => services.endpoint;
+  services.seedFaults = [...(world.faults ?? []), ...(options.faults ?? [])];
+  services.faults = new Faults();
+  addSeedFaults(services);
+  services.throttle = new Throttle({ ...DEFAULT_THROTTLE, ...options.throttle });
+  services.recorder = new TrafficRecorder(options.captureTraffic === true);
   // Deployed functions (world `functions`, `functions.register`) are AzureFunction destinations too.
-  s.functions = new FunctionApps(store, world.functions, (id) => options.eventGrid?.resolveFunction?.(id));
-  s.eventGrid = new EventGridService(store, endpoint, s.functions, options.eventGrid, options.eventsTo);
-  hub.subscribe((event) => s.eventGrid.dispatch(event));
-  s.arm = new Arm({
+  services.functions = new FunctionApps(store, world.functions, (id) =>
+    options.eventGrid?.resolveFunction?.(id),
+  );
+  services.eventGrid = new EventGridService(
+    store,
+    endpoint,
+    services.functions,
+    options.eventGrid,
+    options.eventsTo,
+  );
+  hub.subscribe((event) => services.eventGrid.dispatch(event));
+  services.arm = new Arm({
     store,
     events: hub,
     lro,
@@ -219,21 +227,28 @@ function assemble(options: EmulatorOptions): Services {
     pageSize: options.pageSize ?? 100,
     maxRoutesPerTable: options.maxRoutesPerTable ?? 1000,
     endpoint,
-    services: [s.eventGrid, s.functions],
+    services: [services.eventGrid, services.functions],
   });
-  s.effectiveRoutes = installEffectiveRoutes({ arm: s.arm, store, world, endpoint, latency, lro });
-  s.identity = new Identity(store, endpoint);
-  s.edits = new WorldEdits(store, (kind, id, operationName) =>
-    s.arm.emit(undefined, kind, id, operationName),
+  services.effectiveRoutes = installEffectiveRoutes({
+    arm: services.arm,
+    store,
+    world,
+    endpoint,
+    latency,
+    lro,
+  });
+  services.identity = new Identity(store, endpoint);
+  services.edits = new WorldEdits(store, (kind, id, operationName) =>
+    services.arm.emit(undefined, kind, id, operationName),
   );
-  s.rbac = options.rbac ? new Rbac(options.rbac) : undefined;
-  return s;
+  services.rbac = options.rbac ? new Rbac(options.rbac) : undefined;
+  return services;
 }
 
-function addSeedFaults(s: Services): void {
-  s.seedFaults.forEach((f, i) => {
+function addSeedFaults(services: Services): void {
+  services.seedFaults.forEach((f, i) => {
     try {
-      s.faults.add(f);
+      services.faults.add(f);
     } catch (err) {
       throw new Error(`faults[${i}]: ${(err as Error).message}`);
     }
@@ -241,25 +256,29 @@ function addSeedFaults(s: Services): void {
 }
 
 /** Back to the seeded world: resources, faults, operations, request log and events. */
-function reset(s: Services): void {
-  s.arm.reset();
-  s.effectiveRoutes.reset();
-  s.throttle.reset();
-  s.store.reset();
-  s.faults.clear();
-  addSeedFaults(s);
-  s.functions.reset();
-  s.recorder.reset();
-  s.hub.clear();
-  s.eventGrid.reset();
+function reset(services: Services): void {
+  services.arm.reset();
+  services.effectiveRoutes.reset();
+  services.throttle.reset();
+  services.store.reset();
+  services.faults.clear();
+  addSeedFaults(services);
+  services.functions.reset();
+  services.recorder.reset();
+  services.hub.clear();
+  services.eventGrid.reset();
 }
 
-function pipelineOf(s: Services): ReturnType<typeof requestPipeline> {
-  const admin = { ...s, services: [s.eventGrid, s.functions], reset: () => reset(s) };
+function pipelineOf(services: Services): ReturnType<typeof requestPipeline> {
+  const admin = {
+    ...services,
+    serviceAdmins: [services.eventGrid, services.functions],
+    reset: () => reset(services),
+  };
   return requestPipeline({
-    ...s,
+    ...services,
     admin: (incoming) => handleAdmin(admin, incoming),
-    direct: [(incoming) => s.identity.handle({ ...incoming, query: incoming.url.searchParams })],
+    direct: [(incoming) => services.identity.handle({ ...incoming, query: incoming.url.searchParams })],
   });
 }
 
@@ -274,26 +293,26 @@ async function listen(server: Server, port: number): Promise<string> {
   return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function emulatorApi(s: Services): Omit<Emulator, 'ca' | 'caFile' | 'stop'> {
-  const { store, arm, edits } = s;
+function emulatorApi(services: Services): Omit<Emulator, 'ca' | 'caFile' | 'stop'> {
+  const { store, arm, edits } = services;
   return {
-    endpoint: s.endpoint,
+    endpoint: services.endpoint,
     subscriptionId: store.subscriptionId,
     tenantId: store.tenantId,
-    requests: () => s.recorder.requests(),
-    clearRequests: () => s.recorder.clearRequests(),
-    traffic: () => s.recorder.traffic(),
+    requests: () => services.recorder.requests(),
+    clearRequests: () => services.recorder.clearRequests(),
+    traffic: () => services.recorder.traffic(),
     faults: {
-      add: (rule) => s.faults.add(rule),
-      remove: (id) => s.faults.remove(id),
-      clear: () => s.faults.clear(),
-      list: () => s.faults.list(),
+      add: (rule) => services.faults.add(rule),
+      remove: (id) => services.faults.remove(id),
+      clear: () => services.faults.clear(),
+      list: () => services.faults.list(),
     },
-    events: s.hub.events,
-    subscribe: (fn) => s.hub.subscribe(fn),
-    flushEvents: () => s.eventGrid.delivery.flushInFlight(),
-    eventGrid: s.eventGrid,
-    reset: () => reset(s),
+    events: services.hub.events,
+    subscribe: (fn) => services.hub.subscribe(fn),
+    flushEvents: () => services.eventGrid.delivery.flushInFlight(),
+    eventGrid: services.eventGrid,
+    reset: () => reset(services),
     operationsInProgress: () => arm.operations.inProgress(),
     externalWrites: () => arm.externalWrites.list(),
     getResource: (id) => edits.getResource(id),
@@ -305,11 +324,11 @@ function emulatorApi(s: Services): Omit<Emulator, 'ca' | 'caFile' | 'stop'> {
     scaleSetInstances: (id) => arm.scaleSets.instances(id),
     scaleOut: (id, count, opts) => arm.scaleSets.scaleOut(id, count, opts),
     setPowerState: (vmId, state) => setPowerState(store, vmId, state),
-    setLearnedRoutes: (routes) => s.effectiveRoutes.setLearnedRoutes(routes),
+    setLearnedRoutes: (routes) => services.effectiveRoutes.setLearnedRoutes(routes),
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },
-    functions: s.functions,
+    functions: services.functions,
   };
 }
 
