@@ -10,7 +10,7 @@
 // The scale set resource itself (GET, list) is served by the generic top-level code of arm.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../errors.js';
-import type { ArmReply, ArmRequest } from '../request.js';
+import { type ArmReply, type ArmRequest, bumpEtag } from '../request.js';
 import { props, type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS } from '../versions.js';
 import { type Json, newEtag } from '../world.js';
@@ -204,7 +204,7 @@ export class ScaleSets {
     const sku = obj(vmss.sku);
     vmss.sku = { ...sku, capacity: Number(sku.capacity ?? 0) + count };
     if (isFlexible(vmss)) for (let n = 0; n < count; n++) this.addFlexibleVm(vmss);
-    vmss.etag = `"${(Number(String(vmss.etag ?? '').replace(/\D/gu, '')) || 0) + 1}"`;
+    vmss.etag = bumpEtag(vmss.etag);
     if (options.emitEvent !== false) this.options.emit(String(vmss.id), `${SCALE_SET_TYPE}/write`);
     return this.instances(scaleSetId).filter((i) => !before.includes(lower(i.id)));
   }
