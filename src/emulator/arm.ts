@@ -90,7 +90,7 @@ export class Arm implements ArmContext {
   /** Scale-set instances and their NICs (compute/scale-sets.ts). */
   readonly scaleSets: ScaleSets;
   /** After the operation polls and the subscription check, in order. */
-  private readonly routes: Route[];
+  private readonly handlersInOrder: Route[];
 
   constructor(private readonly options: ArmOptions) {
     this.operations = new Operations(options);
@@ -99,7 +99,7 @@ export class Arm implements ArmContext {
       page: (req, items) => this.page(req, items),
       emit: (id, operationName) => this.emit(undefined, 'write', id, operationName),
     });
-    this.routes = [
+    this.handlersInOrder = [
       ...(options.services ?? []).map(
         (s): Route =>
           (req, v) =>
@@ -141,7 +141,7 @@ export class Arm implements ArmContext {
     const poll = ARM_PATHS.operation.exec(req.path);
     if (poll) return this.operations.poll(req, poll[5]!, lower(poll[4]!) === 'operationresults');
     this.checkSubscription(req.path);
-    for (const route of this.routes) {
+    for (const route of this.handlersInOrder) {
       const reply = route(req, apiVersion);
       if (reply) return reply;
     }
