@@ -24,7 +24,8 @@ import { handleTags } from './tags.js';
 import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
 import type { Json } from './world.js';
 
-export type { ArmReply, ArmRequest, LatencyModel, LroSettings } from './request.js';
+// bench/verify-cost.ts reads the latency model's types from here.
+export type { LatencyModel, LroSettings } from './request.js';
 
 const SUB = '/subscriptions/([^/]+)';
 const RG = '/resourcegroups/([^/]+)';
