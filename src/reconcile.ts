@@ -34,7 +34,10 @@ export interface ReconcileOptions {
   /** Operator override of the mass-deletion guard (CLI --force). */
   forceDeletions?: boolean;
   log?: Logger;
-  /** Aborts waits (Retry-After, LRO polling) when the host is shutting down. */
+  /**
+   * Ends the run's waits (Retry-After, LRO polling, the settle wait) at once: the Functions host's shutdown
+   * (src/functions/shutdown.ts), Ctrl-C in the CLI. The run then ends Failed.
+   */
   signal?: AbortSignal;
   /** Reused clients (one per Functions instance); made from the config when absent. */
   clients?: ArmClients;

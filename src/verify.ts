@@ -30,6 +30,7 @@ export interface VerifyOptions {
   workers: 'all' | number;
   offset?: number;
   log?: Logger;
+  /** Ends the check's waits at once: its budget after a repair, the host's shutdown, Ctrl-C in the CLI. */
   signal?: AbortSignal;
   clients?: ArmClients;
   /** Total time budget (retry waits never start past it). Default 120 s. */
