@@ -23,7 +23,7 @@ async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-export function powerStateOf(vm: VirtualMachine): string | undefined {
+function powerStateOf(vm: VirtualMachine): string | undefined {
   return vm.instanceView?.statuses?.find((s) => s.code?.toLowerCase().startsWith('powerstate/'))?.code;
 }
 

@@ -11,7 +11,7 @@ import type { HandlerDeps } from './handlers.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Time the effective-route check after a repair may take (it runs inside the trigger's invocation). */
-export const VERIFY_AFTER_REPAIR_BUDGET_MS = 15_000;
+const VERIFY_AFTER_REPAIR_BUDGET_MS = 15_000;
 
 type SettingsOutcome = { ok: true; config: Config } | { ok: false; message: string };
 

@@ -2,4 +2,4 @@
 // any instrument, HTTP client or Azure SDK client exists (instruments created earlier never record).
 import { startTelemetry } from './azure-monitor.js';
 
-export const { mode: telemetryMode, telemetry } = await startTelemetry(process.env);
+export const { telemetry } = await startTelemetry(process.env);

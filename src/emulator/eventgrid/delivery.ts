@@ -18,7 +18,7 @@ export const DEFAULT_DELIVERY: DeliverySettings = { timeoutMs: 30_000, timeScale
 
 const S = 1000;
 /** Delay before retry n (n = 1 is the second attempt); past the list, every 12 hours. */
-export const RETRY_SCHEDULE_MS = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600].map((s) => s * S);
+const RETRY_SCHEDULE_MS = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600].map((s) => s * S);
 const LATER_RETRY_MS = 12 * 3600 * S;
 
 export interface DeliveryTarget {

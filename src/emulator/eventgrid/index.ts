@@ -21,7 +21,6 @@ import { filterMatches } from './filter.js';
 import type { SubscriptionSpec } from './subscription-body.js';
 
 export type { DeadLetteredEvent, DeliveryRecord, DeliverySettings, DeliveryStats } from './delivery.js';
-export { RETRY_SCHEDULE_MS } from './delivery.js';
 
 export interface EventGridOptions {
   /**
