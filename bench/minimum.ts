@@ -1,5 +1,5 @@
 // The references the bench compares the engine with. The design minimum counts requests: what any reconcile
-// of this design must send (both lists, paged, the table and the scale-set list; one PUT when there is drift), LRO polls apart.
+// of this design must send (both lists, paged, the table, the scale-set list and the subnet; one PUT when there is drift), LRO polls apart.
 // The physical minimum wall time, on the same latency model as the emulator: one round of the parallel reads
 // (the pages of a list follow each other: each nextLink comes with the previous page), then the PUT, the
 // long-running operation and the final GET; a client that knew when the operation ends would wait no less.
@@ -20,7 +20,7 @@ export interface Minimum {
 }
 
 export const DESIGN_MINIMUM_FORMULA =
-  'reads = 2 x ceil((N + 3) / pageSize) + 2 (VM list pages, NIC list pages, table GET, scale-set list); writes = 1 PUT if D > 0, else 0';
+  'reads = 2 x ceil((N + 3) / pageSize) + 3 (VM list pages, NIC list pages, table GET, scale-set list, subnet GET); writes = 1 PUT if D > 0, else 0';
 export const WHOLE_REPAIR_FORMULA =
   'whole repair = reads + 1 PUT + s status polls + 1 final GET, s = 1 + ceil(LRO / poll interval) (one poll right after the PUT, then one per interval)';
 export const PHYSICAL_WALL_FORMULA =
@@ -34,8 +34,10 @@ export function minimumFor(
   latency: LatencyModel,
 ): Minimum {
   const pages = Math.max(1, Math.ceil((n + controllers) / pageSize));
-  // The scale-set list (empty here) counts too: a safe run must know whether Uniform instances hold next hops.
-  const reads = 2 * pages + 2;
+  // The scale-set list (empty here) counts too: a safe run must know whether Uniform instances hold next hops;
+  // and the subnet, whose provisioning state says whether its association is still being written
+  // (src/core/settled.ts).
+  const reads = 2 * pages + 3;
   const writes = d > 0 ? 1 : 0;
   const wallMs = pages * latency.readMs + (d > 0 ? latency.writeMs + latency.lroMs + latency.readMs : 0);
   return { reads, writes, requests: reads + writes, wallMs };

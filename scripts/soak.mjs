@@ -1,12 +1,13 @@
 // `npm run soak -- <count> [--seed N]`: the chaos soak (test/chaos/soak-main.ts), bundled on the fly with
 // esbuild so that it runs on plain Node 22 from the same TypeScript sources as the tests. The bundle goes to
-// node_modules/.cache so that its package imports resolve from the repository's node_modules.
-import { mkdirSync } from 'node:fs';
+// node_modules/.cache so that its package imports resolve from the repository's node_modules, under a name of
+// its own (the process id), so that two soaks started at once never run each other's bundle.
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-const outfile = join(process.cwd(), 'node_modules', '.cache', 'pod-routes-soak', 'soak.mjs');
+const outfile = join(process.cwd(), 'node_modules', '.cache', 'pod-routes-soak', `soak-${process.pid}.mjs`);
 mkdirSync(join(outfile, '..'), { recursive: true });
 let code;
 try {
@@ -26,4 +27,5 @@ try {
   console.error(error instanceof Error ? error.message : error);
   code = 2;
 }
+rmSync(outfile, { force: true });
 process.exit(code);

@@ -3,10 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import type { RouteTable } from '@azure/arm-network';
 import { type ArmClients, createArmClients } from './azure/clients.js';
-import { describeFailure, InventoryError, statusOf } from './azure/errors.js';
+import { describeFailure, InventoryError, LroFailedError, statusOf } from './azure/errors.js';
 import { routeTableId, sameId, subnetId } from './azure/ids.js';
-import { type InventoryRead, readInventory, readRouteTable, toRouteTableRecord } from './azure/inventory.js';
+import { type InventoryRead, readRouteTable, toRouteTableRecord } from './azure/inventory.js';
 import { newCounts, withArmRun } from './azure/session.js';
+import { readSettledInventory } from './azure/settle.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';
 import { countRouteDeletions, routeDeletionLimit, withRefusal } from './core/guard.js';
@@ -40,7 +41,10 @@ export interface ReconcileOptions {
   timeoutMs?: number;
 }
 
-/** Attempts at the table write when someone else changes the table between our read and our write (412). */
+/**
+ * Attempts at the table write when someone else changes the table between our read and our write (412), or
+ * ARM fails the write's operation with a transient error (it then puts the old table back, marked Failed).
+ */
 export const MAX_WRITE_ATTEMPTS = 3;
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -125,7 +129,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
   const run = async () => {
     const clients = options.clients ?? clientsFor(config);
-    let read: InventoryRead = await readInventory(clients, config, options.signal);
+    // Nothing is planned from a table, route, subnet or NIC that an ARM operation is still writing.
+    let read: InventoryRead = await readSettledInventory(clients, config, settings, options.signal, log);
     // The deletion limit is fixed from the table as first read: re-plans in this run (after a 412, and the
     // verification) must not find a larger limit just because this run created routes for new workers.
     const { ownedPrefixes } = countRouteDeletions(null, read.inventory, settings);
@@ -166,10 +171,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           read = { inventory, table: written };
           break;
         } catch (error) {
-          if (statusOf(error) !== 412 || attempts >= MAX_WRITE_ATTEMPTS) throw error;
-          log.warn('route table changed between our read and our write (412); re-reading and re-planning', {
-            attempt: attempts,
-          });
+          const lroFailed = error instanceof LroFailedError ? error : undefined;
+          const retryable = statusOf(error) === 412 || lroFailed?.transient === true;
+          if (!retryable || attempts >= MAX_WRITE_ATTEMPTS) throw error;
+          log.warn(
+            lroFailed
+              ? `the route table write's operation failed (${lroFailed.code}); re-reading and re-planning`
+              : 'route table changed between our read and our write (412); re-reading and re-planning',
+            { attempt: attempts },
+          );
           const table = await readRouteTable(clients, config, options.signal);
           inventory = withTable(inventory, table);
           read = { inventory, table };

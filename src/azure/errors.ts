@@ -5,6 +5,49 @@ export class InventoryError extends Error {
   override readonly name = 'InventoryError';
 }
 
+/** What we read is still being written by an ARM operation and did not settle within the run: retry later. */
+export class UnsettledError extends Error {
+  override readonly name = 'UnsettledError';
+  readonly code = 'OperationInProgress';
+}
+
+/** Operation error codes that say "try again", as opposed to a request ARM will refuse every time. */
+const TRANSIENT_OPERATION_CODES = new Set([
+  'InternalServerError',
+  'InternalError',
+  'ServiceUnavailable',
+  'GatewayTimeout',
+  'OperationTimedOut',
+  'RetryableError',
+  'RetryableErrorDueToAnotherOperation',
+  'AnotherOperationInProgress',
+]);
+
+/**
+ * A long-running operation that ARM ended `Failed` (the SDK reports it as a plain Error whose message carries
+ * the operation's error code). ARM has put the resource back as it was, marked `Failed`.
+ */
+export class LroFailedError extends Error {
+  override readonly name = 'LroFailedError';
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+
+  get transient(): boolean {
+    return this.code !== undefined && TRANSIENT_OPERATION_CODES.has(this.code);
+  }
+
+  /** The SDK's error for a failed operation ("The long-running operation has failed. <code>. <message>"), or undefined. */
+  static from(error: unknown): LroFailedError | undefined {
+    if (!(error instanceof Error) || isRestError(error)) return undefined;
+    const m = /^The long-running operation has failed(?:\. ([^.\s]+)\.)?/u.exec(error.message);
+    return m ? new LroFailedError(error.message, m[1]) : undefined;
+  }
+}
+
 export interface ArmFailure {
   message: string;
   code: string | undefined;
@@ -24,6 +67,10 @@ export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 
 export function describeFailure(error: unknown): ArmFailure {
+  if (error instanceof UnsettledError)
+    return { message: error.message, code: error.code, statusCode: undefined, transient: true };
+  if (error instanceof LroFailedError)
+    return { message: error.message, code: error.code, statusCode: undefined, transient: error.transient };
   if (isRestError(error)) {
     const status = error.statusCode;
     const code = error.code;

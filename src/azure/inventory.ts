@@ -1,11 +1,18 @@
-// Reads everything one reconcile needs in four calls (plus paging): the VM list, the NIC list and the scale-set
-// list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), and the route table. No
-// per-VM calls. A failed page fails the whole read: a partial or
-// throttled list must never look like "fewer workers".
+// Reads everything one reconcile needs in five parallel calls (plus paging): the VM list, the NIC list and the
+// scale-set list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), the route table,
+// and the cluster subnet (for its provisioning state). No per-VM calls. A failed page fails the whole read: a
+// partial or throttled list must never look like "fewer workers".
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';
-import type { Inventory, NicRecord, RouteRecord, RouteTableRecord, VmRecord } from '../core/types.js';
+import type {
+  Inventory,
+  NicRecord,
+  RouteRecord,
+  RouteTableRecord,
+  SubnetRecord,
+  VmRecord,
+} from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
 import { readScaleSetNics } from './scale-sets.js';
@@ -39,6 +46,25 @@ export async function readRouteTable(
   }
 }
 
+/** The cluster subnet, or null when it does not exist (reported as not associated; the write then names it). */
+export async function readSubnet(
+  clients: ArmClients,
+  config: Config,
+  abortSignal?: AbortSignal,
+): Promise<Subnet | null> {
+  try {
+    return await clients.network.subnets.get(
+      config.vnetResourceGroup,
+      config.vnetName,
+      config.subnetName,
+      abortSignal ? { abortSignal } : {},
+    );
+  } catch (error) {
+    if (isResourceNotFound(error)) return null;
+    throw error;
+  }
+}
+
 export async function readInventory(
   clients: ArmClients,
   config: Config,
@@ -53,7 +79,9 @@ export async function readInventory(
       siblings.abort(error);
       throw error;
     });
-  const [vms, nics, scaleSetNics, table] = await Promise.all([
+  // The subnet is read for its provisioning state: the table's list of subnets does not say whether an
+  // association is still being written (src/core/settled.ts).
+  const [vms, nics, scaleSetNics, table, subnet] = await Promise.all([
     stopSiblingsOnFailure(
       collect(clients.compute.virtualMachines.list(config.clusterResourceGroup, { abortSignal })),
     ),
@@ -62,6 +90,7 @@ export async function readInventory(
     ),
     stopSiblingsOnFailure(readScaleSetNics(clients, config, abortSignal)),
     stopSiblingsOnFailure(readRouteTable(clients, config, abortSignal)),
+    stopSiblingsOnFailure(readSubnet(clients, config, abortSignal)),
   ]);
   // Only a missing table needs the vnet: its location is where the table is created.
   const vnetLocation = table === null ? await readVnetLocation(clients, config, signal) : undefined;
@@ -72,6 +101,7 @@ export async function readInventory(
       scaleSetNics,
       routeTable: table === null ? null : toRouteTableRecord(table),
       vnetLocation,
+      subnet: subnet === null ? null : toSubnetRecord(subnet),
     },
     table,
   };
@@ -128,6 +158,7 @@ export function toNicRecord(nic: NetworkInterface): NicRecord {
     name: nic.name ?? id.slice(id.lastIndexOf('/') + 1),
     vmId: nic.virtualMachine?.id ?? undefined,
     enableIpForwarding: nic.enableIPForwarding === true,
+    provisioningState: nic.provisioningState ?? undefined,
     ipConfigurations: (nic.ipConfigurations ?? []).filter(Boolean).map((ipc) => ({
       name: ipc.name ?? '',
       primary: ipc.primary ?? undefined,
@@ -165,5 +196,13 @@ export function toRouteTableRecord(table: RouteTable): RouteTableRecord {
     subnetIds: (table.subnets ?? [])
       .map((s: Subnet) => s?.id)
       .filter((s): s is string => typeof s === 'string'),
+  };
+}
+
+export function toSubnetRecord(subnet: Subnet): SubnetRecord {
+  return {
+    id: required(subnet.id, 'an id', 'the subnet'),
+    provisioningState: subnet.provisioningState ?? undefined,
+    routeTableId: subnet.routeTable?.id ?? undefined,
   };
 }

@@ -84,7 +84,7 @@ export const ARM_OPERATIONS = [
     action: 'Microsoft.Network/virtualNetworks/subnets/read',
     method: 'GET',
     path: '/subscriptions/{sub}/resourceGroups/{vnetRg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}',
-    when: 'only when the subnet must be associated (read-modify-write)',
+    when: 'every run, with the inventory (an association still being written is not trusted), and before the association write (read-modify-write)',
   },
   {
     id: 'subnets.createOrUpdate',

@@ -2,6 +2,7 @@
 // runs are not: the current run is found through AsyncLocalStorage, so concurrent runs never mix counts.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ArmRequestCounts } from '../core/types.js';
+import { LroFailedError } from './errors.js';
 
 export interface ArmRun {
   counts: ArmRequestCounts;
@@ -27,12 +28,17 @@ export function currentArmRun(): ArmRun | undefined {
   return current.getStore();
 }
 
-/** Awaits a long-running operation, counting its GETs (status polls and the final GET) as LRO polls. */
+/**
+ * Awaits a long-running operation, counting its GETs (status polls and the final GET) as LRO polls. An
+ * operation that ARM ended Failed is thrown as LroFailedError (its code says whether a retry may help).
+ */
 export async function awaitLro<T>(operation: () => Promise<T>): Promise<T> {
   const run = current.getStore();
   if (run) run.lroDepth = (run.lroDepth ?? 0) + 1;
   try {
     return await operation();
+  } catch (error) {
+    throw LroFailedError.from(error) ?? error;
   } finally {
     if (run) run.lroDepth = (run.lroDepth ?? 1) - 1;
   }

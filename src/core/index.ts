@@ -6,4 +6,5 @@ export * from './guard.js';
 export * from './naming.js';
 export * from './ownership.js';
 export * from './plan.js';
+export * from './settled.js';
 export * from './types.js';

@@ -29,6 +29,8 @@ export interface NicRecord {
   vmId: string | undefined;
   enableIpForwarding: boolean;
   ipConfigurations: IpConfigRecord[];
+  /** ARM's provisioningState of the NIC (Updating while a write of it is in flight); absent when not given. */
+  provisioningState?: string | undefined;
 }
 
 export interface RouteRecord {
@@ -62,6 +64,14 @@ export interface Inventory {
    * routes pointing at them are never deleted. Absent = no scale sets read.
    */
   scaleSetNics?: NicRecord[];
+  /** The cluster subnet as read (null: not found; absent: not read). Only its provisioning state is used. */
+  subnet?: SubnetRecord | null;
+}
+
+export interface SubnetRecord {
+  id: string;
+  provisioningState: string | undefined;
+  routeTableId: string | undefined;
 }
 
 // ---------------------------------------------------------------- what the planner is told

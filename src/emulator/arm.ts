@@ -8,6 +8,8 @@ import { SCALE_SET_TYPE, ScaleSets } from './compute/scale-sets.js';
 import { ArmError, type ArmErrorBody, armErrors } from './errors.js';
 import type { EventHub } from './events.js';
 import { buildEvent } from './events.js';
+import { ExternalWriteLog } from './external-writes.js';
+import { readOnlyProperties } from './read-only.js';
 import { fillRoute, fillSubnet, LINKABLE_TYPES, props, type Store, TYPES } from './store.js';
 import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
 import { type Json, newEtag, parseTopLevelId, resourceSchemas, validateResource } from './world.js';
@@ -152,7 +154,8 @@ export class Arm {
   private locks = new Map<string, Operation>();
   /** Services in their own files (e.g. network/effective-routes.ts) answer first; undefined passes on. */
   readonly extensions: Array<(req: ArmRequest) => ArmReply | undefined> = [];
-  /** Set by a matching `lroFail` fault for the next write. */
+  /** Every external write actually performed (tests check foreign routes and tags against it). */
+  readonly externalWrites = new ExternalWriteLog();
 
   /** Scale-set instances and their NICs (compute/scale-sets.ts). */
   readonly scaleSets: ScaleSets;
@@ -174,6 +177,12 @@ export class Arm {
     this.ops.clear();
     this.locks.clear();
     this.scaleSets.reset();
+    this.externalWrites.clear();
+  }
+
+  /** Long-running operations still running (not yet Succeeded or Failed). */
+  inProgress(): number {
+    return [...this.ops.values()].filter((op) => op.status === 'InProgress').length;
   }
 
   /** Completes every pending operation now (e.g. before stop). */
@@ -474,6 +483,7 @@ export class Arm {
     kind: 'write' | 'delete',
     resourceId: string,
     operationName: string,
+    failed = false,
   ): void {
     const parsed = /\/resourceGroups\/([^/]+)/iu.exec(resourceId);
     this.o.events.emit(
@@ -485,6 +495,7 @@ export class Arm {
         tenantId: this.store.tenantId,
         resourceGroup: parsed?.[1] ?? '',
         correlationId: req ? header(req.headers, 'x-ms-correlation-request-id') : undefined,
+        failed,
         httpRequest: req
           ? {
               method: req.method,
@@ -630,7 +641,10 @@ export class Arm {
         else this.settle(cur, 'Succeeded');
         this.emit(req, 'write', a.eventId, a.operationName);
       },
-      onFail: () => this.failResource(parentId, a.prev),
+      onFail: () => {
+        this.failResource(parentId, a.prev);
+        this.emit(req, 'write', a.eventId, a.operationName, true);
+      },
     });
   }
 
@@ -724,8 +738,10 @@ export class Arm {
     delete candidate.name;
     delete candidate.type;
     const p = { ...obj(candidate.properties) };
-    for (const k of ['provisioningState', 'resourceGuid', 'vmId']) delete p[k];
-    if (existing) for (const k of ['resourceGuid', 'vmId']) if (props(existing)[k]) p[k] = props(existing)[k];
+    for (const k of ['provisioningState', 'vmId', ...readOnlyProperties(type)]) delete p[k];
+    if (existing)
+      for (const k of readOnlyProperties(type))
+        if (props(existing)[k] !== undefined) p[k] = props(existing)[k];
     candidate.properties = p;
     if (type === TYPES.vnet) this.checkSubnetReferences(id, arr(p.subnets));
     try {
@@ -816,7 +832,10 @@ export class Arm {
         this.store.delete(realId);
         this.emit(req, 'delete', realId, `${type}/delete`);
       },
-      onFail: () => this.failResource(realId, prev),
+      onFail: () => {
+        this.failResource(realId, prev);
+        this.emit(req, 'delete', realId, `${type}/delete`, true);
+      },
     });
     return { status: 202, headers: this.asyncHeaders(op, true) };
   }
@@ -981,7 +1000,10 @@ export class Arm {
         this.settle(cur, 'Succeeded');
         this.emit(req, 'delete', childId, `${childType}/delete`);
       },
-      onFail: () => this.failResource(parentId, prev),
+      onFail: () => {
+        this.failResource(parentId, prev);
+        this.emit(req, 'delete', childId, `${childType}/delete`, true);
+      },
     });
     return { status: 202, headers: this.asyncHeaders(op, true) };
   }
@@ -1031,14 +1053,17 @@ export class Arm {
   externalWrite(
     tableId: string,
     change: { addRoutes?: Json[]; removeRoutes?: string[]; tags?: Record<string, string> },
+    source = 'admin',
   ): boolean {
     const table = this.store.get(tableId);
     if (!table || lower(String(table.type)) !== lower(TYPES.routeTable)) return false;
     const id = String(table.id);
     const etag = newEtag();
     let routesNow = arr(props(table).routes);
+    const removed: string[] = [];
     if (change.removeRoutes?.length) {
       const rm = new Set(change.removeRoutes.map(lower));
+      removed.push(...routesNow.filter((r) => rm.has(lower(String(r.name)))).map((r) => String(r.name)));
       routesNow = routesNow.filter((r) => !rm.has(lower(String(r.name))));
     }
     for (const add of change.addRoutes ?? []) {
@@ -1048,6 +1073,13 @@ export class Arm {
     props(table).routes = routesNow;
     if (change.tags) table.tags = { ...obj(table.tags), ...change.tags };
     this.settle(table, 'Succeeded');
+    this.externalWrites.add({
+      tableId: id,
+      source,
+      added: (change.addRoutes ?? []).map((r) => ({ name: r.name, properties: r.properties })),
+      removed,
+      tags: { ...(change.tags ?? {}) },
+    });
     this.emitAdmin('write', id, 'Microsoft.Network/routeTables/write');
     return true;
   }

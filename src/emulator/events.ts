@@ -20,7 +20,9 @@ export interface EventGridEvent {
   eventType:
     | 'Microsoft.Resources.ResourceWriteSuccess'
     | 'Microsoft.Resources.ResourceDeleteSuccess'
-    | 'Microsoft.Resources.ResourceActionSuccess';
+    | 'Microsoft.Resources.ResourceActionSuccess'
+    | 'Microsoft.Resources.ResourceWriteFailure'
+    | 'Microsoft.Resources.ResourceDeleteFailure';
   eventTime: string;
   id: string;
   data: ResourceEventData;
@@ -40,12 +42,18 @@ export interface EventInput {
   resourceGroup: string;
   correlationId?: string;
   httpRequest?: { method: string; url: string; clientRequestId?: string; clientIpAddress?: string };
+  /** The operation ended Failed: ResourceWriteFailure / ResourceDeleteFailure, data.status 'Failed'. */
+  failed?: boolean;
 }
 
 const eventTypes = {
   write: 'Microsoft.Resources.ResourceWriteSuccess',
   delete: 'Microsoft.Resources.ResourceDeleteSuccess',
   action: 'Microsoft.Resources.ResourceActionSuccess',
+} as const;
+const failureEventTypes = {
+  write: 'Microsoft.Resources.ResourceWriteFailure',
+  delete: 'Microsoft.Resources.ResourceDeleteFailure',
 } as const;
 
 export function buildEvent(input: EventInput): EventGridEvent {
@@ -84,13 +92,14 @@ export function buildEvent(input: EventInput): EventGridEvent {
     resourceProvider: provider,
     resourceUri: input.resourceId,
     operationName: input.operationName,
-    status: 'Succeeded',
+    status: input.failed ? 'Failed' : 'Succeeded',
     subscriptionId: input.subscriptionId,
     tenantId: input.tenantId,
   };
   return {
     subject: input.resourceId,
-    eventType: eventTypes[input.kind],
+    eventType:
+      input.failed && input.kind !== 'action' ? failureEventTypes[input.kind] : eventTypes[input.kind],
     eventTime: new Date().toISOString(),
     id: randomUUID(),
     data,

@@ -10,6 +10,7 @@ import type { ScaleSetInstance } from './compute/scale-sets.js';
 import { ArmError } from './errors.js';
 import { type EventGridOptions, EventGridService } from './eventgrid/index.js';
 import { type EventGridEvent, EventHub, type EventListener } from './events.js';
+import type { ExternalWriteRecord } from './external-writes.js';
 import { type FaultRule, type FaultRuleInput, Faults } from './faults.js';
 import { FunctionApps } from './functionapps.js';
 import { Identity } from './identity.js';
@@ -30,6 +31,7 @@ export type {
   EventGridService,
 } from './eventgrid/index.js';
 export type { EventGridEvent, EventListener } from './events.js';
+export type { ExternalWriteRecord } from './external-writes.js';
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export type { FunctionRegistration } from './functionapps.js';
 export type { LearnedRoute } from './network/effective-routes.js';
@@ -132,6 +134,10 @@ export interface Emulator {
   readonly eventGrid: EventGridService;
   /** Back to the seeded world: resources, faults, operations, request log and events. */
   reset(): void;
+  /** Long-running operations still running (a client may have stopped polling them). */
+  operationsInProgress(): number;
+  /** Every external write actually performed since start or reset (fault or admin), oldest first. */
+  externalWrites(): ExternalWriteRecord[];
   /** Stored ARM JSON in GET shape (a copy), by id (case-insensitive); routes and subnets ids work too. */
   getResource(id: string): Json | undefined;
   /** All top-level resources of a type (e.g. Microsoft.Network/routeTables), GET shape. */
@@ -369,7 +375,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       for (const f of matched.filter((x) => x.kind === 'externalWrite')) {
         const tableId = f.externalWrite?.routeTableId ?? Arm.routeTableIdOf(path);
         if (tableId)
-          arm.externalWrite(tableId, (f.externalWrite ?? {}) as Parameters<Arm['externalWrite']>[1]);
+          arm.externalWrite(tableId, (f.externalWrite ?? {}) as Parameters<Arm['externalWrite']>[1], f.id);
         faultKind = 'externalWrite';
       }
       const lroFail = matched.find((f) => f.kind === 'lroFail');
@@ -564,6 +570,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       hub.clear();
       eventGrid.reset();
     },
+    operationsInProgress: () => arm.inProgress(),
+    externalWrites: () => arm.externalWrites.list(),
     getResource: (id) => findAny(id),
     listResources: (type) => store.list(type).map((r) => store.view(r)),
     upsertResource: (resource, opts) => {

@@ -5,7 +5,17 @@ export const HANDLED_EVENT_TYPES = [
   'Microsoft.Resources.ResourceWriteSuccess',
   'Microsoft.Resources.ResourceDeleteSuccess',
   'Microsoft.Resources.ResourceActionSuccess',
+  // A write or delete whose operation failed: ARM put the previous state back, marked Failed. Whoever made it
+  // (another tool, or one of our runs that stopped polling it), a run must look again.
+  'Microsoft.Resources.ResourceWriteFailure',
+  'Microsoft.Resources.ResourceDeleteFailure',
 ] as const;
+
+/** Event types of an operation that failed: never the echo of a write a run confirmed. */
+export const FAILURE_EVENT_TYPES: readonly string[] = [
+  'Microsoft.Resources.ResourceWriteFailure',
+  'Microsoft.Resources.ResourceDeleteFailure',
+];
 
 /** data.operationName values that can change what the routes should be or what they are. */
 export const HANDLED_OPERATION_NAMES = [

@@ -2,7 +2,7 @@
 // concern the routes. The event is only a hint (the reconcile re-reads ARM), so this decides nothing else.
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { HANDLED_EVENT_TYPES, HANDLED_OPERATION_NAMES } from './event-filter-catalog.js';
+import { FAILURE_EVENT_TYPES, HANDLED_EVENT_TYPES, HANDLED_OPERATION_NAMES } from './event-filter-catalog.js';
 
 /** One resource-group system topic event, whichever schema Event Grid delivered it in. */
 export interface ResourceEvent {
@@ -49,7 +49,8 @@ const cloudEventEnvelope = z.looseObject({
   specVersion: z.literal('1.0', { error: "expected specVersion '1.0'" }).optional(),
 });
 
-// data of Microsoft.Resources.Resource{Write,Delete,Action}Success (Resources.json, 2018-01-01).
+// data of Microsoft.Resources.Resource{Write,Delete,Action}Success and Resource{Write,Delete}Failure
+// (Resources.json, 2018-01-01: one shape for all).
 const resourceEventData = z.looseObject(
   {
     operationName: text('the ARM operation name, such as Microsoft.Network/routeTables/routes/write'),
@@ -70,6 +71,7 @@ function describe(value: unknown): string {
 
 const handledEventTypes = new Set<string>(HANDLED_EVENT_TYPES.map((t) => t.toLowerCase()));
 const handledOperations = new Set<string>(HANDLED_OPERATION_NAMES.map((o) => o.toLowerCase()));
+const failureEventTypes = new Set<string>(FAILURE_EVENT_TYPES.map((t) => t.toLowerCase()));
 
 function firstIssue(error: z.ZodError, prefix: string): { field: string; message: string } {
   const issue = error.issues[0];
@@ -147,7 +149,8 @@ const WRITTEN_BY_US = new Set<RelevantResource>(['route-table', 'route', 'subnet
  * resource group, the route table or one of its routes, the vnet or the cluster subnet, or a tags write on one
  * of those, and its operation is one of HANDLED_OPERATION_NAMES. Ids are compared case-insensitively.
  * The echo of a write this process made (`isOwnWrite` of the event's correlation id) is not acted on: the run
- * that made it already confirmed it; somebody else's change arrives as an event of its own.
+ * that made it already confirmed it; somebody else's change arrives as an event of its own. A failure event is
+ * acted on even for our own write: the run that made it may have stopped polling before the operation failed.
  */
 export function decideOnEvent(
   event: ResourceEvent,
@@ -170,7 +173,8 @@ export function decideOnEvent(
       reason: `operation ${operation || '(none)'} on the ${resource} cannot change the routes`,
     };
   }
-  if (WRITTEN_BY_US.has(resource) && !tagsWrite && isOwnWrite(event.correlationId)) {
+  const failed = failureEventTypes.has(event.eventType.toLowerCase());
+  if (WRITTEN_BY_US.has(resource) && !tagsWrite && !failed && isOwnWrite(event.correlationId)) {
     return { act: false, reason: `the event of our own write (correlation id ${event.correlationId})` };
   }
   return { act: true, resource, tagsWrite };

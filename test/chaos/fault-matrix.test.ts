@@ -13,6 +13,7 @@ import {
   checkRun,
   convergenceProblems,
   type KnownForeign,
+  NO_EXTERNAL,
   type RouteJson,
   type RunRecord,
   recordedRun,
@@ -172,13 +173,12 @@ describe('fault matrix: throttling (429 with Retry-After)', () => {
     const run = await faultedRun('429 storm', [throttle('GET', '', { 'retry-after-ms': '1' }, 1000)]);
     expect(run.result.status).toBe('Failed');
     expect(run.result.error?.transient).toBe(true);
-    // Four inventory calls in parallel (VMs, NICs, scale sets, table), each tried at most maxAttempts = 4
-    // times: no storm. The run returns at the first read that gives up; its sibling reads are not cancelled
-    // and finish their retries after it.
-    expect(run.requests.length).toBeLessThanOrEqual(16);
+    // Five inventory calls in parallel (VM list, NIC list, scale-set list, table, subnet), each tried at most
+    // maxAttempts = 4 times: no storm. The run returns at the first read that gives up and stops its sibling reads.
+    expect(run.requests.length).toBeLessThanOrEqual(5 * 4);
     await new Promise((r) => setTimeout(r, 300));
     const all = env.emulator.requests();
-    expect(all.length).toBeLessThanOrEqual(16);
+    expect(all.length).toBeLessThanOrEqual(5 * 4);
     expect(all.filter((r) => r.method === 'PUT')).toHaveLength(0);
     await expectConvergence();
   });
@@ -229,7 +229,7 @@ describe('fault matrix: server errors and dropped connections', () => {
 });
 
 describe('fault matrix: long-running operations', () => {
-  it('an LRO that ends Failed: the run fails with the operation error, claims no repair, and the next run repairs', async () => {
+  it('an LRO that ends Failed: ARM puts the old table back marked Failed; the run writes again and repairs', async () => {
     drift();
     const run = await faultedRun('lroFail', [
       {
@@ -243,8 +243,25 @@ describe('fault matrix: long-running operations', () => {
         times: 1,
       },
     ]);
+    expect(run.result.status).toBe('Repaired');
+    expect(run.result.attempts).toBe(2);
+    expect(convergenceProblems(env, run.after)).toEqual([]);
+    await expectConvergence();
+  });
+
+  it('an LRO that fails every time: Failed (transient) after MAX_WRITE_ATTEMPTS writes, nothing claimed', async () => {
+    drift();
+    const run = await faultedRun('lroFail always', [
+      {
+        kind: 'lroFail',
+        method: 'PUT',
+        path: TABLE_PATH,
+        lroError: { code: 'InternalServerError', message: 'x' },
+      },
+    ]);
     expect(run.result.status).toBe('Failed');
-    expect(run.result.error?.message).toMatch(/provisioning|failed/iu);
+    expect(run.result.attempts).toBe(MAX_WRITE_ATTEMPTS);
+    expect(run.result.error).toMatchObject({ code: 'InternalServerError', transient: true });
     expect(run.result.repaired).toEqual([]);
     await expectConvergence();
   });
@@ -282,19 +299,17 @@ describe('fault matrix: concurrent writers and ETags (412)', () => {
   it('an external writer changes the table between our read and our write: 412, re-read, re-plan, its route kept', async () => {
     drift();
     const added = foreign('vpn-branch', '192.168.77.0/24');
-    const run = await faultedRun(
-      '412 once',
-      [
-        {
-          kind: 'externalWrite',
-          method: 'PUT',
-          path: TABLE_PATH,
-          externalWrite: { addRoutes: [added], tags: { audit: 'x' } },
-          times: 1,
-        },
-      ],
-      { external: { added: [added], tags: { audit: 'x' } } },
-    );
+    const run = await faultedRun('412 once', [
+      {
+        kind: 'externalWrite',
+        method: 'PUT',
+        path: TABLE_PATH,
+        externalWrite: { addRoutes: [added], tags: { audit: 'x' } },
+        times: 1,
+      },
+    ]);
+    // Checked against what the emulator recorded as actually written, not against the rule.
+    expect(run.external).toEqual({ added: [added], removed: [], tags: { audit: 'x' } });
     expect(run.result.status).toBe('Repaired');
     expect(run.result.attempts).toBe(2);
     expect(run.result.arm.conflicts).toBe(1);
@@ -305,23 +320,41 @@ describe('fault matrix: concurrent writers and ETags (412)', () => {
   it(`412 on every attempt: Failed after MAX_WRITE_ATTEMPTS (${MAX_WRITE_ATTEMPTS}) with statusCode 412, transient`, async () => {
     drift();
     const added = foreign('vpn-branch', '192.168.77.0/24');
-    const run = await faultedRun(
-      '412 always',
-      [
-        {
-          kind: 'externalWrite',
-          method: 'PUT',
-          path: TABLE_PATH,
-          externalWrite: { addRoutes: [added] },
-          times: 10,
-        },
-      ],
-      { external: { added: [added], tags: {} } },
-    );
+    const run = await faultedRun('412 always', [
+      {
+        kind: 'externalWrite',
+        method: 'PUT',
+        path: TABLE_PATH,
+        externalWrite: { addRoutes: [added] },
+        times: 10,
+      },
+    ]);
+    expect(run.external.added).toEqual([added]);
     expect(run.result.status).toBe('Failed');
     expect(run.result.attempts).toBe(MAX_WRITE_ATTEMPTS);
     expect(run.result.error).toMatchObject({ statusCode: 412, transient: true });
     await expectConvergence();
+  });
+
+  it('an external write whose request a drop rule swallowed first never happened: not recorded, not expected', async () => {
+    drift();
+    const added = foreign('vpn-branch', '192.168.77.0/24');
+    const rules: FaultRuleInput[] = [
+      { kind: 'drop', method: 'PUT', path: TABLE_PATH, times: 1 },
+      {
+        kind: 'externalWrite',
+        method: 'PUT',
+        path: TABLE_PATH,
+        externalWrite: { addRoutes: [added] },
+        times: 1,
+      },
+    ];
+    const run = await faultedRun('drop before external write', rules);
+    // The rule fired (and counts as applied), but the emulator performed no external write.
+    expect(env.emulator.externalWrites()).toEqual([]);
+    expect(run.external).toEqual(NO_EXTERNAL);
+    expect(run.after.table?.routes.some((r) => r.name === 'vpn-branch')).toBe(false);
+    expect(run.result.status).toBe('Repaired');
   });
 
   it('an external writer deletes one of our correct routes between read and write: the re-plan puts it back', async () => {
@@ -363,7 +396,7 @@ describe('fault matrix: concurrent writers and ETags (412)', () => {
         after,
         requests: [],
         traffic,
-        external: { added: [], tags: {} },
+        external: NO_EXTERNAL,
         bound: requestBound({ attempts: 4, pollsPerLro: 1, nicRepairs: 0, pages: 1 }),
         concurrent: true,
       }),
@@ -422,7 +455,7 @@ describe('fault matrix: the emulator restarted mid-run', () => {
         after: snapshot(second),
         requests: [],
         traffic: [],
-        external: { added: [], tags: {} },
+        external: NO_EXTERNAL,
         bound: BOUND,
         concurrent: true,
       });
@@ -484,7 +517,7 @@ describe('duplicate and out-of-order Event Grid events through the Functions han
           after,
           requests: [],
           traffic: env.emulator.traffic(),
-          external: { added: [], tags: {} },
+          external: NO_EXTERNAL,
           bound: BOUND,
           concurrent: true,
         }),

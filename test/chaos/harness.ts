@@ -10,6 +10,7 @@ import { containsCidr, normalizeCidr } from 'cidr-tools';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
 import { roleActions } from '../../src/azure/operations.js';
 import type { RetrySettings } from '../../src/azure/retry-policy.js';
+import { MAX_SETTLE_READS } from '../../src/azure/settle.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import {
@@ -141,6 +142,8 @@ export interface Snapshot {
   subnetRest: string;
   /** enableIPForwarding per NIC name (lower-case). */
   ipForwarding: Record<string, boolean>;
+  /** Each NIC (by lower-case name) without enableIPForwarding, etag and provisioningState. */
+  nicRest: Record<string, string>;
   /** Desired routes, derived here from VM tags and NICs (independently of src/core). */
   desired: Map<string, { addressPrefix: string; nextHopIpAddress: string; nic: string }>;
 }
@@ -158,7 +161,7 @@ export function stableJson(value: unknown, drop: readonly string[] = ['etag', 'p
   });
 }
 
-function routeLite(route: Json): RouteLite {
+export function routeLite(route: Json): RouteLite {
   const p = props(route);
   return {
     name: String(route.name),
@@ -201,8 +204,12 @@ export function snapshot(env: ChaosEnv): Snapshot {
   delete subnetProps.routeTable;
   const nics = emulator.listResources('Microsoft.Network/networkInterfaces');
   const ipForwarding: Record<string, boolean> = {};
-  for (const nic of nics)
+  const nicRest: Record<string, string> = {};
+  for (const nic of nics) {
     ipForwarding[String(nic.name).toLowerCase()] = props(nic).enableIPForwarding === true;
+    const { enableIPForwarding: _forwarding, ...rest } = props(nic);
+    nicRest[String(nic.name).toLowerCase()] = stableJson({ ...nic, properties: rest });
+  }
   const desired = new Map<string, { addressPrefix: string; nextHopIpAddress: string; nic: string }>();
   for (const vm of emulator.listResources('Microsoft.Compute/virtualMachines')) {
     const tag = (vm.tags as Record<string, string> | undefined)?.['pod-cidr'];
@@ -226,8 +233,30 @@ export function snapshot(env: ChaosEnv): Snapshot {
     subnetRouteTable,
     subnetRest: stableJson({ name: subnet?.name, properties: subnetProps }),
     ipForwarding,
+    nicRest,
     desired,
   };
+}
+
+/** Owned routes that are correct and provisioned ('Succeeded'): what "no worse than found" protects. */
+export function healthyRoutes(snap: Snapshot): Set<string> {
+  const correct = correctRoutes(snap);
+  const ok = (snap.table?.routes ?? []).filter(
+    (r) => correct.has(r.name) && r.provisioningState === 'Succeeded',
+  );
+  return new Set(ok.map((r) => r.name));
+}
+
+/**
+ * Waits until the emulator has no long-running operation in flight (a run that stopped polling leaves one
+ * behind; the emulator completes it by itself after `autoCompleteMs`), so a snapshot shows what stays.
+ */
+export async function settleOperations(env: ChaosEnv, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (env.emulator.operationsInProgress() > 0) {
+    if (Date.now() > until) throw new Error(`operations still in progress after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** The owned routes that match what their worker needs (name, prefix, VirtualAppliance, next hop). */
@@ -259,9 +288,10 @@ export function convergenceProblems(env: ChaosEnv, snap: Snapshot): string[] {
   }
   for (const r of snap.table.routes) {
     if (isOwned(r) && !snap.desired.has(r.name)) problems.push(`stale owned route ${r.name} still present`);
-    // 'Updating' is ARM's state while a write's operation is still running (a run that failed on its poll
-    // leaves one behind for a moment); only 'Failed' is a route that is not in place.
-    if (r.provisioningState === 'Failed') problems.push(`route ${r.name} is ${r.provisioningState}`);
+    // Snapshots are taken once in-flight operations have settled (settleOperations): an owned route that is
+    // not 'Succeeded' then is one a failed operation left behind ('Failed'), not one on its way in.
+    if (isOwned(r) && r.provisioningState !== 'Succeeded')
+      problems.push(`route ${r.name} is ${r.provisioningState ?? 'without a provisioning state'}`);
   }
   if (snap.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase())
     problems.push('the subnet is not associated with the table');
@@ -283,10 +313,12 @@ export interface BoundInputs {
 
 /**
  * Worst-case ARM requests of one reconcile (docs/robustness.md, "Request bound"):
- *   logical = 2·pages + 1 + 1 (VM list, NIC list, scale-set list (the chaos world has no Uniform scale set),
- *             table GET) + 1 (vnet GET, only when the table is missing)
+ *   logical = (1 + S)·(2·pages + 3) (VM list, NIC list, scale-set list (the chaos world has no Uniform scale
+ *                                    set), table GET, subnet GET; re-read up to S times while something is
+ *                                    mid-write, S = MAX_SETTLE_READS)
+ *           + 1 (vnet GET, only when the table is missing)
  *           + W·(1 + P + 1) (table PUT, its polls, the SDK's final GET; W = MAX_WRITE_ATTEMPTS)
- *           + (W − 1) (table re-read after each 412)
+ *           + (W − 1) (table re-read after each 412 or failed operation)
  *           + (1 + 1 + P + 1) (subnet GET, PUT, polls, final GET)
  *           + N·(1 + 1 + P + 1) (per NIC: GET, PUT, polls, final GET)
  *           + 1 (the best-effort table re-read of a failed run)
@@ -294,8 +326,10 @@ export interface BoundInputs {
  */
 export function requestBound(b: BoundInputs): number {
   const W = MAX_WRITE_ATTEMPTS;
+  const S = MAX_SETTLE_READS;
   const P = b.pollsPerLro;
-  const logical = 2 * b.pages + 1 + 1 + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
+  const reads = (1 + S) * (2 * b.pages + 3);
+  const logical = reads + 1 + W * (2 + P) + (W - 1) + (3 + P) + b.nicRepairs * (3 + P) + 1;
   return b.attempts * logical;
 }
 
@@ -313,10 +347,39 @@ export type RouteJson = {
 };
 
 export interface KnownForeign {
-  /** Foreign routes an external writer added during the run (they must survive too). */
+  /** Routes an external writer put in place during the run (the foreign ones must survive too). */
   added: RouteJson[];
+  /** Routes an external writer removed during the run (and did not put back). */
+  removed: string[];
   /** Tags an external writer merged into the table during the run. */
   tags: Record<string, string>;
+}
+
+export const NO_EXTERNAL: KnownForeign = { added: [], removed: [], tags: {} };
+
+/** The last external-write sequence number the emulator recorded (externalSince counts from it). */
+export function externalMark(env: ChaosEnv): number {
+  return env.emulator.externalWrites().at(-1)?.seq ?? 0;
+}
+
+/**
+ * The net effect on our table of the external writes the emulator actually performed after `mark`: its own
+ * record, so a rule that fired but whose request was dropped (no write happened) is not counted.
+ */
+export function externalSince(env: ChaosEnv, mark: number): KnownForeign {
+  const net = new Map<string, RouteJson | null>();
+  const tags: Record<string, string> = {};
+  for (const w of env.emulator.externalWrites()) {
+    if (w.seq <= mark || w.tableId.toLowerCase() !== env.ids.table.toLowerCase()) continue;
+    for (const name of w.removed) net.set(name.toLowerCase(), null);
+    for (const r of w.added) net.set(String(r.name).toLowerCase(), r as RouteJson);
+    Object.assign(tags, w.tags);
+  }
+  return {
+    added: [...net.values()].filter((r): r is RouteJson => r !== null),
+    removed: [...net].filter(([, r]) => r === null).map(([name]) => name),
+    tags,
+  };
 }
 
 export interface RunRecord {
@@ -332,149 +395,27 @@ export interface RunRecord {
   concurrent?: boolean;
 }
 
-const ROUTE_DRIFT = new Set(['missing-route', 'wrong-next-hop', 'route-not-provisioned', 'pod-cidr-changed']);
-
-function isTablePut(entry: TrafficEntry, tableName = TABLE): boolean {
-  const path = new URL(entry.liveRequest.url).pathname.toLowerCase();
-  return entry.liveRequest.method === 'PUT' && path.endsWith(`/routetables/${tableName.toLowerCase()}`);
-}
-
-/** Every invariant of the issue, checked for one run; returns the violations (empty when all hold). */
-export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
-  const v: string[] = [];
-  const { before, after, result, external } = run;
-  const tag = (s: string) => v.push(`[${run.label}] ${s}`);
-
-  // 1. Foreign routes and table properties we do not own: byte-identical modulo etag/provisioningState.
-  if (before.table !== null) {
-    const expected = [
-      ...before.table.routes.filter((r) => !isOwned(r)),
-      ...external.added.map((r) => routeLite(r)),
-    ];
-    for (const f of expected) {
-      const now = after.table?.routes.find((r) => r.name.toLowerCase() === f.name.toLowerCase());
-      if (now === undefined) tag(`foreign route ${f.name} was removed`);
-      else if (now.stable !== f.stable) tag(`foreign route ${f.name} changed: ${f.stable} => ${now.stable}`);
-    }
-    if (after.table !== null) {
-      const wantTags = stableJson({ ...before.table.tags, ...external.tags });
-      if (stableJson(after.table.tags) !== wantTags)
-        tag(`table tags changed: ${wantTags} => ${stableJson(after.table.tags)}`);
-      if (after.table.location !== before.table.location) tag('table location changed');
-      if (after.table.disableBgpRoutePropagation !== before.table.disableBgpRoutePropagation)
-        tag('disableBgpRoutePropagation changed');
-    }
-  }
-  if (after.subnetRest !== before.subnetRest) tag(`subnet properties other than routeTable changed`);
-  if (
-    before.subnetRouteTable !== undefined &&
-    before.subnetRouteTable.toLowerCase() !== env.ids.table.toLowerCase() &&
-    after.subnetRouteTable !== before.subnetRouteTable
-  )
-    tag('the subnet was moved off a route table that is not ours');
-
-  // 2. What was sent: no route outside the cluster CIDR unless it is a foreign route sent back verbatim,
-  //    no two routes with one prefix, no duplicate names.
-  // The SDK sends only the writable fields of a route: compare those.
-  const sent = (r: RouteLite) => `${r.name}|${r.addressPrefix}|${r.nextHopType}|${r.nextHopIpAddress}`;
-  const foreignSent = new Set([
-    ...(before.table?.routes ?? []).filter((r) => !isOwned(r)).map(sent),
-    ...external.added.map((r) => sent(routeLite(r))),
-  ]);
-  for (const entry of run.traffic.filter((e) => isTablePut(e))) {
-    const body = entry.liveRequest.body as Json | null;
-    const routes = arr(props(body ?? undefined).routes);
-    const prefixes = new Map<string, string>();
-    for (const r of routes) {
-      const lite = routeLite(r);
-      const n = normalized(lite.addressPrefix) ?? `raw:${lite.addressPrefix}`;
-      const other = prefixes.get(n);
-      if (other !== undefined) tag(`PUT sent two routes with prefix ${n}: ${other} and ${lite.name}`);
-      prefixes.set(n, lite.name);
-      const inCluster = !n.includes(':') && !n.startsWith('raw:') && containsCidr(CLUSTER_CIDR, n);
-      if (!inCluster && !foreignSent.has(sent(lite)))
-        tag(
-          `PUT sent route ${lite.name} (${lite.addressPrefix}) outside the cluster CIDR that is not a foreign route as read`,
-        );
-      if (!isOwned(lite) && inCluster && !foreignSent.has(sent(lite)))
-        tag(`PUT sent a changed or new foreign-named route ${lite.name}`);
-    }
-  }
-
-  // 3. Honest reporting: every repair reported is present in the emulator afterwards.
-  const correctAfter = correctRoutes(after);
-  for (const d of result.repaired) {
-    if (ROUTE_DRIFT.has(d.kind)) {
-      const name = d.after?.name ?? d.subject;
-      const now = after.table?.routes.find((r) => r.name === name);
-      if (
-        now === undefined ||
-        now.addressPrefix !== d.after?.addressPrefix ||
-        now.nextHopIpAddress !== d.after?.nextHopIpAddress ||
-        now.nextHopType !== 'VirtualAppliance'
-      )
-        tag(`reported repaired ${d.kind} ${name}, but the table holds ${now ? now.stable : 'no such route'}`);
-    } else if (d.kind === 'stale-route') {
-      if (after.table?.routes.some((r) => r.name === d.subject))
-        tag(`reported stale route ${d.subject} removed, but it is still there`);
-    } else if (d.kind === 'subnet-not-associated') {
-      if (after.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase())
-        tag('reported the subnet associated, but it is not');
-    } else if (d.kind === 'ip-forwarding-disabled') {
-      const nic = d.subject.slice(d.subject.lastIndexOf('/') + 1).toLowerCase();
-      if (after.ipForwarding[nic] !== true) tag(`reported IP forwarding enabled on ${nic}, but it is off`);
-    } else if (d.kind === 'table-missing') {
-      if (after.table === null) tag('reported the table created, but it does not exist');
-    }
-  }
-  if (result.status === 'Healthy' || result.status === 'Repaired') {
-    const problems = convergenceProblems(env, after);
-    if (problems.length > 0) tag(`status ${result.status} but ${problems.join('; ')}`);
-  }
-
-  // 4. No worse than found: every owned route that was correct before is still correct; association kept.
-  for (const name of correctRoutes(before)) {
-    if (!correctAfter.has(name)) tag(`owned route ${name} was correct before the run and is not after it`);
-  }
-  if (
-    before.subnetRouteTable?.toLowerCase() === env.ids.table.toLowerCase() &&
-    after.subnetRouteTable?.toLowerCase() !== env.ids.table.toLowerCase()
-  )
-    tag('the subnet association was lost');
-
-  // 5. A failed run says why.
-  if (result.status === 'Failed') {
-    const e = result.error;
-    if (e === undefined || e.message.trim().length < 10)
-      tag(`failed run without a clear error: ${JSON.stringify(e)}`);
-    // It may report what its confirmed table write repaired (checked against the emulator by rule 3), and
-    // nothing without a table write.
-    if (result.repaired.length > 0 && result.attempts === 0)
-      tag('failed run reports repairs without a table write');
-  } else if (result.error !== undefined) tag(`status ${result.status} with an error ${result.error.message}`);
-
-  // 6. No retry storm: the engine's own count and (for lone runs) the emulator's log within the bound.
-  const counted = result.arm.reads + result.arm.writes + result.arm.polls;
-  if (counted > run.bound) tag(`engine counted ${counted} requests, over the bound ${run.bound}`);
-  if (!run.concurrent) {
-    const served = run.requests.length;
-    if (served > run.bound) tag(`emulator served ${served} requests in one run, over the bound ${run.bound}`);
-  }
-  return v;
-}
+export { checkRun } from './invariants.js';
 
 // ---------------------------------------------------------------- running one reconcile and recording it
 
 export interface RunOptions {
   label: string;
   clients?: ArmClients;
+  /** What external writers changed during the run; by default the emulator's own record (externalSince). */
   external?: KnownForeign;
   bound: number;
   timeoutMs?: number;
+  /**
+   * Wait for the operations left in flight to settle before the after snapshot (default true). A faulted run
+   * passes false: the next run must meet what it left in flight, as a real next trigger would.
+   */
+  settle?: boolean;
 }
 
 export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunRecord> {
   const before = snapshot(env);
+  const mark = externalMark(env);
   const fromRequest = env.emulator.requests().length;
   const fromTraffic = env.emulator.traffic().length;
   const result = await reconcile({
@@ -483,6 +424,7 @@ export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunReco
     clients: o.clients ?? env.newClients(),
     timeoutMs: o.timeoutMs ?? CHAOS_TIMEOUT_MS,
   });
+  if (o.settle !== false) await settleOperations(env);
   const after = snapshot(env);
   return {
     label: o.label,
@@ -491,7 +433,7 @@ export async function recordedRun(env: ChaosEnv, o: RunOptions): Promise<RunReco
     after,
     requests: env.emulator.requests().slice(fromRequest),
     traffic: env.emulator.traffic().slice(fromTraffic),
-    external: o.external ?? { added: [], tags: {} },
+    external: o.external ?? externalSince(env, mark),
     bound: o.bound,
   };
 }

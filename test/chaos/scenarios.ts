@@ -8,15 +8,14 @@ import {
   checkRun,
   convergenceProblems,
   isOwned,
-  type KnownForeign,
   type RecordedFaults,
   type Rng,
   type RouteJson,
-  type RunRecord,
   recordedRun,
   requestBound,
   requestsPerRun,
   rng,
+  settleOperations,
   snapshot,
 } from './harness.js';
 
@@ -301,6 +300,12 @@ export function applyDrift(env: ChaosEnv, scenario: Scenario): void {
     const nicId = `${ids.group}/providers/Microsoft.Network/networkInterfaces/${r.pick(['worker-0-nic', 'worker-1-nic'])}`;
     const nic = emulator.getResource(nicId)!;
     props(nic).enableIPForwarding = false;
+    // What a real worker NIC carries besides IP forwarding: the NIC write must send all of it back.
+    nic.tags = { ...(nic.tags as Json | undefined), role: 'worker', 'cost-center': String(r.int(1, 99)) };
+    props(nic).networkSecurityGroup = {
+      id: `${ids.group}/providers/Microsoft.Network/networkSecurityGroups/kubernetes-nsg`,
+    };
+    props(nic).dnsSettings = { dnsServers: ['10.240.0.53'] };
     emulator.upsertResource(nic, { emitEvent: false });
   }
   if (has('subnet-detached')) {
@@ -368,33 +373,6 @@ export function applyDrift(env: ChaosEnv, scenario: Scenario): void {
   if (has('table-deleted')) emulator.deleteResource(ids.table, { emitEvent: false });
 }
 
-/**
- * Foreign routes and tags the external-writer faults actually put in the table during the run. A rule's
- * `applied` count is not enough: when a drop rule matches the same request, the emulator counts the external
- * write as applied but drops the request before doing it. The engine can only remove what it has read, so a
- * change counts when it shows in a table response the engine received, or in the table afterwards.
- */
-function externalChanges(env: ChaosEnv, added: Map<string, PlannedFault>, run: RunRecord): KnownForeign {
-  const known: KnownForeign = { added: [], tags: {} };
-  const seen = run.traffic
-    .filter((t) => new URL(t.liveRequest.url).pathname.toLowerCase().endsWith(TABLE_PATH.toLowerCase()))
-    .map((t) => t.liveResponse.body as Json | null);
-  const tables = [...seen, env.emulator.getResource(env.ids.table) ?? null].filter(
-    (b): b is Json => b !== null,
-  );
-  const hasRoute = (name: string) =>
-    tables.some((t) => arr(props(t).routes).some((r) => String(r.name).toLowerCase() === name.toLowerCase()));
-  const hasTag = (key: string, value: string) =>
-    tables.some((t) => (t.tags as Json | undefined)?.[key] === value);
-  for (const rule of env.emulator.faults.list()) {
-    if (added.get(rule.id) === undefined || rule.applied === 0 || rule.kind !== 'externalWrite') continue;
-    for (const r of (rule.externalWrite?.addRoutes ?? []) as RouteJson[])
-      if (hasRoute(r.name)) known.added.push(r);
-    for (const [k, v] of Object.entries(rule.externalWrite?.tags ?? {})) if (hasTag(k, v)) known.tags[k] = v;
-  }
-  return known;
-}
-
 export function recordFaults(env: ChaosEnv, labels: Map<string, PlannedFault>): RecordedFaults {
   const out: RecordedFaults = {};
   for (const rule of env.emulator.faults.list()) {
@@ -422,8 +400,12 @@ export async function runScenario(
 
   const violations: string[] = [];
   let maxRequests = 0;
-  const faulted = await recordedRun(env, { label: `seed ${seed} faulted run`, bound, clients });
-  faulted.external = externalChanges(env, labels, faulted);
+  const faulted = await recordedRun(env, {
+    label: `seed ${seed} faulted run`,
+    bound,
+    clients,
+    settle: false,
+  });
   const injected = recordFaults(env, labels);
   env.emulator.faults.clear();
   violations.push(...checkRun(env, faulted));
@@ -440,6 +422,7 @@ export async function runScenario(
     )
       convergedAfter = i;
   }
+  await settleOperations(env);
   if (convergedAfter === undefined) {
     violations.push(
       `[seed ${seed}] not converged within 3 runs after the faults stopped: ${convergenceProblems(env, snapshot(env)).join('; ')}`,

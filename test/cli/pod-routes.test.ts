@@ -222,7 +222,7 @@ describe('the demo (npm start)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Drift found: 4 item(s)');
     expect(run.stdout).toMatch(/Repaired: 4 repaired, 0 unrepaired, 0 refused/);
-    expect(run.stdout).toContain('status Healthy; ARM requests: 4 reads, 0 writes');
+    expect(run.stdout).toContain('status Healthy; ARM requests: 5 reads, 0 writes');
     expect(run.stdout).toContain('the firewall route is untouched');
   });
 });

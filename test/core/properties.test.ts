@@ -16,6 +16,7 @@ import type {
   VmRecord,
 } from '../../src/core/types.js';
 import { applyWrite, settings as baseSettings, SUB, table } from './fixtures.js';
+import { holds, mayRemain, nameFor, oracle, parseNet } from './oracle.js';
 
 // FC_NUM_RUNS raises the run count for a soak without editing the file.
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
@@ -184,6 +185,109 @@ const arbWorld = fc
     return { inventory, settings: s };
   });
 
+/**
+ * Tidier worlds for the reference-model properties: valid, distinct pod CIDRs and one IP per worker, so that
+ * most claims are clean and the interesting repairs (wrong next hops, stale routes, pod CIDR moves, foreign
+ * routes holding a claim, Failed routes, the deletion guard) are what varies.
+ */
+const ROUTE_KINDS = [
+  'correct',
+  'wrong-hop',
+  'moved',
+  'stale',
+  'foreign-conflict',
+  'foreign',
+  'failed',
+] as const;
+const arbTidyWorld = fc
+  .record({
+    pods: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 6 }),
+    routes: fc.array(fc.record({ kind: fc.constantFrom(...ROUTE_KINDS), i: fc.nat(9) }), { maxLength: 10 }),
+    maxRouteDeletions: fc.constantFrom<PlanSettings['maxRouteDeletions']>('auto', 'auto', 1, 3),
+    forceDeletions: fc.boolean(),
+  })
+  .map(({ pods, routes, ...over }) => {
+    const s = baseSettings({ ...over, clusterCidrs: ['10.200.0.0/16'] });
+    const vms: VmRecord[] = [];
+    const nics: NicRecord[] = [];
+    pods.forEach((n, k) => {
+      const name = `worker-${k}`;
+      const vmId = `${SUB}/Microsoft.Compute/virtualMachines/${name}`;
+      const nicId = `${SUB}/Microsoft.Network/networkInterfaces/${name}-nic`;
+      vms.push({
+        id: vmId,
+        name,
+        tags: { 'pod-cidr': `10.200.${n}.0/24` },
+        nicRefs: [{ id: nicId, primary: true }],
+      });
+      nics.push({
+        id: nicId,
+        name: `${name}-nic`,
+        vmId,
+        enableIpForwarding: true,
+        ipConfigurations: [
+          {
+            name: 'v4',
+            primary: true,
+            privateIpAddress: `10.240.0.${20 + k}`,
+            privateIpVersion: 'IPv4',
+            subnetId: undefined,
+          },
+        ],
+      });
+    });
+    const worker = (i: number) => ({
+      cidr: `10.200.${pods[i % pods.length]}.0/24`,
+      ip: `10.240.0.${20 + (i % pods.length)}`,
+    });
+    const va = (name: string, prefix: string, ip: string, state = 'Succeeded'): RouteRecord => ({
+      name,
+      addressPrefix: prefix,
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: ip,
+      provisioningState: state,
+    });
+    const table_: RouteRecord[] = [];
+    for (const { kind, i } of routes) {
+      const w = worker(i);
+      const route =
+        kind === 'correct'
+          ? va(routeNameForCidr(w.cidr, PREFIX), w.cidr, w.ip)
+          : kind === 'wrong-hop'
+            ? va(routeNameForCidr(w.cidr, PREFIX), w.cidr, '10.240.0.99')
+            : kind === 'failed'
+              ? va(routeNameForCidr(w.cidr, PREFIX), w.cidr, w.ip, 'Failed')
+              : kind === 'moved'
+                ? va(routeNameForCidr(`10.200.${100 + i}.0/24`, PREFIX), `10.200.${100 + i}.0/24`, w.ip)
+                : kind === 'stale'
+                  ? va(
+                      routeNameForCidr(`10.200.${120 + i}.0/24`, PREFIX),
+                      `10.200.${120 + i}.0/24`,
+                      `10.240.0.${150 + i}`,
+                    )
+                  : kind === 'foreign-conflict'
+                    ? va(`firewall-${i}`, w.cidr, '10.240.0.4')
+                    : {
+                        name: `onprem-${i}`,
+                        addressPrefix: `192.168.${i}.0/24`,
+                        nextHopType: 'VirtualNetworkGateway',
+                        nextHopIpAddress: undefined,
+                        provisioningState: 'Succeeded',
+                      };
+      if (!table_.some((r) => r.name.toLowerCase() === route.name.toLowerCase())) table_.push(route);
+    }
+    const inventory: Inventory = {
+      vms,
+      nics,
+      routeTable: table(table_, [s.subnetId]),
+      vnetLocation: 'eastus2',
+    };
+    return { inventory, settings: s };
+  });
+
+/** Both kinds of world: the wild one (odd tags, shared IPs, bad prefixes) and the tidy one. */
+const arbAnyWorld = fc.oneof(arbWorld, arbTidyWorld);
+
 /** The simulator also applies the NIC repair, so "converged" covers it. */
 function apply(inventory: Inventory, plan: ReturnType<typeof planReconcile>): Inventory {
   const after = applyWrite(inventory, plan.tableWrite, plan.associateSubnet !== null);
@@ -208,6 +312,25 @@ const prefixKey = (p: string | undefined) => {
   const parsed = parseCidr(p);
   return parsed.ok ? parsed.cidr : `raw:${p}`;
 };
+
+/** How often each interesting branch was hit across the runs of the oracle properties (fc.statistics-style). */
+const hits = {
+  runs: 0,
+  refused: 0,
+  massDeletion: 0,
+  podCidrMoved: 0,
+  foreignConflict: 0,
+  cleanRoutesChecked: 0,
+  staleRemovalsChecked: 0,
+  convergedTablesChecked: 0,
+};
+
+/** The most owned prefixes one apply may remove without any doubt about the guard (docs/planning.md). */
+function surelyAllowedDeletions(ownedPrefixes: number, settings: PlanSettings): number {
+  if (settings.forceDeletions) return Number.POSITIVE_INFINITY;
+  if (settings.maxRouteDeletions !== 'auto') return settings.maxRouteDeletions;
+  return ownedPrefixes <= 1 ? ownedPrefixes : Math.floor(ownedPrefixes / 2);
+}
 
 describe('properties of plan + guard over random tables and inventories', () => {
   it('(a, c) one apply converges: the next plan writes nothing and, barring blocking refusals, is in sync', () => {
@@ -316,7 +439,7 @@ describe('properties of plan + guard over random tables and inventories', () => 
     );
   });
 
-  it('(h) an owned route to a scale-set instance survives, unless a worker claims its prefix or a foreign route holds it', () => {
+  it('(j) an owned route to a scale-set instance survives, unless a worker claims its prefix or a foreign route holds it', () => {
     fc.assert(
       fc.property(arbWorld, ({ inventory, settings }) => {
         const plan = planReconcile(inventory, settings);
@@ -339,6 +462,101 @@ describe('properties of plan + guard over random tables and inventories', () => 
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+
+  it('(h) against the reference model: one apply leaves every clean route in place, no stale owned route, foreign routes as read', () => {
+    fc.assert(
+      fc.property(arbAnyWorld, ({ inventory, settings }) => {
+        const view = oracle(inventory, settings);
+        const plan = planReconcile(inventory, settings);
+        hits.runs++;
+        if (plan.refused.length > 0) hits.refused++;
+        if (plan.refused.some((r) => r.reason === 'mass-deletion')) hits.massDeletion++;
+        if (plan.refused.some((r) => r.reason === 'foreign-route-conflict')) hits.foreignConflict++;
+        if (plan.drift.some((d) => d.kind === 'pod-cidr-changed')) hits.podCidrMoved++;
+        if (view.foreignDuplicates) {
+          expect(plan.tableWrite).toBeNull();
+          return;
+        }
+        const after = apply(inventory, plan);
+        const routes = after.routeTable?.routes ?? [];
+        for (const want of view.clean) {
+          hits.cleanRoutesChecked++;
+          expect(holds(routes, want), `${want.worker} needs ${want.name} -> ${want.nextHop}`).toBe(true);
+        }
+        // Foreign routes: the same, in the same order.
+        const foreignAfter = routes.filter((r) => !view.owned.includes(r) && view.foreign.includes(r));
+        expect(foreignAfter).toEqual(view.foreign);
+        // Owned routes nobody cleanly claims and no refusal may hold must be gone, unless the guard may hold them.
+        const ownedNets = new Set(view.owned.flatMap((r) => parseNet(r.addressPrefix)?.text ?? []));
+        const mustGo = view.owned.filter((r) => !mayRemain(r, view));
+        // Deletions the guard might count: every owned prefix no clean route keeps.
+        const cleanNets = new Set(view.clean.map((c) => c.net.text));
+        const mayGo = [...ownedNets].filter((n) => !cleanNets.has(n));
+        if (mayGo.length <= surelyAllowedDeletions(ownedNets.size, settings)) {
+          for (const stale of mustGo) {
+            hits.staleRemovalsChecked++;
+            const net = parseNet(stale.addressPrefix)?.text;
+            const still = routes.some(
+              (r) =>
+                r.name.toLowerCase() === stale.name.toLowerCase() && parseNet(r.addressPrefix)?.text === net,
+            );
+            expect(still, `stale owned route ${stale.name} (${stale.addressPrefix}) still there`).toBe(false);
+          }
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('(i) against the reference model: a clean route missing or wrong is drift and written; a table already right is left alone', () => {
+    fc.assert(
+      fc.property(arbAnyWorld, ({ inventory, settings }) => {
+        const view = oracle(inventory, settings);
+        fc.pre(!view.foreignDuplicates);
+        const plan = planReconcile(inventory, settings);
+        const routes = inventory.routeTable?.routes ?? [];
+        for (const want of view.clean) {
+          if (holds(routes, want)) continue;
+          expect(plan.tableWrite, `${want.name} is missing or wrong`).not.toBeNull();
+          const named = plan.drift.some(
+            (d) => (d.after?.name ?? d.subject).toLowerCase() === want.name.toLowerCase(),
+          );
+          expect(named, `no drift names ${want.name}`).toBe(true);
+        }
+        // Converged by the model (after one apply of a world without refusals): nothing more to write.
+        const after = apply(inventory, plan);
+        const again = oracle(after, settings);
+        const exact = (again.owned.length === again.clean.length &&
+          again.clean.every((c) =>
+            again.owned.some(
+              (r) =>
+                r.name === nameFor(c.net, settings) &&
+                r.addressPrefix === c.net.text &&
+                r.nextHopIpAddress === c.nextHop &&
+                r.provisioningState !== 'Failed',
+            ),
+          )) as boolean;
+        if (exact && again.unclean.ips.size === 0 && again.unclean.prefixes.length === 0) {
+          hits.convergedTablesChecked++;
+          expect(planReconcile(after, settings).tableWrite).toBeNull();
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('the random worlds hit every interesting branch often enough to mean something', () => {
+    expect(hits.runs).toBe(NUM_RUNS);
+    // Observed at 300 runs: refused ~205, mass deletion ~33, pod CIDR moved ~27, foreign conflict ~76,
+    // clean routes ~420, stale removals ~180, converged tables ~120; the minimums leave room for the seed.
+    expect(hits.refused).toBeGreaterThanOrEqual(NUM_RUNS / 4);
+    expect(hits.massDeletion).toBeGreaterThanOrEqual(NUM_RUNS / 30);
+    expect(hits.podCidrMoved).toBeGreaterThanOrEqual(NUM_RUNS / 40);
+    expect(hits.foreignConflict).toBeGreaterThanOrEqual(NUM_RUNS / 15);
+    expect(hits.cleanRoutesChecked).toBeGreaterThanOrEqual(NUM_RUNS / 2);
+    expect(hits.staleRemovalsChecked).toBeGreaterThanOrEqual(NUM_RUNS / 8);
+    expect(hits.convergedTablesChecked).toBeGreaterThanOrEqual(NUM_RUNS / 10);
   });
 
   it('(g) route names are injective and valid, readable or hashed', () => {

@@ -1,6 +1,6 @@
 // Conformance (reads AZURE_REFERENCE_DIR, see test/support/reference.ts): the events the emulator raises for ARM
-// writes and deletes validate against the official Event Grid data schema (Resources.json, 2018-01-01) and have
-// the keys of Azure's published samples.
+// writes and deletes, and for operations that fail, validate against the official Event Grid data schema
+// (Resources.json, 2018-01-01) and have the keys of Azure's published samples.
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
@@ -47,5 +47,27 @@ describe('events from ARM writes, against the official schema and samples', () =
     expect(keys(write?.data.authorization)).toEqual(
       keys((writeSample.data as { authorization: object }).authorization),
     );
+  });
+
+  it('an operation that fails emits ResourceWriteFailure / ResourceDeleteFailure, valid against their data schemas', async () => {
+    const { network } = clients(emulator);
+    emulator.faults.add({ kind: 'lroFail', method: 'PUT', path: '/routeTables/extra', times: 1 });
+    await expect(
+      network.routeTables.beginCreateOrUpdateAndWait(RG, 'extra', { location: 'eastus2' }, FAST),
+    ).rejects.toThrow();
+    await network.routeTables.beginCreateOrUpdateAndWait(RG, 'extra', { location: 'eastus2' }, FAST);
+    emulator.faults.add({ kind: 'lroFail', method: 'DELETE', path: '/routeTables/extra', times: 1 });
+    await expect(network.routeTables.beginDeleteAndWait(RG, 'extra', FAST)).rejects.toThrow();
+    const failures = emulator.events.filter((e) => e.eventType.endsWith('Failure'));
+    expect(failures.map((e) => [e.eventType, e.data.operationName, e.data.status])).toEqual([
+      ['Microsoft.Resources.ResourceWriteFailure', 'Microsoft.Network/routeTables/write', 'Failed'],
+      ['Microsoft.Resources.ResourceDeleteFailure', 'Microsoft.Network/routeTables/delete', 'Failed'],
+    ]);
+    const validWrite = dataValidator('ResourceWriteFailureData');
+    const validDelete = dataValidator('ResourceDeleteFailureData');
+    expect(validWrite(failures[0]?.data), JSON.stringify(validWrite.errors)).toBe(true);
+    expect(validDelete(failures[1]?.data), JSON.stringify(validDelete.errors)).toBe(true);
+    // Same envelope and data keys as the success samples: the schema gives both one shape.
+    expect(keys(failures[1])).toEqual(keys(readReferenceJson('event-grid-schema/delete')));
   });
 });

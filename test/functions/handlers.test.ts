@@ -135,10 +135,10 @@ describe('reconcileOnResourceChange: events that cannot concern the routes are i
       sampleEvent('event-grid-schema', 'action', IDS.vm, 'Microsoft.Compute/virtualMachines/restart/action'),
     ],
     [
-      'a failure event type',
+      'a failure event type we do not subscribe to (a canceled write)',
       {
         ...sampleEvent('event-grid-schema', 'write', IDS.vm, 'Microsoft.Compute/virtualMachines/write'),
-        eventType: 'Microsoft.Resources.ResourceWriteFailure',
+        eventType: 'Microsoft.Resources.ResourceWriteCancel',
       },
     ],
     [
@@ -480,6 +480,27 @@ describe('reconcileOnResourceChange: the echo of our own write', () => {
     await handlers.reconcileOnResourceChange(event, invocation('reconcileOnResourceChange').context);
     expect(reconcile).toHaveBeenCalledTimes(1);
   });
+
+  it.each([
+    ['ResourceWriteFailure', 'write', IDS.routeTable, 'Microsoft.Network/routeTables/write'],
+    ['ResourceWriteFailure', 'write', IDS.subnet, 'Microsoft.Network/virtualNetworks/subnets/write'],
+    ['ResourceDeleteFailure', 'delete', IDS.route, 'Microsoft.Network/routeTables/routes/delete'],
+  ] as const)(
+    'a %s of our own %s (the run may have stopped polling it) reconciles',
+    async (type, kind, subject, operation) => {
+      const { handlers, reconcile } = setup(undefined, { isOwnWrite });
+      const event = withCorrelation(
+        {
+          ...sampleEvent('event-grid-schema', kind, subject, operation),
+          eventType: `Microsoft.Resources.${type}`,
+        },
+        OURS,
+      );
+      (event.data as Record<string, unknown>).status = 'Failed';
+      await handlers.reconcileOnResourceChange(event, invocation('reconcileOnResourceChange').context);
+      expect(reconcile).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('a tags write on the route table is somebody else editing tags: it reconciles', async () => {
     const { handlers, reconcile } = setup(undefined, { isOwnWrite });

@@ -1,5 +1,6 @@
 // How one reconcile behaves when ARM pushes back: ETag conflicts, throttling, failed operations, failed reads.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_WRITE_ATTEMPTS } from '../../src/reconcile.js';
 import { CONVERGED, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
@@ -100,7 +101,7 @@ describe('throttling', () => {
 });
 
 describe('failures never look like success', () => {
-  it('an operation that ends Failed is reported as a failure, not a repair', async () => {
+  it('an operation that ends Failed once is retried in the same run: ARM put the old table back, we write again', async () => {
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
     cluster.emulator.faults.add({
       kind: 'lroFail',
@@ -109,7 +110,27 @@ describe('failures never look like success', () => {
       times: 1,
     });
     const result = await cluster.run();
+    expect(result.status).toBe('Repaired');
+    expect(result.attempts).toBe(2);
+    expect(puts()).toHaveLength(2);
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+    const states = cluster
+      .storedRoutes()
+      .map((r) => (r.properties as { provisioningState?: string }).provisioningState);
+    expect(new Set(states)).toEqual(new Set(['Succeeded']));
+  });
+
+  it('an operation that keeps failing is reported as a transient failure, not a repair', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    cluster.emulator.faults.add({
+      kind: 'lroFail',
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+    });
+    const result = await cluster.run();
     expect(result.status).toBe('Failed');
+    expect(result.attempts).toBe(MAX_WRITE_ATTEMPTS);
+    expect(result.error).toMatchObject({ code: 'InternalServerError', transient: true });
     expect(result.repaired).toEqual([]);
     expect(result.unrepaired.map((d) => d.kind)).toContain('missing-route');
   });

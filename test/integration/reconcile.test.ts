@@ -17,12 +17,12 @@ beforeEach(() => {
 const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');
 
 describe('a converged cluster', () => {
-  it('is Healthy with four reads (VMs, NICs, scale sets, the table) and no write', async () => {
+  it('is Healthy with five reads (VM list, NIC list, scale-set list, table, subnet) and no write', async () => {
     cluster.emulator.clearRequests();
     const result = await cluster.run();
     expect(result.status).toBe('Healthy');
     expect(result.plan.drift).toEqual([]);
-    expect(result.arm).toMatchObject({ reads: 4, writes: 0, polls: 0 });
+    expect(result.arm).toMatchObject({ reads: 5, writes: 0, polls: 0 });
     expect(puts()).toHaveLength(0);
     expect(result.managedRoutes).toBe(2);
   });
@@ -32,8 +32,8 @@ describe('a converged cluster', () => {
     try {
       const result = await paged.run();
       expect(result.status).toBe('Healthy');
-      // 5 VMs and 5 NICs, one per page, plus the (empty) scale-set list and the table.
-      expect(result.arm.reads).toBe(12);
+      // 5 VMs and 5 NICs, one per page, plus the (empty) scale-set list, the table and the subnet.
+      expect(result.arm.reads).toBe(13);
     } finally {
       await paged.stop();
     }
