@@ -178,11 +178,13 @@ export function oracle(inventory: Inventory, settings: PlanSettings): OracleView
       for (const ip of w.ips) unclean.ips.add(ip);
     }
   }
-  const scaleSetHops = new Set(
-    (inventory.scaleSetNics ?? []).flatMap((n) =>
-      n.ipConfigurations.map((c) => canonicalIp(c.privateIpAddress) ?? []),
-    ),
-  );
+  const scaleSetHops = new Set<string>();
+  for (const nic of inventory.scaleSetNics ?? []) {
+    for (const c of nic.ipConfigurations) {
+      const ip = canonicalIp(c.privateIpAddress);
+      if (ip !== undefined) scaleSetHops.add(ip);
+    }
+  }
   return { clean, unclean, owned, foreign, foreignDuplicates, scaleSetHops };
 }
 
