@@ -35,8 +35,7 @@ export function minimumFor(
 ): Minimum {
   const pages = Math.max(1, Math.ceil((n + controllers) / pageSize));
   // The scale-set list (empty here) counts too: a safe run must know whether Uniform instances hold next hops;
-  // and the subnet, whose provisioning state says whether its association is still being written
-  // (src/core/settled.ts).
+  // so does the subnet, whose provisioning state says whether its association is mid-write (src/core/settled.ts).
   const reads = 2 * pages + 3;
   const writes = d > 0 ? 1 : 0;
   const wallMs = pages * latency.readMs + (d > 0 ? latency.writeMs + latency.lroMs + latency.readMs : 0);

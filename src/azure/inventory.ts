@@ -1,7 +1,7 @@
 // Reads everything one reconcile needs in five parallel calls (plus paging): the VM list, the NIC list and the
-// scale-set list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), the route table,
-// and the cluster subnet (for its provisioning state). No per-VM calls. A failed page fails the whole read: a
-// partial or throttled list must never look like "fewer workers".
+// scale-set list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), the route
+// table, and the cluster subnet (for its provisioning state). No per-VM calls. A failed page fails the whole
+// read: a partial or throttled list must never look like "fewer workers".
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';

@@ -77,15 +77,13 @@ export interface ExpectedRoute {
 export interface OracleView {
   /** Routes that must exist after one apply, exactly (name case-insensitive, prefix, VirtualAppliance, IP). */
   clean: ExpectedRoute[];
-  /** Workers some rule may refuse: their prefixes and IPs may be held as they are. */
+  /** Workers some rule may refuse, and scale-set instances: their prefixes and IPs may be held as they are. */
   unclean: { prefixes: Net[]; ips: Set<string> };
   /** Owned routes of the table as read, by the ownership rule (our name prefix AND inside a cluster CIDR). */
   owned: RouteRecord[];
   foreign: RouteRecord[];
   /** Foreign routes repeating one prefix: ARM rejects any PUT of the table, so there is no write at all. */
   foreignDuplicates: boolean;
-  /** IPs of Uniform scale-set instances' NICs: an owned route to one is never deleted (it may be held). */
-  scaleSetHops: Set<string>;
 }
 
 function podCidrTag(vm: VmRecord, key: string): string | undefined {
@@ -178,14 +176,15 @@ export function oracle(inventory: Inventory, settings: PlanSettings): OracleView
       for (const ip of w.ips) unclean.ips.add(ip);
     }
   }
-  const scaleSetHops = new Set<string>();
+  // Owned routes to a scale-set instance's NIC may be held as they are (docs/planning.md): every such IP is
+  // treated like a refused worker's (conservative: the planner holds only instances no listed VM names).
   for (const nic of inventory.scaleSetNics ?? []) {
     for (const c of nic.ipConfigurations) {
       const ip = canonicalIp(c.privateIpAddress);
-      if (ip !== undefined) scaleSetHops.add(ip);
+      if (ip !== undefined) unclean.ips.add(ip);
     }
   }
-  return { clean, unclean, owned, foreign, foreignDuplicates, scaleSetHops };
+  return { clean, unclean, owned, foreign, foreignDuplicates };
 }
 
 /** Does the table hold this route exactly as the worker needs it (and provisioned)? */
@@ -208,6 +207,6 @@ export function mayRemain(route: RouteRecord, view: OracleView): boolean {
   const hop = canonicalIp(route.nextHopIpAddress);
   return (
     (net !== undefined && view.unclean.prefixes.some((p) => overlaps(p, net))) ||
-    (hop !== undefined && (view.unclean.ips.has(hop) || view.scaleSetHops.has(hop)))
+    (hop !== undefined && view.unclean.ips.has(hop))
   );
 }
