@@ -56,8 +56,8 @@ function coldStartOnce(modulePath: string, env: Record<string, string>): Promise
         reject(new Error(`cold start of ${modulePath} failed (${code}): ${stderr.slice(-2000)}`));
         return;
       }
-      const r = JSON.parse(line.slice('COLDSTART '.length)) as Omit<ColdStart, 'processWallMs'>;
-      resolve({ ...r, processWallMs: performance.now() - t0 });
+      const reported = JSON.parse(line.slice('COLDSTART '.length)) as Omit<ColdStart, 'processWallMs'>;
+      resolve({ ...reported, processWallMs: performance.now() - t0 });
     });
   });
 }

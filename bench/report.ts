@@ -75,11 +75,11 @@ function reportEvents(m: Measurements): void {
     ),
   );
   log();
-  const b = m.burst;
+  const { burst } = m;
   log(
-    `Burst: ${b.newWorkers} new workers at once -> ${b.events} events, ${b.reconciles} reconciles, ` +
-      `${b.requests} requests (${b.emulator.gets} GET, ${b.emulator.writes} writes, ${b.emulator.lroStatusPolls} status polls) ` +
-      `= ${b.requestsOverOneReconcile}x one reconcile (${b.oneReconcileRequests}); all routes in ${b.wallMs} ms; converged: ${b.converged ? 'yes' : 'NO'}`,
+    `Burst: ${burst.newWorkers} new workers at once -> ${burst.events} events, ${burst.reconciles} reconciles, ` +
+      `${burst.requests} requests (${burst.emulator.gets} GET, ${burst.emulator.writes} writes, ${burst.emulator.lroStatusPolls} status polls) ` +
+      `= ${burst.requestsOverOneReconcile}x one reconcile (${burst.oneReconcileRequests}); all routes in ${burst.wallMs} ms; converged: ${burst.converged ? 'yes' : 'NO'}`,
   );
 }
 

@@ -12,6 +12,7 @@ import {
   startEmulator,
 } from '../../src/emulator/index.js';
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
+import { useFixture } from './fixture.js';
 
 export const WORLD = 'examples/kthw-azure.world.json';
 export const RG = 'kubernetes';
@@ -102,6 +103,18 @@ export async function startCluster(options: Partial<EmulatorOptions> = {}): Prom
     },
     stop: () => emulator.stop(),
   };
+}
+
+/**
+ * The file's cluster: started before its tests (with these emulator options), the emulator reset before each
+ * test, stopped after them.
+ */
+export function useCluster(options: Partial<EmulatorOptions> = {}): TestCluster {
+  return useFixture('the test cluster', {
+    start: () => startCluster(options),
+    reset: (cluster) => cluster.emulator.reset(),
+    stop: (cluster) => cluster.stop(),
+  });
 }
 
 /** name -> "prefix -> type ip" for compact assertions. */
