@@ -15,7 +15,7 @@ interface ColdStart {
   peakRssMb: number;
 }
 
-export interface ColdStartResult {
+interface ColdStartResult {
   variant: string;
   module: string;
   telemetry: 'off' | 'on';

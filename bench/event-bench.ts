@@ -14,7 +14,7 @@ import { round } from './format.js';
 import { Rpc } from './ipc.js';
 import { desiredRoute } from './world.js';
 
-export type Wiring = 'bench' | 'production';
+type Wiring = 'bench' | 'production';
 
 interface EventChild {
   rpc: Rpc;

@@ -7,13 +7,13 @@ import type { BenchOptions } from './options.js';
 import type { ScenarioInput, ScenarioOutput } from './scenario-child.js';
 import { CONTROLLERS } from './world.js';
 
-export interface Measured extends ScenarioOutput {
+interface Measured extends ScenarioOutput {
   requests: number;
   emulator: EmulatorCounts;
   converged: boolean;
 }
 
-export interface NaiveSkipped {
+interface NaiveSkipped {
   skipped: true;
   estimatedWallMs: number;
   reason: string;
@@ -75,7 +75,7 @@ function naiveEstimateMs({ latency, pollIntervalMs, pageSize }: BenchOptions, n:
 }
 
 /** The (N, D) pairs measured: --quick keeps the 50-worker cases the targets are about. */
-export function scenarioList(quick: boolean): Array<[number, number]> {
+function scenarioList(quick: boolean): Array<[number, number]> {
   const sizes = quick ? [2, 50] : [2, 50, 400];
   const out: Array<[number, number]> = [];
   for (const n of sizes) {

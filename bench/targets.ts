@@ -41,7 +41,7 @@ const at50 = (m: Measurements) =>
   m.scenarios.filter((s) => s.n === 50 && s.ratios.naiveOverOursRequests !== undefined);
 const medianRepairMs = (samples: RepairSample[]) => median(samples.map((s) => s.eventToRepairMs));
 
-export const TARGETS: TargetSpec[] = [
+const TARGETS: TargetSpec[] = [
   {
     id: 'reads-writes',
     target: 'reads <= 5 + paging, writes <= 1 (+1 subnet association) for any D',

@@ -3,7 +3,7 @@
 // test writes `cluster.run()` as it would with a variable assigned in beforeAll.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 
-export interface FixtureLifecycle<T> {
+interface FixtureLifecycle<T> {
   start: () => Promise<T>;
   /** Before each test (e.g. the emulator's faults, requests and state back to the world file). */
   reset?: (fixture: T) => void;

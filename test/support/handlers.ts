@@ -7,7 +7,7 @@ import type { ReconcileResult } from '../../src/core/types.js';
 import { createHandlers, type HandlerDeps, type Handlers } from '../../src/functions/handlers.js';
 import { reconcile } from '../../src/reconcile.js';
 
-export interface HandlersWithLogSpy {
+interface HandlersWithLogSpy {
   handlers: Handlers;
   /** Every result the handlers' reconciles returned, in order. */
   results: ReconcileResult[];
@@ -17,7 +17,7 @@ export interface HandlersWithLogSpy {
   context: () => InvocationContext;
 }
 
-export interface SpiedHandlerOptions {
+interface SpiedHandlerOptions {
   clients: ArmClients;
   loadConfig: () => Config;
   /** The engine's retry budget per run (default: the engine's). */
