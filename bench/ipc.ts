@@ -36,7 +36,8 @@ export class Rpc {
       }
     });
     child.on('exit', (code) => {
-      for (const p of this.#pending.values()) p.reject(new Error(`child exited (${code}) before answering`));
+      for (const waiting of this.#pending.values())
+        waiting.reject(new Error(`child exited (${code}) before answering`));
       this.#pending.clear();
     });
   }

@@ -98,11 +98,11 @@ describe('bad-input catalogue: settings (loadConfig)', () => {
   };
 
   it('missing settings: every required one is named', () => {
-    const p = problems({});
-    expect(p.map((x) => x.setting).sort()).toEqual(
+    const missing = problems({});
+    expect(missing.map((x) => x.setting).sort()).toEqual(
       ['AZURE_SUBSCRIPTION_ID', 'CLUSTER_CIDR', 'CLUSTER_RESOURCE_GROUP', 'SUBNET_NAME', 'VNET_NAME'].sort(),
     );
-    for (const x of p) expect(x.message).toMatch(/^is required/u);
+    for (const x of missing) expect(x.message).toMatch(/^is required/u);
   });
 
   const malformed: Array<[string, string]> = [

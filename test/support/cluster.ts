@@ -123,9 +123,8 @@ export function routeMap(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of routes) {
-    const p = r.properties;
-    out[r.name] =
-      `${p.addressPrefix} -> ${p.nextHopType}${p.nextHopIpAddress ? ` ${p.nextHopIpAddress}` : ''}`;
+    const { addressPrefix, nextHopType, nextHopIpAddress } = r.properties;
+    out[r.name] = `${addressPrefix} -> ${nextHopType}${nextHopIpAddress ? ` ${nextHopIpAddress}` : ''}`;
   }
   return out;
 }

@@ -32,8 +32,12 @@ export function handlersWithLogSpy(options: SpiedHandlerOptions): HandlersWithLo
   const results = options.results ?? [];
   const logs: string[] = [];
   const handlers = createHandlers({
-    reconcile: async (o) => {
-      const result = await reconcile({ ...o, clients, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    reconcile: async (runOptions) => {
+      const result = await reconcile({
+        ...runOptions,
+        clients,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
       results.push(result);
       return result;
     },
