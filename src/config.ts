@@ -3,13 +3,13 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseCidr } from './core/cidr.js';
 
-export const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
+const PUBLIC_CLOUD_ARM_ENDPOINT = 'https://management.azure.com';
 
 /**
  * User-defined routes per route table in public Azure: 1,000 since 2026 (400 before; MicrosoftDocs/azure-docs
  * #128572, #128759). Sovereign clouds may lag: MAX_ROUTES_PER_TABLE lowers it.
  */
-export const AZURE_MAX_ROUTES_PER_TABLE = 1000;
+const AZURE_MAX_ROUTES_PER_TABLE = 1000;
 
 /** Azure resource group / resource names: letters, digits and the punctuation ARM allows. */
 const resourceName = (what: string) =>
@@ -69,7 +69,7 @@ const clusterCidrList = z
 
 /** Event Grid waits 30 s for the function's answer; the event invocation answers within this plus the flush. */
 export const DEFAULT_EVENT_RUN_TIMEOUT_MS = 20_000;
-export const MIN_EVENT_RUN_TIMEOUT_MS = 100;
+const MIN_EVENT_RUN_TIMEOUT_MS = 100;
 /** 22 s + the 3 s flush bound leaves 5 s of the 30 s for the host, the network and a cold start. */
 export const MAX_EVENT_RUN_TIMEOUT_MS = 22_000;
 /** Upper bound of the telemetry flush at the end of an event invocation. */
@@ -213,35 +213,35 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       }),
     );
   }
-  const s = parsed.data;
-  const isLoopback = isLoopbackEndpoint(s.ARM_ENDPOINT);
-  if (s.ARM_CA_FILE !== undefined && !isLoopback) {
+  const values = parsed.data;
+  const isLoopback = isLoopbackEndpoint(values.ARM_ENDPOINT);
+  if (values.ARM_CA_FILE !== undefined && !isLoopback) {
     throw new ConfigError([
       {
         setting: 'ARM_CA_FILE',
-        message: `is only for a local (loopback) ARM_ENDPOINT, but ARM_ENDPOINT is ${s.ARM_ENDPOINT}`,
+        message: `is only for a local (loopback) ARM_ENDPOINT, but ARM_ENDPOINT is ${values.ARM_ENDPOINT}`,
       },
     ]);
   }
   return {
-    subscriptionId: s.AZURE_SUBSCRIPTION_ID.toLowerCase(),
-    clusterResourceGroup: s.CLUSTER_RESOURCE_GROUP,
-    routeTableResourceGroup: s.ROUTE_TABLE_RESOURCE_GROUP ?? s.CLUSTER_RESOURCE_GROUP,
-    routeTableName: s.ROUTE_TABLE_NAME,
-    vnetName: s.VNET_NAME,
-    vnetResourceGroup: s.VNET_RESOURCE_GROUP ?? s.CLUSTER_RESOURCE_GROUP,
-    subnetName: s.SUBNET_NAME,
-    clusterCidrs: s.CLUSTER_CIDR,
-    podCidrTag: s.POD_CIDR_TAG,
-    routeNamePrefix: s.ROUTE_NAME_PREFIX,
-    mode: s.REMEDIATION_MODE,
-    maxRouteDeletions: s.MAX_ROUTE_DELETIONS,
-    maxRoutesPerTable: s.MAX_ROUTES_PER_TABLE,
-    repairIpForwarding: s.REPAIR_IP_FORWARDING,
-    verifySampleSize: s.VERIFY_SAMPLE_SIZE,
-    armEndpoint: s.ARM_ENDPOINT,
-    armCaFile: s.ARM_CA_FILE,
-    eventRunTimeoutMs: s.EVENT_RUN_TIMEOUT_MS,
+    subscriptionId: values.AZURE_SUBSCRIPTION_ID.toLowerCase(),
+    clusterResourceGroup: values.CLUSTER_RESOURCE_GROUP,
+    routeTableResourceGroup: values.ROUTE_TABLE_RESOURCE_GROUP ?? values.CLUSTER_RESOURCE_GROUP,
+    routeTableName: values.ROUTE_TABLE_NAME,
+    vnetName: values.VNET_NAME,
+    vnetResourceGroup: values.VNET_RESOURCE_GROUP ?? values.CLUSTER_RESOURCE_GROUP,
+    subnetName: values.SUBNET_NAME,
+    clusterCidrs: values.CLUSTER_CIDR,
+    podCidrTag: values.POD_CIDR_TAG,
+    routeNamePrefix: values.ROUTE_NAME_PREFIX,
+    mode: values.REMEDIATION_MODE,
+    maxRouteDeletions: values.MAX_ROUTE_DELETIONS,
+    maxRoutesPerTable: values.MAX_ROUTES_PER_TABLE,
+    repairIpForwarding: values.REPAIR_IP_FORWARDING,
+    verifySampleSize: values.VERIFY_SAMPLE_SIZE,
+    armEndpoint: values.ARM_ENDPOINT,
+    armCaFile: values.ARM_CA_FILE,
+    eventRunTimeoutMs: values.EVENT_RUN_TIMEOUT_MS,
   };
 }
 

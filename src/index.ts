@@ -5,3 +5,4 @@ import './functions/reconcileOnSchedule.js';
 import './functions/reconcileOnResourceChange.js';
 import './functions/driftReport.js';
 import './functions/verifyOnSchedule.js';
+import './functions/appTerminate.js';

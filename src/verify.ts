@@ -2,9 +2,9 @@
 // effective-route POST per chosen worker NIC), judges with the pure core, never writes. Used by the CLI
 // (`pod-routes verify`) and by the Functions app (a sample after each repair and on its own timer).
 import { randomUUID } from 'node:crypto';
-import type { ArmClients } from './azure/clients.js';
+import { type ArmClients, clientsFor } from './azure/clients.js';
 import { readEffectiveRoutes, readVerifyInventory } from './azure/effective.js';
-import { describeFailure, statusOf } from './azure/errors.js';
+import { describeFailure, httpStatusOf } from './azure/errors.js';
 import { newCounts, withArmRun } from './azure/session.js';
 import type { Config } from './config.js';
 import { deriveDesired } from './core/desired.js';
@@ -18,10 +18,10 @@ import {
   type WorkerVerification,
 } from './core/effective.js';
 import type { Logger } from './core/types.js';
-import { clientsFor, planSettingsFor } from './reconcile.js';
+import { planSettingsFor } from './reconcile.js';
 
 export type VerifyTrigger = 'cli' | 'repair' | 'timer';
-export type VerifyStatus = 'Effective' | 'Findings' | 'Failed';
+type VerifyStatus = 'Effective' | 'Findings' | 'Failed';
 
 export interface VerifyOptions {
   config: Config;
@@ -30,6 +30,7 @@ export interface VerifyOptions {
   workers: 'all' | number;
   offset?: number;
   log?: Logger;
+  /** Ends the check's waits at once: its budget after a repair, the host's shutdown, Ctrl-C in the CLI. */
   signal?: AbortSignal;
   clients?: ArmClients;
   /** Total time budget (retry waits never start past it). Default 120 s. */
@@ -103,7 +104,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
           notes: t.notes,
         };
       } catch (error) {
-        const status = statusOf(error);
+        const status = httpStatusOf(error);
         // ARM refuses the read for this NIC (e.g. its VM stopped since the list): reported, not guessed.
         if (status === undefined || status < 400 || status >= 500 || status === 429) throw error;
         return {

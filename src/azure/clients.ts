@@ -14,7 +14,7 @@ export interface ArmClients {
   pollIntervalMs: number;
 }
 
-export interface ArmClientOptions {
+interface ArmClientOptions {
   pollIntervalMs?: number;
   retry?: RetrySettings;
   /** Overrides the credential (tests); by default loopback endpoints need none and Azure uses DefaultAzureCredential. */
@@ -55,4 +55,20 @@ export function createArmClients(config: Config, options: ArmClientOptions = {})
     compute: new ComputeManagementClient(credential, config.subscriptionId, clientOptions),
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
   };
+}
+
+const clientCache = new Map<string, ArmClients>();
+
+/**
+ * The one cache of clients: one set per endpoint, subscription and trust, so connections and tokens are
+ * reused across runs (one per Functions instance). Tests and the bench that need other options make their own.
+ */
+export function clientsFor(config: Config): ArmClients {
+  const key = `${config.armEndpoint}|${config.subscriptionId}|${config.armCaFile ?? ''}`;
+  let clients = clientCache.get(key);
+  if (!clients) {
+    clients = createArmClients(config);
+    clientCache.set(key, clients);
+  }
+  return clients;
 }

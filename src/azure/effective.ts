@@ -7,11 +7,11 @@ import type { Config } from '../config.js';
 import type { EffectiveRouteRecord } from '../core/effective.js';
 import type { Inventory } from '../core/types.js';
 import type { ArmClients } from './clients.js';
-import { statusOf } from './errors.js';
+import { httpStatusOf } from './errors.js';
 import { toNicRecord, toVmRecord } from './inventory.js';
 import { awaitLro } from './session.js';
 
-export interface VerifyInventory {
+interface VerifyInventory {
   inventory: Inventory;
   /** Lower-cased VM id -> the instance view's PowerState code ('PowerState/running', ...), when reported. */
   powerStates: Map<string, string | undefined>;
@@ -41,7 +41,7 @@ async function readVmsWithPower(
   try {
     return await collect(clients.compute.virtualMachines.list(rg, { ...options, expand: 'instanceView' }));
   } catch (error) {
-    if (statusOf(error) !== 400) throw error;
+    if (httpStatusOf(error) !== 400) throw error;
   }
   const vms = await collect(clients.compute.virtualMachines.list(rg, options));
   const out: VirtualMachine[] = [];
@@ -78,7 +78,7 @@ export async function readVerifyInventory(
   };
 }
 
-export function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
+function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
   return {
     name: route.name ?? undefined,
     source: route.source ?? undefined,

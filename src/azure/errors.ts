@@ -48,7 +48,7 @@ export class LroFailedError extends Error {
   }
 }
 
-export interface ArmFailure {
+interface ArmFailure {
   message: string;
   code: string | undefined;
   statusCode: number | undefined;
@@ -93,18 +93,19 @@ export function describeFailure(error: unknown): ArmFailure {
   };
 }
 
-export function statusOf(error: unknown): number | undefined {
+/** The HTTP status of an ARM error (a RestError), if it has one. */
+export function httpStatusOf(error: unknown): number | undefined {
   return isRestError(error) ? error.statusCode : undefined;
 }
 
-export function codeOf(error: unknown): string | undefined {
+function codeOf(error: unknown): string | undefined {
   return isRestError(error) ? error.code : undefined;
 }
 
 /** A 404 that means the resource is absent (not its resource group, subscription or provider). */
 export function isResourceNotFound(error: unknown): boolean {
   return (
-    statusOf(error) === 404 &&
+    httpStatusOf(error) === 404 &&
     codeOf(error) !== 'ResourceGroupNotFound' &&
     codeOf(error) !== 'SubscriptionNotFound'
   );

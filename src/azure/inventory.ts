@@ -47,7 +47,7 @@ export async function readRouteTable(
 }
 
 /** The cluster subnet, or null when it does not exist (reported as not associated; the write then names it). */
-export async function readSubnet(
+async function readSubnet(
   clients: ArmClients,
   config: Config,
   abortSignal?: AbortSignal,
@@ -174,7 +174,7 @@ export function toNicRecord(nic: NetworkInterface): NicRecord {
   };
 }
 
-export function toRouteRecord(route: NonNullable<RouteTable['routes']>[number]): RouteRecord {
+function toRouteRecord(route: NonNullable<RouteTable['routes']>[number]): RouteRecord {
   return {
     name: required(route.name, 'a name', 'a route'),
     addressPrefix: route.addressPrefix ?? undefined,
@@ -199,7 +199,7 @@ export function toRouteTableRecord(table: RouteTable): RouteTableRecord {
   };
 }
 
-export function toSubnetRecord(subnet: Subnet): SubnetRecord {
+function toSubnetRecord(subnet: Subnet): SubnetRecord {
   return {
     id: required(subnet.id, 'an id', 'the subnet'),
     provisioningState: subnet.provisioningState ?? undefined,

@@ -1,7 +1,7 @@
 // Every ARM operation the adapter performs, declared once: the custom role in infra/ must grant exactly
 // these actions (a test compares them), and the adapter only calls through operations listed here.
 
-export interface ArmOperation {
+interface ArmOperation {
   /** Name used in code and logs. */
   id: string;
   /** The Azure RBAC action that authorises it. */

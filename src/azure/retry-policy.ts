@@ -2,12 +2,17 @@
 // three times per request, and knows nothing of the run's total budget). Retry storms have kept whole
 // subscriptions throttled for hours, so: few attempts, Retry-After honoured, and never past the run's deadline.
 // It also counts every attempt (reads, writes, LRO polls, 429s, 412s) for the run in progress.
-import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import type {
+  PipelinePolicy,
+  PipelineRequest,
+  PipelineResponse,
+  SendRequest,
+} from '@azure/core-rest-pipeline';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { TRANSIENT_NETWORK_CODES } from './errors.js';
-import { currentArmRun } from './session.js';
+import { type ArmRun, currentArmRun } from './session.js';
 
-export const RETRY_POLICY_NAME = 'podRoutesBoundedRetry';
+const RETRY_POLICY_NAME = 'podRoutesBoundedRetry';
 
 export interface RetrySettings {
   /** Attempts per request, the first included. */
@@ -28,7 +33,7 @@ function isPoll(request: PipelineRequest, lroDepth: number): boolean {
 }
 
 /** Milliseconds the server asked us to wait, if it said. */
-export function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
+function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
   for (const header of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const value = response.headers.get(header);
     if (value !== undefined && /^\d+$/u.test(value.trim())) return Number(value);
@@ -62,34 +67,64 @@ export function boundedRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): Pip
     async sendRequest(request, next) {
       const run = currentArmRun();
       for (let attempt = 1; ; attempt++) {
-        if (run) {
-          if (isPoll(request, run.lroDepth ?? 0)) run.counts.polls++;
-          else if (request.method === 'GET') run.counts.reads++;
-          else run.counts.writes++;
+        if (run) countAttempt(run, request);
+        const answer = await send(next, request);
+        if (run && 'response' in answer) countAnswer(run, answer.response);
+        const wait = retryWait(settings, attempt, answer, run?.deadline);
+        if (wait === undefined) {
+          if ('error' in answer) throw answer.error;
+          return answer.response;
         }
-        let response: PipelineResponse;
-        try {
-          response = await next(request);
-        } catch (error) {
-          const code = isRestError(error) ? error.code : (error as NodeJS.ErrnoException)?.code;
-          const wait = backoff(settings, attempt);
-          if (code && TRANSIENT_NETWORK_CODES.has(code) && canRetry(settings, attempt, wait, run?.deadline)) {
-            await sleep(wait, request.abortSignal ?? run?.signal);
-            continue;
-          }
-          throw error;
-        }
-        if (run && response.status === 429) run.counts.throttled++;
-        if (run && response.status === 412) run.counts.conflicts++;
-        if (!RETRYABLE_STATUS.has(response.status)) return response;
-        const asked = retryAfterMs(response);
-        const wait = asked ?? backoff(settings, attempt);
-        if (asked !== undefined && asked > settings.maxDelayMs) return response;
-        if (!canRetry(settings, attempt, wait, run?.deadline)) return response;
         await sleep(wait, request.abortSignal ?? run?.signal);
       }
     },
   };
+}
+
+/** One attempt's answer: a response (any status), or the error the request failed with. */
+type Answer = { response: PipelineResponse } | { error: unknown };
+
+async function send(next: SendRequest, request: PipelineRequest): Promise<Answer> {
+  try {
+    return { response: await next(request) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function countAttempt(run: ArmRun, request: PipelineRequest): void {
+  if (isPoll(request, run.lroDepth ?? 0)) run.counts.polls++;
+  else if (request.method === 'GET') run.counts.reads++;
+  else run.counts.writes++;
+}
+
+function countAnswer(run: ArmRun, response: PipelineResponse): void {
+  if (response.status === 429) run.counts.throttled++;
+  if (response.status === 412) run.counts.conflicts++;
+}
+
+/**
+ * How long to wait before the next attempt, or undefined when this answer is final: not retryable, out of
+ * attempts, a Retry-After longer than maxDelayMs, or a wait that would cross the run's deadline.
+ */
+function retryWait(
+  settings: RetrySettings,
+  attempt: number,
+  answer: Answer,
+  deadline: number | undefined,
+): number | undefined {
+  if ('error' in answer) {
+    const { error } = answer;
+    const code = isRestError(error) ? error.code : (error as NodeJS.ErrnoException)?.code;
+    if (!code || !TRANSIENT_NETWORK_CODES.has(code)) return undefined;
+    const wait = backoff(settings, attempt);
+    return canRetry(settings, attempt, wait, deadline) ? wait : undefined;
+  }
+  if (!RETRYABLE_STATUS.has(answer.response.status)) return undefined;
+  const asked = retryAfterMs(answer.response);
+  if (asked !== undefined && asked > settings.maxDelayMs) return undefined;
+  const wait = asked ?? backoff(settings, attempt);
+  return canRetry(settings, attempt, wait, deadline) ? wait : undefined;
 }
 
 function backoff(settings: RetrySettings, attempt: number): number {

@@ -15,7 +15,7 @@ import { currentArmRun } from './session.js';
 export const MAX_SETTLE_READS = 6;
 
 /** Wait before re-read `n` (0-based): the LRO poll interval, doubling, at most 8 intervals. */
-export function settleDelayMs(pollIntervalMs: number, n: number): number {
+function settleDelayMs(pollIntervalMs: number, n: number): number {
   return pollIntervalMs * Math.min(2 ** n, 8);
 }
 

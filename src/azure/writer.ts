@@ -57,7 +57,7 @@ export async function writeRouteTable(
   return await awaitLro(() => poller.pollUntilDone());
 }
 
-export type AssociationOutcome =
+type AssociationOutcome =
   | { kind: 'associated' }
   | { kind: 'already-associated' }
   | { kind: 'associated-elsewhere'; otherRouteTableId: string };

@@ -14,7 +14,7 @@ const RG = 'kubernetes';
 const TABLE = 'kubernetes-routes';
 const FIREWALL_ROUTE = 'firewall-default-route';
 
-export interface DemoOptions {
+interface DemoOptions {
   world: string;
   out: Writable;
   /** LRO polling interval for the demo's clients (the emulator completes operations at once). */
@@ -114,7 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-export function demoProblems(
+function demoProblems(
   repaired: ReconcileResult,
   second: ReconcileResult,
   firewallBefore: string,

@@ -7,7 +7,7 @@ import type { Logger } from '../core/types.js';
 import { reconcile } from '../reconcile.js';
 import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
 
-export function flagFor(setting: string): string {
+function flagFor(setting: string): string {
   return `--${setting.toLowerCase().replaceAll('_', '-')}`;
 }
 
@@ -22,7 +22,7 @@ function addSettingFlags(command: Command): Command {
 }
 
 /** Flags win over the environment; both use the same validation and the same error messages. */
-export function configFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
+function configFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
   const source: Record<string, string | undefined> = { ...env };
   for (const key of ENGINE_SETTING_KEYS) {
     const value = flags[optionKey(key)];
@@ -37,10 +37,10 @@ function stderrLogger(verbose: boolean): Logger {
       `${level} ${message}${props && Object.keys(props).length ? ` ${JSON.stringify(props)}` : ''}\n`,
     );
   return {
-    debug: (m, p) => verbose && write('debug', m, p),
-    info: (m, p) => verbose && write('info', m, p),
-    warn: (m, p) => write('warn', m, p),
-    error: (m, p) => write('error', m, p),
+    debug: (message, props) => verbose && write('debug', message, props),
+    info: (message, props) => verbose && write('info', message, props),
+    warn: (message, props) => write('warn', message, props),
+    error: (message, props) => write('error', message, props),
   };
 }
 
@@ -59,16 +59,34 @@ function cliConfig(flags: Record<string, unknown>): Config | undefined {
   }
 }
 
+/**
+ * Ctrl-C ends the run's waits (Retry-After, LRO polling, the settle wait) at once: the run ends Failed and the
+ * result says so. The handler is removed after the run, so a second Ctrl-C exits as usual.
+ */
+async function untilInterrupted<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', onSigint);
+  try {
+    return await run(interrupt.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
 async function runEngine(command: CliCommand, flags: Record<string, unknown>): Promise<number> {
   const config = cliConfig(flags);
   if (config === undefined) return 1;
-  const result = await reconcile({
-    config,
-    trigger: 'cli',
-    dryRun: command === 'plan',
-    forceDeletions: flags.force === true,
-    log: stderrLogger(flags.verbose === true),
-  });
+  const result = await untilInterrupted((signal) =>
+    reconcile({
+      config,
+      trigger: 'cli',
+      dryRun: command === 'plan',
+      forceDeletions: flags.force === true,
+      log: stderrLogger(flags.verbose === true),
+      signal,
+    }),
+  );
   process.stdout.write(`${render(flags.output as OutputFormat, command, result)}\n`);
   return exitCodeFor(command, result);
 }
@@ -85,14 +103,22 @@ const outputOption = () =>
     .choices(['table', 'json', 'markdown'])
     .default('table');
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('pod-routes')
     .description(
       'Keep the pod routes of a Kubernetes cluster on Azure VMs in sync with the VM pod-cidr tags.',
     )
     .showHelpAfterError()
     .exitOverride();
+  addEngineCommands(program);
+  addVerifyCommand(program);
+  addEmulatorCommand(program);
+  addDemoCommand(program);
+  return program;
+}
 
+/** plan and apply: the engine, as the timer function runs it. */
+function addEngineCommands(program: Command): void {
   addSettingFlags(
     program
       .command('plan')
@@ -115,7 +141,9 @@ export function buildProgram(): Command {
   ).action(async (flags: Record<string, unknown>) => {
     process.exitCode = await runEngine('apply', flags);
   });
+}
 
+function addVerifyCommand(program: Command): void {
   addSettingFlags(
     program
       .command('verify')
@@ -133,16 +161,21 @@ export function buildProgram(): Command {
     }
     const { verify } = await import('../verify.js');
     const { renderVerify, verifyExitCode } = await import('./render-verify.js');
-    const result = await verify({
-      config,
-      trigger: 'cli',
-      workers: flags.workers as 'all' | number,
-      log: stderrLogger(flags.verbose === true),
-    });
+    const result = await untilInterrupted((signal) =>
+      verify({
+        config,
+        trigger: 'cli',
+        workers: flags.workers as 'all' | number,
+        log: stderrLogger(flags.verbose === true),
+        signal,
+      }),
+    );
     process.stdout.write(`${renderVerify(flags.output as OutputFormat, result)}\n`);
     process.exitCode = verifyExitCode(result);
   });
+}
 
+function addEmulatorCommand(program: Command): void {
   program
     .command('emulator')
     .description(
@@ -194,7 +227,9 @@ export function buildProgram(): Command {
         });
       },
     );
+}
 
+function addDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
@@ -205,8 +240,6 @@ export function buildProgram(): Command {
       const { runDemo } = await import('./demo.js');
       process.exitCode = await runDemo({ world: flags.world, out: process.stdout });
     });
-
-  return program;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -5,10 +5,10 @@ import { describeRoute, type PrefixCheck, type WorkerVerification } from '../cor
 import type { VerifyResult } from '../verify.js';
 import type { OutputFormat } from './render.js';
 
-export const VERIFY_JSON_SCHEMA_VERSION = 1;
+const VERIFY_JSON_SCHEMA_VERSION = 1;
 
 /** The documented JSON output of verify (README); fields are only ever added. */
-export function toVerifyJson(result: VerifyResult) {
+function toVerifyJson(result: VerifyResult) {
   return {
     schemaVersion: VERIFY_JSON_SCHEMA_VERSION,
     command: 'verify' as const,
@@ -46,12 +46,11 @@ function rows(w: WorkerVerification): string[][] {
   ]);
 }
 
-export function verifySummaryLine(result: VerifyResult): string {
+function verifySummaryLine(result: VerifyResult): string {
   if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'verify failed'}`;
-  const s = result.summary;
-  const a = result.arm;
-  const calls = `ARM: ${a.reads} reads, ${a.posts} effective-route POSTs, ${a.polls} polls`;
-  const counts = `${s.ok} ok, ${s.shadowed} shadowed, ${s.missing} missing on ${s.checked} worker(s); ${s.notApplicable} not applicable`;
+  const { summary, arm } = result;
+  const calls = `ARM: ${arm.reads} reads, ${arm.posts} effective-route POSTs, ${arm.polls} polls`;
+  const counts = `${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing on ${summary.checked} worker(s); ${summary.notApplicable} not applicable`;
   return `${result.status === 'Effective' ? 'Effective' : 'Findings'}: ${counts}. ${calls}.`;
 }
 
@@ -63,7 +62,7 @@ function findings(result: VerifyResult): string[] {
   ]);
 }
 
-export function renderVerifyTable(result: VerifyResult): string {
+function renderVerifyTable(result: VerifyResult): string {
   const table = new Table({
     head: ['Worker', 'NIC', 'Pod CIDR', 'To worker', 'Verdict', 'Route in effect'],
     style: { head: [], border: [] },
@@ -83,7 +82,7 @@ export function renderVerifyTable(result: VerifyResult): string {
 
 const md = (v: string) => v.replaceAll('|', '\\|');
 
-export function renderVerifyMarkdown(result: VerifyResult): string {
+function renderVerifyMarkdown(result: VerifyResult): string {
   const out = [
     `# Pod route verification: ${result.routeTable}`,
     '',

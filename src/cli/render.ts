@@ -2,15 +2,15 @@
 // a stable JSON document, and a markdown audit record for change tickets. They read the result; they never
 // recompute it.
 import Table from 'cli-table3';
-import type { Drift, ReconcileResult, RouteView } from '../core/types.js';
+import type { Drift, ReconcileResult, RouteRecord } from '../core/types.js';
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
 export type Command = 'plan' | 'apply';
 
-export const JSON_SCHEMA_VERSION = 1;
+const JSON_SCHEMA_VERSION = 1;
 
 /** The documented JSON output (README "JSON output"); fields are only ever added. */
-export interface JsonReport {
+interface JsonReport {
   schemaVersion: typeof JSON_SCHEMA_VERSION;
   command: Command;
   /** plan: nothing we own has drifted; apply: nothing we own is out of sync afterwards. */
@@ -19,7 +19,7 @@ export interface JsonReport {
   mode: ReconcileResult['mode'];
   runId: string;
   durationMs: number;
-  routeTable: ReconcileResult['routeTable'] & { routes: RouteView[] };
+  routeTable: ReconcileResult['routeTable'] & { routes: RouteRecord[] };
   drift: Drift[];
   refused: ReconcileResult['refused'];
   actions: ReconcileResult['plan']['actions'];
@@ -29,12 +29,12 @@ export interface JsonReport {
   error?: ReconcileResult['error'];
 }
 
-export function isInSync(command: Command, result: ReconcileResult): boolean {
+function isInSync(command: Command, result: ReconcileResult): boolean {
   if (result.status === 'Failed') return false;
   return command === 'plan' ? result.plan.drift.length === 0 : result.unrepaired.length === 0;
 }
 
-export function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
+function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
     command,
@@ -71,7 +71,7 @@ function driftByRoute(drift: Drift[]): Map<string, Drift[]> {
 }
 
 /** The "Route Summary" table: name, address prefix, next hop IP, next hop type, state, and a drift column. */
-export function routeSummary(routes: RouteView[], drift: Drift[]): string {
+function routeSummary(routes: RouteRecord[], drift: Drift[]): string {
   const table = new Table({
     head: ['Name', 'Address prefix', 'Next hop IP', 'Next hop type', 'State', 'Drift'],
     // Plain text: the output is pasted into tickets and read by scripts as often as by people.
@@ -109,15 +109,15 @@ export function routeSummary(routes: RouteView[], drift: Drift[]): string {
   return table.toString();
 }
 
-function routeText(r: RouteView | null): string {
+function routeText(r: RouteRecord | null): string {
   if (!r) return '-';
   return `${r.name} ${r.addressPrefix ?? '?'} -> ${r.nextHopType ?? '?'}${r.nextHopIpAddress ? ` ${r.nextHopIpAddress}` : ''}`;
 }
 
-export function renderTable(command: Command, result: ReconcileResult): string {
+function renderTable(command: Command, result: ReconcileResult): string {
   const out: string[] = [];
-  const t = result.routeTable;
-  out.push(`Route table ${t.name} (resource group ${t.resourceGroup})`);
+  const table = result.routeTable;
+  out.push(`Route table ${table.name} (resource group ${table.resourceGroup})`);
   out.push('');
   out.push(command === 'plan' ? 'Route Summary (now)' : 'Route Summary (before)');
   out.push(routeSummary(result.before, result.plan.drift));
@@ -126,11 +126,11 @@ export function renderTable(command: Command, result: ReconcileResult): string {
   if (result.plan.actions.length > 0) {
     out.push('');
     out.push(command === 'plan' ? 'Planned actions' : 'Actions');
-    for (const a of result.plan.actions) {
-      const sign = a.kind.startsWith('delete') ? '-' : a.kind.startsWith('create') ? '+' : '~';
-      out.push(
-        `  ${sign} ${a.kind} ${a.subject}${a.before || a.after ? `: ${routeText(a.before)} => ${routeText(a.after)}` : ''}`,
-      );
+    for (const action of result.plan.actions) {
+      const sign = action.kind.startsWith('delete') ? '-' : action.kind.startsWith('create') ? '+' : '~';
+      const change =
+        action.before || action.after ? `: ${routeText(action.before)} => ${routeText(action.after)}` : '';
+      out.push(`  ${sign} ${action.kind} ${action.subject}${change}`);
     }
   }
   if (result.refused.length > 0) {
@@ -148,22 +148,22 @@ export function renderTable(command: Command, result: ReconcileResult): string {
   return out.join('\n');
 }
 
-export function summaryLine(command: Command, result: ReconcileResult): string {
+function summaryLine(command: Command, result: ReconcileResult): string {
   if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'reconcile failed'}`;
-  const a = result.arm;
-  const calls = `${a.reads} reads, ${a.writes} writes, ${a.polls} polls`;
+  const arm = result.arm;
+  const calls = `${arm.reads} reads, ${arm.writes} writes, ${arm.polls} polls`;
   if (command === 'plan') {
-    const n = result.plan.drift.length;
-    return n === 0
+    const found = result.plan.drift.length;
+    return found === 0
       ? `In sync: no drift (${result.refused.length} refused). ARM: ${calls}.`
-      : `Drift found: ${n} item(s), ${result.plan.actions.length} action(s) planned, ${result.refused.length} refused. ARM: ${calls}.`;
+      : `Drift found: ${found} item(s), ${result.plan.actions.length} action(s) planned, ${result.refused.length} refused. ARM: ${calls}.`;
   }
   return `${result.status}: ${result.repaired.length} repaired, ${result.unrepaired.length} unrepaired, ${result.refused.length} refused in ${result.durationMs} ms. ARM: ${calls}.`;
 }
 
 const mdCell = (v: string | undefined) => dash(v).replaceAll('|', '\\|');
 
-function mdRoutes(routes: RouteView[]): string[] {
+function mdRoutes(routes: RouteRecord[]): string[] {
   const lines = [
     '| Name | Address prefix | Next hop IP | Next hop type | State |',
     '| --- | --- | --- | --- | --- |',
@@ -177,17 +177,17 @@ function mdRoutes(routes: RouteView[]): string[] {
   return lines;
 }
 
-export function renderMarkdown(command: Command, result: ReconcileResult): string {
-  const t = result.routeTable;
+function renderMarkdown(command: Command, result: ReconcileResult): string {
+  const table = result.routeTable;
   const out: string[] = [];
-  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${t.name}`);
+  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${table.name}`);
   out.push('');
-  out.push(`- Route table: \`${t.id}\``);
+  out.push(`- Route table: \`${table.id}\``);
   out.push(
     `- Run: \`${result.runId}\` at ${result.startedAt} (${result.durationMs} ms, trigger ${result.trigger}, mode ${result.mode})`,
   );
   out.push(`- Status: **${result.status}**`);
-  out.push(`- ETag before: \`${t.etagBefore ?? '-'}\`, after: \`${t.etagAfter ?? '-'}\``);
+  out.push(`- ETag before: \`${table.etagBefore ?? '-'}\`, after: \`${table.etagAfter ?? '-'}\``);
   out.push('');
   out.push('## Before');
   out.push(...mdRoutes(result.before));

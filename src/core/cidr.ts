@@ -5,7 +5,7 @@ import { parseCidr as cidrToolsParse, containsCidr, normalizeCidr } from 'cidr-t
 
 export type IpFamily = 4 | 6;
 
-export type CidrParse =
+type CidrParse =
   | { ok: true; cidr: string; family: IpFamily; prefixLength: number; hostBitsSet: boolean }
   | { ok: false; reason: string };
 

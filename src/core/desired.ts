@@ -13,7 +13,7 @@ import type {
   VmRecord,
 } from './types.js';
 
-export interface PodCidrClaim {
+interface PodCidrClaim {
   /** Normalised CIDR. */
   cidr: string;
   family: IpFamily;
@@ -29,7 +29,9 @@ export interface Worker {
   ips: Partial<Record<IpFamily, string>>;
 }
 
-export interface DesiredRoute extends RouteSpec {
+export interface DesiredRoute {
+  /** The route as it is written (and shown): canonical name, normalised prefix, the worker's IP. */
+  route: RouteSpec;
   worker: string;
   family: IpFamily;
 }
@@ -59,7 +61,7 @@ export function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; va
 }
 
 /** NICs by lower-cased id and by the lower-cased id of the VM they name: built once per plan, not per VM. */
-export interface NicIndex {
+interface NicIndex {
   byId: Map<string, NicRecord>;
   byVm: Map<string, NicRecord[]>;
 }
@@ -77,8 +79,7 @@ export function indexNics(nics: readonly NicRecord[]): NicIndex {
 }
 
 /** The VM's primary NIC: the ref flagged primary, or the only one; fallback: a NIC that names the VM. */
-export function primaryNic(vm: VmRecord, nics: readonly NicRecord[] | NicIndex): NicRecord | undefined {
-  const index = Array.isArray(nics) ? indexNics(nics) : (nics as NicIndex);
+export function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
   const ref = vm.nicRefs.find((r) => r.primary === true) ?? vm.nicRefs[0];
   if (ref !== undefined) {
     const byId = index.byId.get(ref.id.toLowerCase());
@@ -103,7 +104,7 @@ function configFamily(c: IpConfigRecord): IpFamily | undefined {
 }
 
 /** IPv4: the primary ipconfig's address (or the only ipconfig's). IPv6: the first IPv6 ipconfig's. */
-export function nicIps(nic: NicRecord): Partial<Record<IpFamily, string>> {
+function nicIps(nic: NicRecord): Partial<Record<IpFamily, string>> {
   const out: Partial<Record<IpFamily, string>> = {};
   const configs = nic.ipConfigurations;
   const primary = configs.find((c) => c.primary === true) ?? (configs.length === 1 ? configs[0] : undefined);
@@ -179,160 +180,203 @@ function parseTag(
   return claims;
 }
 
+/** What the refusals so far hold: their records, the prefixes left as they are, the families per worker. */
+interface Holds {
+  refusals: Refusal[];
+  heldPrefixes: Set<string>;
+  /** Workers with a refused claim, and the families refused. */
+  refusedFamilies: Map<Worker, Set<IpFamily>>;
+}
+
+function holdFamily(holds: Holds, worker: Worker, family: IpFamily): void {
+  const families = holds.refusedFamilies.get(worker) ?? new Set<IpFamily>();
+  families.add(family);
+  holds.refusedFamilies.set(worker, families);
+}
+
 /**
  * Workers and the routes they need. Every refused claim leaves the routes it touches as they are:
  * its prefix (when valid) and the worker's IPs are returned as held, so the planner neither deletes
  * nor rewrites them.
  */
 export function deriveDesired(inventory: Inventory, settings: PlanSettings): DesiredState {
-  const refusals: Refusal[] = [];
-  const heldPrefixes = new Set<string>();
-  const heldNextHops = new Set<string>();
-  const ipForwardingDrift: Drift[] = [];
-  const enableIpForwarding: string[] = [];
-  const workers: Worker[] = [];
-  const claims: Claim[] = [];
-  // Workers with a refused claim (and the families refused, for messages and debugging).
-  const refusedFamilies = new Map<Worker, Set<IpFamily>>();
-  const holdFamily = (worker: Worker, family: IpFamily) => {
-    const set = refusedFamilies.get(worker) ?? new Set<IpFamily>();
-    set.add(family);
-    refusedFamilies.set(worker, set);
+  const holds: Holds = { refusals: [], heldPrefixes: new Set(), refusedFamilies: new Map() };
+  const workers = findWorkers(inventory, settings);
+  const claims = workers.flatMap((worker) => claimsOf(worker, settings, holds));
+  const overlapping = sweepOverlaps(claims, holds.refusals);
+  const routes = routesOf(claims, overlapping, settings, holds);
+  const forwarding = ipForwardingOf(workers, settings);
+  return {
+    workers,
+    routes,
+    refusals: holds.refusals,
+    heldPrefixes: holds.heldPrefixes,
+    heldNextHops: heldNextHopsOf(holds, routes),
+    ipForwardingDrift: forwarding.drift,
+    enableIpForwarding: [...new Set(forwarding.enable)].sort(),
   };
+}
 
-  const vms = [...inventory.vms].sort(byName);
+/** VMs with the pod CIDR tag, by name, with their primary NIC and its IPs. */
+function findWorkers(inventory: Inventory, settings: PlanSettings): Worker[] {
   const nicIndex = indexNics(inventory.nics);
-  for (const vm of vms) {
+  return [...inventory.vms].sort(byName).flatMap((vm) => {
     const tag = findPodCidrTag(vm, settings.podCidrTag);
-    if (tag === undefined) continue;
+    if (tag === undefined) return [];
     const nic = primaryNic(vm, nicIndex);
-    const worker: Worker = { vm, tagKey: tag.key, tagValue: tag.value, nic, ips: nic ? nicIps(nic) : {} };
-    workers.push(worker);
-    const families = new Set<IpFamily>();
-    for (const claim of parseTag(worker, refusals, heldPrefixes, families)) {
-      if (!settings.clusterCidrs.some((cluster) => cidrContains(cluster, claim.cidr))) {
-        const ranges = settings.clusterCidrs.join(', ') || 'none';
-        refusals.push({
-          reason: 'pod-cidr-outside-cluster',
-          subject: claim.cidr,
-          worker: vm.name,
-          message: `VM '${vm.name}' tag '${tag.key}' = '${tag.value}': ${claim.cidr} is outside every cluster CIDR (${ranges})`,
-        });
-        families.add(claim.family);
-        continue;
-      }
-      claims.push({ ...claim, worker });
-    }
-    for (const f of families) holdFamily(worker, f);
+    return [{ vm, tagKey: tag.key, tagValue: tag.value, nic, ips: nic ? nicIps(nic) : {} }];
+  });
+}
 
-    if (nic !== undefined && !nic.enableIpForwarding) {
-      const repairable = settings.repairIpForwarding;
-      ipForwardingDrift.push({
-        kind: 'ip-forwarding-disabled',
-        subject: nic.id,
-        worker: vm.name,
-        before: null,
-        after: null,
-        message: `NIC '${nic.name}' of worker '${vm.name}' has IP forwarding disabled: Azure drops pod traffic forwarded to it${repairable ? '' : ' (REPAIR_IP_FORWARDING is off: reported only)'}`,
-        repairable,
+/** A worker's valid claims inside the cluster CIDRs; the others are refused and their families held. */
+function claimsOf(worker: Worker, settings: PlanSettings, holds: Holds): Claim[] {
+  const families = new Set<IpFamily>();
+  const claims: Claim[] = [];
+  for (const claim of parseTag(worker, holds.refusals, holds.heldPrefixes, families)) {
+    if (!settings.clusterCidrs.some((cluster) => cidrContains(cluster, claim.cidr))) {
+      const ranges = settings.clusterCidrs.join(', ') || 'none';
+      holds.refusals.push({
+        reason: 'pod-cidr-outside-cluster',
+        subject: claim.cidr,
+        worker: worker.vm.name,
+        message: `VM '${worker.vm.name}' tag '${worker.tagKey}' = '${worker.tagValue}': ${claim.cidr} is outside every cluster CIDR (${ranges})`,
       });
-      if (repairable) enableIpForwarding.push(nic.id);
+      families.add(claim.family);
+      continue;
     }
+    claims.push({ ...claim, worker });
   }
+  for (const family of families) holdFamily(holds, worker, family);
+  return claims;
+}
 
-  // Overlapping claims: neither side wins; both prefixes are held as they are. A sweep over ranges
-  // sorted by start keeps this O(n log n + overlaps) for tables near the 1,000-route limit.
+/**
+ * Overlapping claims: neither side wins; both are refused (and their prefixes held by routesOf). A sweep
+ * over ranges sorted by start keeps this O(n log n + overlaps) for tables near the 1,000-route limit.
+ */
+function sweepOverlaps(claims: readonly Claim[], refusals: Refusal[]): Set<Claim> {
   const overlapping = new Set<Claim>();
   const ranged = claims
-    .map((claim, order) => {
-      const { start, end } = cidrRange(claim.cidr);
-      return { claim, order, start, end };
-    })
+    .map((claim, order) => ({ claim, order, ...cidrRange(claim.cidr) }))
     .sort(
       (a, b) =>
         a.claim.family - b.claim.family ||
         (a.start < b.start ? -1 : a.start > b.start ? 1 : a.order - b.order),
     );
   let open: typeof ranged = [];
-  for (const cur of ranged) {
+  for (const current of ranged) {
     // Ranges that ended before this one starts can overlap nothing from here on (most of them, usually).
-    if (open.length > 0) open = open.filter((o) => o.claim.family === cur.claim.family && o.end >= cur.start);
-    for (const o of open) {
-      const [a, b] = o.order < cur.order ? [o.claim, cur.claim] : [cur.claim, o.claim];
-      for (const [mine, other] of [
-        [a, b],
-        [b, a],
-      ] as const) {
-        overlapping.add(mine);
-        refusals.push({
-          reason: 'overlapping-pod-cidrs',
-          subject: mine.cidr,
-          worker: mine.worker.vm.name,
-          message: `VM '${mine.worker.vm.name}' tag '${mine.worker.tagKey}' = '${mine.worker.tagValue}': ${mine.cidr} overlaps ${other.cidr} of VM '${other.worker.vm.name}'; neither route is changed`,
-        });
+    if (open.length > 0)
+      open = open.filter((o) => o.claim.family === current.claim.family && o.end >= current.start);
+    for (const earlier of open) {
+      const pair =
+        earlier.order < current.order ? [earlier.claim, current.claim] : [current.claim, earlier.claim];
+      for (const [mine, other] of [pair, [pair[1], pair[0]]] as const) {
+        overlapping.add(mine!);
+        refusals.push(overlapRefusal(mine!, other!));
       }
     }
-    open.push(cur);
+    open.push(current);
   }
+  return overlapping;
+}
 
+function overlapRefusal(mine: Claim, other: Claim): Refusal {
+  return {
+    reason: 'overlapping-pod-cidrs',
+    subject: mine.cidr,
+    worker: mine.worker.vm.name,
+    message: `VM '${mine.worker.vm.name}' tag '${mine.worker.tagKey}' = '${mine.worker.tagValue}': ${mine.cidr} overlaps ${other.cidr} of VM '${other.worker.vm.name}'; neither route is changed`,
+  };
+}
+
+/** The routes of the claims left: a claim that overlaps, or whose worker has no NIC or IP, is held. */
+function routesOf(
+  claims: readonly Claim[],
+  overlapping: ReadonlySet<Claim>,
+  settings: PlanSettings,
+  holds: Holds,
+): DesiredRoute[] {
   const routes: DesiredRoute[] = [];
   for (const claim of claims) {
-    const { worker } = claim;
-    const vmName = worker.vm.name;
-    if (overlapping.has(claim)) {
-      heldPrefixes.add(claim.cidr);
-      holdFamily(worker, claim.family);
-      continue;
-    }
-    if (worker.nic === undefined) {
-      heldPrefixes.add(claim.cidr);
-      holdFamily(worker, claim.family);
-      refusals.push({
-        reason: 'worker-without-nic',
-        subject: vmName,
-        worker: vmName,
-        message: `VM '${vmName}' (tag '${worker.tagKey}' = '${worker.tagValue}') has no network interface in the inventory; its route for ${claim.cidr} is left as it is`,
-      });
-      continue;
-    }
-    const ip = worker.ips[claim.family];
-    if (ip === undefined) {
-      heldPrefixes.add(claim.cidr);
-      holdFamily(worker, claim.family);
-      refusals.push({
-        reason: 'worker-without-ip',
-        subject: worker.nic.id,
-        worker: vmName,
-        message: `VM '${vmName}' (tag '${worker.tagKey}' = '${worker.tagValue}'): NIC '${worker.nic.name}' has no usable private IPv${claim.family} address for ${claim.cidr}; its route is left as it is`,
-      });
+    const refusal = overlapping.has(claim) ? undefined : unroutable(claim);
+    if (overlapping.has(claim) || refusal !== undefined) {
+      holds.heldPrefixes.add(claim.cidr);
+      holdFamily(holds, claim.worker, claim.family);
+      if (refusal !== undefined) holds.refusals.push(refusal);
       continue;
     }
     routes.push({
-      name: routeNameForCidr(claim.cidr, settings.routeNamePrefix),
-      addressPrefix: claim.cidr,
-      nextHopType: 'VirtualAppliance',
-      nextHopIpAddress: ip,
-      worker: vmName,
+      route: {
+        name: routeNameForCidr(claim.cidr, settings.routeNamePrefix),
+        addressPrefix: claim.cidr,
+        nextHopType: 'VirtualAppliance',
+        nextHopIpAddress: claim.worker.ips[claim.family]!,
+      },
+      worker: claim.worker.vm.name,
       family: claim.family,
     });
   }
-  // A worker with any refused claim keeps every route to its IPs in a family where it has no accepted
-  // claim: a bad tag edit must not delete the route its pods use now.
-  for (const worker of refusedFamilies.keys()) {
-    for (const f of [4, 6] as const) {
-      const ip = worker.ips[f];
+  return routes.sort((a, b) => byName(a.route, b.route));
+}
+
+/** Why a claim has no next hop: its worker has no NIC, or no IP of the claim's family. */
+function unroutable(claim: Claim): Refusal | undefined {
+  const { worker } = claim;
+  const vmName = worker.vm.name;
+  if (worker.nic === undefined) {
+    return {
+      reason: 'worker-without-nic',
+      subject: vmName,
+      worker: vmName,
+      message: `VM '${vmName}' (tag '${worker.tagKey}' = '${worker.tagValue}') has no network interface in the inventory; its route for ${claim.cidr} is left as it is`,
+    };
+  }
+  if (worker.ips[claim.family] !== undefined) return undefined;
+  return {
+    reason: 'worker-without-ip',
+    subject: worker.nic.id,
+    worker: vmName,
+    message: `VM '${vmName}' (tag '${worker.tagKey}' = '${worker.tagValue}'): NIC '${worker.nic.name}' has no usable private IPv${claim.family} address for ${claim.cidr}; its route is left as it is`,
+  };
+}
+
+/**
+ * A worker with any refused claim keeps every route to its IPs in a family where it has no accepted
+ * claim: a bad tag edit must not delete the route its pods use now.
+ */
+function heldNextHopsOf(holds: Holds, routes: readonly DesiredRoute[]): Set<string> {
+  const held = new Set<string>();
+  for (const worker of holds.refusedFamilies.keys()) {
+    for (const family of [4, 6] as const) {
+      const ip = worker.ips[family];
       if (ip === undefined) continue;
-      if (!routes.some((r) => r.worker === worker.vm.name && r.family === f)) heldNextHops.add(ip);
+      if (!routes.some((r) => r.worker === worker.vm.name && r.family === family)) held.add(ip);
     }
   }
-  routes.sort(byName);
-  return {
-    workers,
-    routes,
-    refusals,
-    heldPrefixes,
-    heldNextHops,
-    ipForwardingDrift,
-    enableIpForwarding: [...new Set(enableIpForwarding)].sort(),
-  };
+  return held;
+}
+
+/** Workers whose primary NIC does not forward: drift, repaired only with REPAIR_IP_FORWARDING. */
+function ipForwardingOf(
+  workers: readonly Worker[],
+  settings: PlanSettings,
+): { drift: Drift[]; enable: string[] } {
+  const drift: Drift[] = [];
+  const enable: string[] = [];
+  const repairable = settings.repairIpForwarding;
+  for (const { vm, nic } of workers) {
+    if (nic === undefined || nic.enableIpForwarding) continue;
+    drift.push({
+      kind: 'ip-forwarding-disabled',
+      subject: nic.id,
+      worker: vm.name,
+      before: null,
+      after: null,
+      message: `NIC '${nic.name}' of worker '${vm.name}' has IP forwarding disabled: Azure drops pod traffic forwarded to it${repairable ? '' : ' (REPAIR_IP_FORWARDING is off: reported only)'}`,
+      repairable,
+    });
+    if (repairable) enable.push(nic.id);
+  }
+  return { drift, enable };
 }

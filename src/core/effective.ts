@@ -15,7 +15,7 @@ export interface EffectiveRouteRecord {
 }
 
 /** The route that decides where traffic goes, as shown in findings. */
-export interface WinningRoute {
+interface WinningRoute {
   addressPrefix: string;
   source: string;
   nextHopType: string;
@@ -23,7 +23,7 @@ export interface WinningRoute {
   name: string | undefined;
 }
 
-export type PrefixVerdict = 'ok' | 'shadowed' | 'missing';
+type PrefixVerdict = 'ok' | 'shadowed' | 'missing';
 
 export interface PrefixCheck {
   verdict: PrefixVerdict;
@@ -37,7 +37,7 @@ export interface PrefixCheck {
   message: string;
 }
 
-export type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 'read-failed';
+type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 'read-failed';
 
 export interface WorkerVerification {
   worker: string;
@@ -109,15 +109,15 @@ function sendsTo(route: EffectiveRouteRecord, ip: string): boolean {
 
 /** Judges one pod CIDR of another worker against the effective routes of one NIC. */
 export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: DesiredRoute): PrefixCheck {
-  const target = parseCidr(expected.addressPrefix);
-  const ip = canonicalIp(expected.nextHopIpAddress) ?? expected.nextHopIpAddress;
-  const base = { prefix: expected.addressPrefix, toWorker: expected.worker, expectedNextHop: ip };
+  const target = parseCidr(expected.route.addressPrefix);
+  const ip = canonicalIp(expected.route.nextHopIpAddress) ?? expected.route.nextHopIpAddress;
+  const base = { prefix: expected.route.addressPrefix, toWorker: expected.worker, expectedNextHop: ip };
   if (!target.ok) {
     return {
       ...base,
       verdict: 'missing',
       winner: undefined,
-      message: `${expected.addressPrefix} is not a CIDR`,
+      message: `${expected.route.addressPrefix} is not a CIDR`,
     };
   }
   const active = activeEntries(routes).filter((e) => e.family === target.family);
@@ -134,12 +134,12 @@ export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: D
   const top = containing[0];
   const ours = `our route ${target.cidr} -> VirtualAppliance ${ip} (worker '${expected.worker}')`;
   if (inside[0] !== undefined) {
-    const w = winnerOf(inside[0]);
+    const winner = winnerOf(inside[0]);
     return {
       ...base,
       verdict: 'shadowed',
-      winner: w,
-      message: `${target.cidr}: part of it is taken by the more specific ${describeRoute(w)}; ${ours} no longer carries that traffic`,
+      winner,
+      message: `${target.cidr}: part of it is taken by the more specific ${describeRoute(winner)}; ${ours} no longer carries that traffic`,
     };
   }
   if (top !== undefined && isOurs(top)) {
@@ -161,20 +161,20 @@ export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: D
       message: `${target.cidr}: no Active route covers it (unroutable); expected ${ours}`,
     };
   }
-  const w = winnerOf(top);
+  const winner = winnerOf(top);
   if (oursListed) {
     return {
       ...base,
       verdict: 'shadowed',
-      winner: w,
-      message: `${target.cidr}: ${ours} is listed but not in effect; traffic follows ${describeRoute(w)}`,
+      winner,
+      message: `${target.cidr}: ${ours} is listed but not in effect; traffic follows ${describeRoute(winner)}`,
     };
   }
   return {
     ...base,
     verdict: 'missing',
-    winner: w,
-    message: `${target.cidr}: ${ours} is not among the NIC's effective routes; traffic follows ${describeRoute(w)}`,
+    winner,
+    message: `${target.cidr}: ${ours} is not among the NIC's effective routes; traffic follows ${describeRoute(winner)}`,
   };
 }
 

@@ -11,7 +11,7 @@ export function routeDeletionLimit(ownedPrefixes: number, setting: number | 'aut
   return ownedPrefixes <= 1 ? ownedPrefixes : Math.floor(ownedPrefixes / 2);
 }
 
-export interface DeletionCount {
+interface DeletionCount {
   /** Distinct prefixes of owned routes in the table as read. */
   ownedPrefixes: number;
   /** Owned routes whose prefix the write leaves in no route at all, by prefix. */
@@ -68,9 +68,9 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   let vanished = deleted;
   while (vanished.size > 0) {
     for (const group of vanished.values()) {
-      const r = [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!;
-      restored.push(r);
-      restoredNames.add(r.route.name.toLowerCase());
+      const first = [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!;
+      restored.push(first);
+      restoredNames.add(first.route.name.toLowerCase());
     }
     const keptNames = new Set(
       write.routes.flatMap((e) => ('keep' in e ? [e.keep.toLowerCase()] : [])).concat([...restoredNames]),

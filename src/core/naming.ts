@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { parseCidr } from './cidr.js';
 
 /** ARM route names: 1-80 chars of letters, digits, '_', '.', '-'; start with a letter or digit, end with a letter, digit or '_'. */
-export const MAX_ROUTE_NAME_LENGTH = 80;
+const MAX_ROUTE_NAME_LENGTH = 80;
 const VALID_ROUTE_NAME = /^[A-Za-z0-9](?:[\w.-]*[\w])?$/u;
 
 /** Hex digits of the fallback hash: 64 bits, so an accidental collision is out of reach in a 1,000-route table. */

@@ -3,14 +3,7 @@
 // named by someone else, is foreign and kept verbatim.
 import { canonicalIp, cidrContains, parseCidr } from './cidr.js';
 import { isOwnedRouteName } from './naming.js';
-import type {
-  Inventory,
-  PlanSettings,
-  RouteRecord,
-  RouteTableRecord,
-  RouteView,
-  TableWrite,
-} from './types.js';
+import type { Inventory, PlanSettings, RouteRecord, TableWrite } from './types.js';
 
 export interface TableRoute {
   route: RouteRecord;
@@ -38,21 +31,6 @@ export function classifyRoutes(routes: readonly RouteRecord[], settings: PlanSet
     const nextHop = route.nextHopIpAddress === undefined ? undefined : canonicalIp(route.nextHopIpAddress);
     return { route, index, owned, prefix, prefixKey, nextHop };
   });
-}
-
-export function routeViewOf(route: RouteRecord): RouteView {
-  return {
-    name: route.name,
-    addressPrefix: route.addressPrefix,
-    nextHopType: route.nextHopType,
-    nextHopIpAddress: route.nextHopIpAddress,
-    provisioningState: route.provisioningState,
-  };
-}
-
-/** Every route of a table (owned and foreign) as shown to people, in table order. */
-export function routeViewsOf(table: RouteTableRecord | null): RouteView[] {
-  return table === null ? [] : table.routes.map(routeViewOf);
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -17,10 +17,10 @@
 // - Names are compared case-insensitively and exactly: never by prefix of a name.
 // - Keeps come first (table order), then puts sorted by name; a write equal to the table is no write.
 import type { IpFamily } from './cidr.js';
-import { type DesiredRoute, deriveDesired } from './desired.js';
+import { type DesiredRoute, type DesiredState, deriveDesired } from './desired.js';
 import { guardPlan } from './guard.js';
 import { routeNameForCidr, sameRouteName } from './naming.js';
-import { classifyRoutes, normaliseWrite, routeViewOf, sortBySubject, type TableRoute } from './ownership.js';
+import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
 import { scaleSetInstanceOf, unlistedNicHops } from './scale-sets.js';
 import type {
   Action,
@@ -31,29 +31,11 @@ import type {
   Refusal,
   RouteEntry,
   RouteSpec,
-  RouteView,
   TableWrite,
 } from './types.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-function specView(spec: RouteSpec): RouteView {
-  return {
-    name: spec.name,
-    addressPrefix: spec.addressPrefix,
-    nextHopType: spec.nextHopType,
-    nextHopIpAddress: spec.nextHopIpAddress,
-  };
-}
-
-function toSpec(d: DesiredRoute): RouteSpec {
-  return {
-    name: d.name,
-    addressPrefix: d.addressPrefix,
-    nextHopType: d.nextHopType,
-    nextHopIpAddress: d.nextHopIpAddress,
-  };
-}
+const byName = (a: { name: string }, b: { name: string }) => cmp(a.name, b.name);
 
 function describe(r: TableRoute): string {
   return `'${r.route.name}' (${r.route.addressPrefix ?? '?'} -> ${r.route.nextHopType ?? '?'} ${r.route.nextHopIpAddress ?? ''})`.trim();
@@ -64,6 +46,26 @@ function survivorOf(group: readonly TableRoute[], canonicalName: string | undefi
   const named =
     canonicalName === undefined ? undefined : group.find((r) => sameRouteName(r.route.name, canonicalName));
   return named ?? group[0]!;
+}
+
+/** What the planner finds, in the order it finds it: one collector for every section below. */
+interface Findings {
+  drift: Drift[];
+  actions: Action[];
+  refused: Refusal[];
+}
+
+/** An owned route that goes: its drift record and its delete action. */
+function removeStale(findings: Findings, r: TableRoute, message: string): void {
+  findings.drift.push({
+    kind: 'stale-route',
+    subject: r.route.name,
+    before: r.route,
+    after: null,
+    message,
+    repairable: true,
+  });
+  findings.actions.push({ kind: 'delete-route', subject: r.route.name, before: r.route, after: null });
 }
 
 /** Plan with the guard applied: what the reconcile writes. */
@@ -79,212 +81,303 @@ export function planReconcile(inventory: Inventory, settings: PlanSettings): Pla
  * is undefined the caller must read the vnet (or fail the run): the core cannot guess a region.
  */
 export function planUnguarded(inventory: Inventory, settings: PlanSettings): Plan {
-  const table = inventory.routeTable;
   const desired = deriveDesired(inventory, settings);
-  const refused: Refusal[] = [...desired.refusals];
-  const drift: Drift[] = [];
-  const actions: Action[] = [];
-  const held = new Set(desired.heldPrefixes);
+  const findings: Findings = { drift: [], actions: [], refused: [...desired.refusals] };
+  const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
+  const foreign = foreignConflicts(routes, desired, findings);
+  const owned = ownedByPrefix(routes);
+  const survivors = holdSurvivors(owned, foreign.active, foreign, desired, inventory, settings, findings);
+  const groups = planOwnedGroups(owned, survivors, foreign, routes, findings);
+  const missing = survivors.active.filter((d) => !owned.has(d.route.addressPrefix));
+  const created = pairStaleWithMissing(groups.stale, missing, findings);
+  const associateSubnet = infrastructureDrift(inventory, settings, desired, findings);
+  const puts = [...groups.puts, ...created].sort(byName);
+  return assemble(inventory, routes, groups.keep, puts, foreign.tableWritable, survivors.active, {
+    findings,
+    associateSubnet,
+    enableIpForwarding: desired.enableIpForwarding,
+  });
+}
 
-  const routes = classifyRoutes(table?.routes ?? [], settings);
+// ------------------------------------------------------------------------------ foreign conflicts
+
+interface ForeignView {
+  /** Foreign routes by prefix key (normalised prefix, or raw text). */
+  byKey: Map<string, TableRoute[]>;
+  /** false when foreign routes repeat a prefix: ARM rejects any PUT of the table. */
+  tableWritable: boolean;
+  /** Claims no foreign route holds. */
+  active: DesiredRoute[];
+  /** Prefixes whose owned routes stay as they are (refused claims, growing as claims are refused). */
+  held: Set<string>;
+}
+
+function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings: Findings): ForeignView {
   const foreign = routes.filter((r) => !r.owned);
-  const owned = routes.filter((r) => r.owned).sort((a, b) => cmp(a.route.name, b.route.name));
-
   // Foreign routes sharing a prefix make any PUT of the table fail (RouteConflict); we may not drop them.
-  const foreignByKey = new Map<string, TableRoute[]>();
+  const byKey = new Map<string, TableRoute[]>();
   for (const r of foreign) {
     if (r.prefixKey === undefined) continue;
-    foreignByKey.set(r.prefixKey, [...(foreignByKey.get(r.prefixKey) ?? []), r]);
+    byKey.set(r.prefixKey, [...(byKey.get(r.prefixKey) ?? []), r]);
   }
   let tableWritable = true;
-  for (const [key, group] of [...foreignByKey].sort(([a], [b]) => cmp(a, b))) {
+  for (const [key, group] of [...byKey].sort(([a], [b]) => cmp(a, b))) {
     if (group.length < 2) continue;
     tableWritable = false;
-    refused.push({
+    findings.refused.push({
       reason: 'duplicate-route-prefix',
       subject: key.replace(/^raw:/u, ''),
       message: `routes ${group.map(describe).join(', ')} share one address prefix and are not ours to remove; ARM rejects any write of this table until they are fixed`,
     });
   }
-  const foreignNames = new Map(foreign.map((r) => [r.route.name.toLowerCase(), r]));
-
+  const byName = new Map(foreign.map((r) => [r.route.name.toLowerCase(), r]));
   // Our claims that a foreign route already holds (by prefix or by name) are not written.
-  let active: DesiredRoute[] = [];
+  const held = new Set(desired.heldPrefixes);
+  const active: DesiredRoute[] = [];
   for (const d of desired.routes) {
-    const byPrefix = foreignByKey.get(d.addressPrefix)?.[0];
-    const byName = foreignNames.get(d.name.toLowerCase());
-    const holder = byPrefix ?? byName;
+    const byPrefix = byKey.get(d.route.addressPrefix)?.[0];
+    const holder = byPrefix ?? byName.get(d.route.name.toLowerCase());
     if (holder === undefined) {
       active.push(d);
       continue;
     }
-    held.add(d.addressPrefix);
-    refused.push({
+    held.add(d.route.addressPrefix);
+    findings.refused.push({
       reason: 'foreign-route-conflict',
-      subject: d.name,
+      subject: d.route.name,
       worker: d.worker,
-      message: `worker '${d.worker}' needs ${d.addressPrefix} -> ${d.nextHopIpAddress}, but foreign route ${describe(holder)} already holds its ${byPrefix ? 'prefix' : 'name'}; the foreign route is left untouched`,
+      message: `worker '${d.worker}' needs ${d.route.addressPrefix} -> ${d.route.nextHopIpAddress}, but foreign route ${describe(holder)} already holds its ${byPrefix ? 'prefix' : 'name'}; the foreign route is left untouched`,
     });
   }
+  return { byKey, tableWritable, active, held };
+}
 
-  const ownedByPrefix = new Map<string, TableRoute[]>();
-  for (const r of owned) ownedByPrefix.set(r.prefix!, [...(ownedByPrefix.get(r.prefix!) ?? []), r]);
-  const canonicalNameOf = (prefix: string) => routeNameForCidr(prefix, settings.routeNamePrefix);
+/** Owned routes by normalised prefix, each group sorted by name. */
+function ownedByPrefix(routes: TableRoute[]): Map<string, TableRoute[]> {
+  const owned = routes.filter((r) => r.owned).sort((a, b) => cmp(a.route.name, b.route.name));
+  const groups = new Map<string, TableRoute[]>();
+  for (const r of owned) groups.set(r.prefix!, [...(groups.get(r.prefix!) ?? []), r]);
+  return groups;
+}
 
+// ------------------------------------------------------------------------------ survivors held by refusals
+
+interface Survivors {
+  /** Unclaimed owned prefixes kept as they are, and the route kept for each. */
+  held: Map<string, TableRoute>;
+  /** Claims still to be written once held names are out of the way. */
+  active: DesiredRoute[];
+}
+
+/** For each unclaimed owned group: the route a refusal (or a scale-set instance) keeps, if any. */
+function heldSurvivorsOf(
+  owned: Map<string, TableRoute[]>,
+  active: readonly DesiredRoute[],
+  foreign: ForeignView,
+  desired: DesiredState,
+  scaleSetHops: ReadonlyMap<string, unknown>,
+  settings: PlanSettings,
+): Map<string, TableRoute> {
+  const survivors = new Map<string, TableRoute>();
+  const claimed = new Set(active.map((d) => d.route.addressPrefix));
+  const hopIn = (hops: { has(ip: string): boolean }) => (r: TableRoute) =>
+    r.nextHop !== undefined && hops.has(r.nextHop);
+  for (const [prefix, group] of owned) {
+    if (claimed.has(prefix) || foreign.byKey.has(prefix)) continue;
+    const canonical = routeNameForCidr(prefix, settings.routeNamePrefix);
+    // The survivor must be a route that is itself held, or the next plan would find nothing holding it.
+    const byHop = group.filter(hopIn(desired.heldNextHops));
+    const bySet = group.filter(hopIn(scaleSetHops));
+    if (foreign.held.has(prefix)) survivors.set(prefix, survivorOf(group, canonical));
+    else if (byHop.length > 0) survivors.set(prefix, survivorOf(byHop, canonical));
+    else if (bySet.length > 0) survivors.set(prefix, survivorOf(bySet, canonical));
+  }
+  return survivors;
+}
+
+function holdSurvivors(
+  owned: Map<string, TableRoute[]>,
+  claims: DesiredRoute[],
+  foreign: ForeignView,
+  desired: DesiredState,
+  inventory: Inventory,
+  settings: PlanSettings,
+  findings: Findings,
+): Survivors {
   // Unclaimed owned routes pointing at a scale-set instance's NIC (no listed VM) are held too.
   const scaleSetHops = unlistedNicHops(inventory);
-  // Unclaimed owned routes of refused claims are held as they are. A held route's name may be the one a
-  // claim needs (a misnamed legacy route): refuse that claim too, until nothing collides.
-  const heldSurvivors = new Map<string, TableRoute>();
+  // A held route's name may be the one a claim needs (a misnamed legacy route): refuse that claim too,
+  // until nothing collides.
+  let active = claims;
   for (;;) {
-    heldSurvivors.clear();
-    const claimed = new Set(active.map((d) => d.addressPrefix));
-    for (const [prefix, group] of ownedByPrefix) {
-      if (claimed.has(prefix) || foreignByKey.has(prefix)) continue;
-      // The survivor must be a route that is itself held, or the next plan would find nothing holding it.
-      const byHop = group.filter((r) => r.nextHop !== undefined && desired.heldNextHops.has(r.nextHop));
-      const bySet = group.filter((r) => r.nextHop !== undefined && scaleSetHops.has(r.nextHop));
-      if (held.has(prefix)) heldSurvivors.set(prefix, survivorOf(group, canonicalNameOf(prefix)));
-      else if (byHop.length > 0) heldSurvivors.set(prefix, survivorOf(byHop, canonicalNameOf(prefix)));
-      else if (bySet.length > 0) heldSurvivors.set(prefix, survivorOf(bySet, canonicalNameOf(prefix)));
+    const held = heldSurvivorsOf(owned, active, foreign, desired, scaleSetHops, settings);
+    const heldNames = new Map([...held.values()].map((r) => [r.route.name.toLowerCase(), r]));
+    const colliding = active.filter((d) => heldNames.has(d.route.name.toLowerCase()));
+    if (colliding.length === 0) {
+      refuseScaleSetHolds(held, scaleSetHops, foreign, desired, findings);
+      return { held, active };
     }
-    const heldNames = new Map([...heldSurvivors.values()].map((r) => [r.route.name.toLowerCase(), r]));
-    const colliding = active.filter((d) => heldNames.has(d.name.toLowerCase()));
-    if (colliding.length === 0) break;
     for (const d of colliding) {
-      held.add(d.addressPrefix);
-      refused.push({
+      foreign.held.add(d.route.addressPrefix);
+      findings.refused.push({
         reason: 'foreign-route-conflict',
-        subject: d.name,
+        subject: d.route.name,
         worker: d.worker,
-        message: `worker '${d.worker}' needs route '${d.name}' for ${d.addressPrefix}, but that name is taken by ${describe(heldNames.get(d.name.toLowerCase())!)}, which is kept because its own claim was refused`,
+        message: `worker '${d.worker}' needs route '${d.route.name}' for ${d.route.addressPrefix}, but that name is taken by ${describe(heldNames.get(d.route.name.toLowerCase())!)}, which is kept because its own claim was refused`,
       });
     }
     active = active.filter((d) => !colliding.includes(d));
   }
+}
 
-  for (const r of heldSurvivors.values()) {
+/** A route kept only because a scale-set instance holds its next hop is reported as such. */
+function refuseScaleSetHolds(
+  held: Map<string, TableRoute>,
+  scaleSetHops: ReturnType<typeof unlistedNicHops>,
+  foreign: ForeignView,
+  desired: DesiredState,
+  findings: Findings,
+): void {
+  for (const r of held.values()) {
     const nic = r.nextHop === undefined ? undefined : scaleSetHops.get(r.nextHop);
-    if (nic === undefined || held.has(r.prefix!) || desired.heldNextHops.has(r.nextHop!)) continue;
-    refused.push({
+    if (nic === undefined || foreign.held.has(r.prefix!) || desired.heldNextHops.has(r.nextHop!)) continue;
+    findings.refused.push({
       reason: 'next-hop-is-scale-set-instance',
       subject: r.route.name,
       worker: scaleSetInstanceOf(nic),
       message: `route ${describe(r)} is ours and no listed VM claims ${r.prefix}, but its next hop is held by NIC '${nic.name}' of scale-set instance ${scaleSetInstanceOf(nic)}, which is not in the VM list: the route is kept as it is (Uniform scale-set instances are never harmed, nor managed)`,
     });
   }
+}
 
-  const keep = new Set<TableRoute>(foreign);
-  const puts: RouteSpec[] = [];
-  const stale: TableRoute[] = [];
-  const dropDuplicate = (r: TableRoute, why: string) => {
-    drift.push({
-      kind: 'stale-route',
-      subject: r.route.name,
-      before: routeViewOf(r.route),
-      after: null,
-      message: `route ${describe(r)} ${why}; removed`,
-      repairable: true,
-    });
-    actions.push({ kind: 'delete-route', subject: r.route.name, before: routeViewOf(r.route), after: null });
-  };
+// ------------------------------------------------------------------------------ owned groups
 
-  const activeByPrefix = new Map(active.map((d) => [d.addressPrefix, d]));
-  for (const [prefix, group] of [...ownedByPrefix].sort(([a], [b]) => cmp(a, b))) {
-    const holder = foreignByKey.get(prefix)?.[0];
+interface OwnedGroups {
+  /** Routes written back as they are (every foreign route, and owned routes that are right or held). */
+  keep: Set<TableRoute>;
+  puts: RouteSpec[];
+  /** Owned routes no claim and no refusal holds. */
+  stale: TableRoute[];
+}
+
+function planOwnedGroups(
+  owned: Map<string, TableRoute[]>,
+  survivors: Survivors,
+  foreign: ForeignView,
+  routes: TableRoute[],
+  findings: Findings,
+): OwnedGroups {
+  const result: OwnedGroups = { keep: new Set(routes.filter((r) => !r.owned)), puts: [], stale: [] };
+  const activeByPrefix = new Map(survivors.active.map((d) => [d.route.addressPrefix, d]));
+  for (const [prefix, group] of [...owned].sort(([a], [b]) => cmp(a, b))) {
+    const holder = foreign.byKey.get(prefix)?.[0];
     if (holder !== undefined) {
       // A table cannot carry our route and a foreign one with one prefix: ours gives way.
-      for (const r of group) dropDuplicate(r, `repeats the prefix of foreign route '${holder.route.name}'`);
+      const why = `repeats the prefix of foreign route '${holder.route.name}'`;
+      for (const r of group) removeStale(findings, r, `route ${describe(r)} ${why}; removed`);
       continue;
     }
-    const d = activeByPrefix.get(prefix);
-    const heldSurvivor = heldSurvivors.get(prefix);
-    if (d === undefined && heldSurvivor === undefined) {
-      stale.push(...group);
+    const claim = activeByPrefix.get(prefix);
+    const heldSurvivor = survivors.held.get(prefix);
+    if (claim === undefined && heldSurvivor === undefined) {
+      result.stale.push(...group);
       continue;
     }
-    const survivor = d !== undefined ? survivorOf(group, d.name) : heldSurvivor!;
+    const survivor = claim !== undefined ? survivorOf(group, claim.route.name) : heldSurvivor!;
     for (const r of group) {
-      if (r !== survivor) dropDuplicate(r, `repeats prefix ${prefix} of route '${survivor.route.name}'`);
+      if (r === survivor) continue;
+      const why = `repeats prefix ${prefix} of route '${survivor.route.name}'`;
+      removeStale(findings, r, `route ${describe(r)} ${why}; removed`);
     }
-    if (d === undefined) {
-      keep.add(survivor); // held: a refused claim, left exactly as it is
-      continue;
-    }
-    const s = survivor.route;
-    const hopOk =
-      s.nextHopType?.toLowerCase() === 'virtualappliance' && survivor.nextHop === d.nextHopIpAddress;
-    const failed = s.provisioningState?.toLowerCase() === 'failed';
-    const named = sameRouteName(s.name, d.name);
-    const prefixExact = s.addressPrefix === d.addressPrefix;
-    if (hopOk && !failed && named && prefixExact) {
-      keep.add(survivor);
-      continue;
-    }
-    puts.push(toSpec(d));
-    const why: string[] = [];
-    if (!hopOk) why.push(`next hop is ${s.nextHopType ?? '?'} ${s.nextHopIpAddress ?? ''}`.trim());
-    if (failed) why.push(`provisioning state is ${s.provisioningState}`);
-    if (!named) why.push(`name is not the canonical '${d.name}'`);
-    if (!prefixExact) why.push(`prefix is written '${s.addressPrefix}'`);
-    drift.push({
-      kind: !hopOk ? 'wrong-next-hop' : failed ? 'route-not-provisioned' : 'missing-route',
-      subject: d.name,
-      worker: d.worker,
-      before: routeViewOf(s),
-      after: specView(d),
-      message: `route for worker '${d.worker}' (${d.addressPrefix}): ${why.join('; ')}; rewritten to VirtualAppliance ${d.nextHopIpAddress}`,
-      repairable: true,
-    });
-    actions.push({ kind: 'update-route', subject: d.name, before: routeViewOf(s), after: specView(d) });
+    // Held (a refused claim): left exactly as it is. Claimed: kept if right, else rewritten.
+    if (claim === undefined || !rewriteIfWrong(survivor, claim, findings)) result.keep.add(survivor);
+    else result.puts.push(claim.route);
   }
+  return result;
+}
 
-  // Claims with no owned route: a stale route of the same worker and family means its pod CIDR changed.
-  const missing = active.filter((d) => !ownedByPrefix.has(d.addressPrefix));
+/** The survivor of a claimed group against its claim: true (and recorded) when it must be rewritten. */
+function rewriteIfWrong(survivor: TableRoute, claim: DesiredRoute, findings: Findings): boolean {
+  const current = survivor.route;
+  const want = claim.route;
+  const hopOk =
+    current.nextHopType?.toLowerCase() === 'virtualappliance' && survivor.nextHop === want.nextHopIpAddress;
+  const failed = current.provisioningState?.toLowerCase() === 'failed';
+  const named = sameRouteName(current.name, want.name);
+  const prefixExact = current.addressPrefix === want.addressPrefix;
+  if (hopOk && !failed && named && prefixExact) return false;
+  const why: string[] = [];
+  if (!hopOk) why.push(`next hop is ${current.nextHopType ?? '?'} ${current.nextHopIpAddress ?? ''}`.trim());
+  if (failed) why.push(`provisioning state is ${current.provisioningState}`);
+  if (!named) why.push(`name is not the canonical '${want.name}'`);
+  if (!prefixExact) why.push(`prefix is written '${current.addressPrefix}'`);
+  findings.drift.push({
+    kind: !hopOk ? 'wrong-next-hop' : failed ? 'route-not-provisioned' : 'missing-route',
+    subject: want.name,
+    worker: claim.worker,
+    before: current,
+    after: want,
+    message: `route for worker '${claim.worker}' (${want.addressPrefix}): ${why.join('; ')}; rewritten to VirtualAppliance ${want.nextHopIpAddress}`,
+    repairable: true,
+  });
+  findings.actions.push({ kind: 'update-route', subject: want.name, before: current, after: want });
+  return true;
+}
+
+// ------------------------------------------------------------------------------ stale paired with missing
+
+/** Claims with no owned route are created; a stale route of the same worker and family means its pod CIDR changed. */
+function pairStaleWithMissing(stale: TableRoute[], missing: DesiredRoute[], findings: Findings): RouteSpec[] {
   const paired = new Set<DesiredRoute>();
   for (const r of stale) {
     const family: IpFamily = r.prefix!.includes(':') ? 6 : 4;
-    const d = missing.find((m) => !paired.has(m) && m.family === family && m.nextHopIpAddress === r.nextHop);
-    if (d !== undefined) {
-      paired.add(d);
-      drift.push({
-        kind: 'pod-cidr-changed',
-        subject: d.name,
-        worker: d.worker,
-        before: routeViewOf(r.route),
-        after: specView(d),
-        message: `worker '${d.worker}' moved from ${r.prefix} to ${d.addressPrefix}: route '${r.route.name}' is replaced by '${d.name}' in one write`,
-        repairable: true,
-      });
-    } else {
-      drift.push({
-        kind: 'stale-route',
-        subject: r.route.name,
-        before: routeViewOf(r.route),
-        after: null,
-        message: `route ${describe(r)} is ours but no worker claims ${r.prefix}; removed`,
-        repairable: true,
-      });
+    const moved = missing.find(
+      (m) => !paired.has(m) && m.family === family && m.route.nextHopIpAddress === r.nextHop,
+    );
+    if (moved === undefined) {
+      removeStale(findings, r, `route ${describe(r)} is ours but no worker claims ${r.prefix}; removed`);
+      continue;
     }
-    actions.push({ kind: 'delete-route', subject: r.route.name, before: routeViewOf(r.route), after: null });
+    paired.add(moved);
+    findings.drift.push({
+      kind: 'pod-cidr-changed',
+      subject: moved.route.name,
+      worker: moved.worker,
+      before: r.route,
+      after: moved.route,
+      message: `worker '${moved.worker}' moved from ${r.prefix} to ${moved.route.addressPrefix}: route '${r.route.name}' is replaced by '${moved.route.name}' in one write`,
+      repairable: true,
+    });
+    findings.actions.push({ kind: 'delete-route', subject: r.route.name, before: r.route, after: null });
   }
   for (const d of missing) {
-    puts.push(toSpec(d));
-    actions.push({ kind: 'create-route', subject: d.name, before: null, after: specView(d) });
+    findings.actions.push({ kind: 'create-route', subject: d.route.name, before: null, after: d.route });
     if (paired.has(d)) continue;
-    drift.push({
+    findings.drift.push({
       kind: 'missing-route',
-      subject: d.name,
+      subject: d.route.name,
       worker: d.worker,
       before: null,
-      after: specView(d),
-      message: `worker '${d.worker}' has no route for ${d.addressPrefix}; created -> VirtualAppliance ${d.nextHopIpAddress}`,
+      after: d.route,
+      message: `worker '${d.worker}' has no route for ${d.route.addressPrefix}; created -> VirtualAppliance ${d.route.nextHopIpAddress}`,
       repairable: true,
     });
   }
+  return missing.map((d) => d.route);
+}
 
+// ------------------------------------------------------------------------------ infrastructure drift
+
+/** The table itself, its subnet association and IP forwarding; returns the association to make, if any. */
+function infrastructureDrift(
+  inventory: Inventory,
+  settings: PlanSettings,
+  desired: DesiredState,
+  findings: Findings,
+): Plan['associateSubnet'] {
+  const table = inventory.routeTable;
   if (table === null) {
-    drift.push({
+    findings.drift.push({
       kind: 'table-missing',
       subject: settings.routeTableId,
       before: null,
@@ -292,16 +385,17 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
       message: `route table '${settings.routeTableName}' does not exist; created in ${inventory.vnetLocation ?? 'the vnet location (unknown: the caller must read it)'}`,
       repairable: true,
     });
-    actions.push({ kind: 'create-table', subject: settings.routeTableId, before: null, after: null });
+    findings.actions.push({
+      kind: 'create-table',
+      subject: settings.routeTableId,
+      before: null,
+      after: null,
+    });
   }
-
   const subnetId = settings.subnetId.toLowerCase();
   const associated = table?.subnetIds.some((id) => id.toLowerCase() === subnetId) ?? false;
-  const associateSubnet = associated
-    ? null
-    : { subnetId: settings.subnetId, routeTableId: settings.routeTableId };
   if (!associated) {
-    drift.push({
+    findings.drift.push({
       kind: 'subnet-not-associated',
       subject: settings.subnetId,
       before: null,
@@ -309,17 +403,39 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
       message: `subnet '${settings.subnetId}' is not associated with route table '${settings.routeTableName}': its pods use none of these routes`,
       repairable: true,
     });
-    actions.push({ kind: 'associate-subnet', subject: settings.subnetId, before: null, after: null });
+    findings.actions.push({
+      kind: 'associate-subnet',
+      subject: settings.subnetId,
+      before: null,
+      after: null,
+    });
   }
-
-  drift.push(...desired.ipForwardingDrift);
+  findings.drift.push(...desired.ipForwardingDrift);
   for (const nicId of desired.enableIpForwarding) {
-    actions.push({ kind: 'enable-ip-forwarding', subject: nicId, before: null, after: null });
+    findings.actions.push({ kind: 'enable-ip-forwarding', subject: nicId, before: null, after: null });
   }
+  return associated ? null : { subnetId: settings.subnetId, routeTableId: settings.routeTableId };
+}
 
+// ------------------------------------------------------------------------------ the write
+
+const ROUTE_ACTIONS = new Set<Action['kind']>(['create-route', 'update-route', 'delete-route']);
+
+function assemble(
+  inventory: Inventory,
+  routes: TableRoute[],
+  keep: Set<TableRoute>,
+  puts: RouteSpec[],
+  tableWritable: boolean,
+  active: DesiredRoute[],
+  rest: Pick<Plan, 'associateSubnet' | 'enableIpForwarding'> & { findings: Findings },
+): Plan {
+  const { drift, actions, refused } = rest.findings;
+  const table = inventory.routeTable;
+  // Keeps come first (table order), then puts sorted by name.
   const entries: RouteEntry[] = [
     ...routes.filter((r) => keep.has(r)).map((r) => ({ keep: r.route.name })),
-    ...puts.sort((a, b) => cmp(a.name, b.name)).map((put) => ({ put })),
+    ...puts.map((put) => ({ put })),
   ];
   const tableWrite: TableWrite | null = tableWritable
     ? {
@@ -329,19 +445,15 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
         routes: entries,
       }
     : null;
-
   // Without a write, no route changes: drift stays reported, actions list only what will happen.
-  const routeKinds = new Set<Action['kind']>(['create-route', 'update-route', 'delete-route']);
   return {
     inSync: !drift.some((x) => x.repairable),
     drift: sortBySubject(drift),
     refused: sortBySubject(refused),
-    actions: sortBySubject(tableWritable ? actions : actions.filter((a) => !routeKinds.has(a.kind))),
+    actions: sortBySubject(tableWritable ? actions : actions.filter((a) => !ROUTE_ACTIONS.has(a.kind))),
     tableWrite: normaliseWrite(tableWrite, inventory),
-    associateSubnet,
-    enableIpForwarding: desired.enableIpForwarding,
-    desiredRoutes: active.map(toSpec).sort((a, b) => cmp(a.name, b.name)),
+    associateSubnet: rest.associateSubnet,
+    enableIpForwarding: rest.enableIpForwarding,
+    desiredRoutes: active.map((d) => d.route).sort(byName),
   };
 }
-
-export { normaliseWrite, sortBySubject };

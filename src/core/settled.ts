@@ -7,9 +7,9 @@ import { findPodCidrTag, indexNics, primaryNic } from './desired.js';
 import type { Inventory, PlanSettings } from './types.js';
 
 /** Terminal provisioning states (Network's ProvisioningState enum, plus ARM's generic Canceled). */
-export const SETTLED_PROVISIONING_STATES: readonly string[] = ['Succeeded', 'Failed', 'Canceled'];
+const SETTLED_PROVISIONING_STATES: readonly string[] = ['Succeeded', 'Failed', 'Canceled'];
 
-export interface UnsettledResource {
+interface UnsettledResource {
   kind: 'route-table' | 'route' | 'subnet' | 'nic';
   subject: string;
   provisioningState: string;

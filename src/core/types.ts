@@ -3,7 +3,7 @@
 
 // ---------------------------------------------------------------- inventory (what ARM says now)
 
-export interface NicRef {
+interface NicRef {
   id: string;
   primary: boolean | undefined;
 }
@@ -33,12 +33,16 @@ export interface NicRecord {
   provisioningState?: string | undefined;
 }
 
+/**
+ * A route as read from a table, and as shown to people (before/after pictures in drift, audit records). A
+ * route we mean to write (RouteSpec) is one too, without a provisioning state.
+ */
 export interface RouteRecord {
   name: string;
   addressPrefix: string | undefined;
   nextHopType: string | undefined;
   nextHopIpAddress: string | undefined;
-  provisioningState: string | undefined;
+  provisioningState?: string | undefined;
 }
 
 export interface RouteTableRecord {
@@ -102,16 +106,7 @@ export interface RouteSpec {
   nextHopIpAddress: string;
 }
 
-/** A route as shown to people: before/after pictures in drift and audit records. */
-export interface RouteView {
-  name: string;
-  addressPrefix: string | undefined;
-  nextHopType: string | undefined;
-  nextHopIpAddress: string | undefined;
-  provisioningState?: string | undefined;
-}
-
-export type DriftKind =
+type DriftKind =
   | 'missing-route'
   | 'wrong-next-hop'
   | 'stale-route'
@@ -127,14 +122,14 @@ export interface Drift {
   subject: string;
   /** VM name of the worker concerned, when there is one. */
   worker?: string;
-  before: RouteView | null;
-  after: RouteView | null;
+  before: RouteRecord | null;
+  after: RouteRecord | null;
   message: string;
   /** false when the drift is only reported (ip forwarding without REPAIR_IP_FORWARDING, or report mode). */
   repairable: boolean;
 }
 
-export type RefusalReason =
+type RefusalReason =
   | 'invalid-pod-cidr'
   | 'pod-cidr-host-bits'
   | 'pod-cidr-outside-cluster'
@@ -167,7 +162,7 @@ export interface TableWrite {
   routes: RouteEntry[];
 }
 
-export type ActionKind =
+type ActionKind =
   | 'create-table'
   | 'create-route'
   | 'update-route'
@@ -178,8 +173,8 @@ export type ActionKind =
 export interface Action {
   kind: ActionKind;
   subject: string;
-  before: RouteView | null;
-  after: RouteView | null;
+  before: RouteRecord | null;
+  after: RouteRecord | null;
 }
 
 export interface Plan {
@@ -235,8 +230,8 @@ export interface ReconcileResult {
   unrepaired: Drift[];
   refused: Refusal[];
   /** Owned and foreign routes before and after the run. */
-  before: RouteView[];
-  after: RouteView[];
+  before: RouteRecord[];
+  after: RouteRecord[];
   managedRoutes: number;
   /** Plan/write attempts (more than 1 after ETag conflicts). */
   attempts: number;

@@ -146,6 +146,4 @@ export const armErrors = {
       message: `Resource ${referenced} referenced by resource ${referencing} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.`,
       details: [],
     }),
-  internalServerError: () =>
-    new ArmError(500, { code: 'InternalServerError', message: 'An error occurred.', details: [] }),
 };

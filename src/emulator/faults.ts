@@ -12,7 +12,7 @@ const routeSpec = z.object({
     .loose(),
 });
 
-export const faultRuleSchema = z
+const faultRuleSchema = z
   .object({
     /** 'status' (default when `status` is given), 'latency', 'drop', 'lroFail', 'externalWrite'. */
     kind: z.enum(['status', 'latency', 'drop', 'lroFail', 'externalWrite']).optional(),
@@ -63,7 +63,7 @@ function isRegex(s: string): boolean {
 }
 
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
-export type FaultKind = 'status' | 'latency' | 'drop' | 'lroFail' | 'externalWrite';
+type FaultKind = 'status' | 'latency' | 'drop' | 'lroFail' | 'externalWrite';
 
 export interface FaultRule extends z.output<typeof faultRuleSchema> {
   id: string;
@@ -71,7 +71,7 @@ export interface FaultRule extends z.output<typeof faultRuleSchema> {
   applied: number;
 }
 
-export function parseFaultRule(input: unknown, where = 'fault rule'): Omit<FaultRule, 'id'> {
+function parseFaultRule(input: unknown, where = 'fault rule'): Omit<FaultRule, 'id'> {
   const r = faultRuleSchema.safeParse(input);
   if (!r.success) {
     const msg = r.error.issues

@@ -1,9 +1,13 @@
-// Azure Functions apps as ARM shows them to a deployer: `GET .../providers/Microsoft.Web/sites/{app}/functions/
-// {fn}` answers 200 with the function's envelope once the function is indexed, and the Web resource provider's
-// 404 `NotFound` "Error retrieving function." before. A function is declared by the world file (`functions`)
-// or registered through the admin API, with the local URL where Event Grid delivery reaches it (the stand-in
-// for https://{app}.azurewebsites.net/runtime/webhooks/EventGrid?functionName={fn}).
-import type { ArmReply } from './arm.js';
+// Azure Functions apps, as far as ARM and Event Grid see them: the registry of deployed functions, their reads
+// through ARM (`GET .../providers/Microsoft.Web/sites/{app}/functions[/{fn}]`: 200 with the FunctionEnvelope
+// once the function is indexed, the Web RP's 404 `NotFound` "Error retrieving function." before, 404
+// ResourceNotFound for an unknown site), and where Event Grid delivers events for an AzureFunction
+// destination (the local stand-in for https://{app}.azurewebsites.net/runtime/webhooks/EventGrid?functionName=
+// {fn}). A function is known from the world file (`functions`), `functions.register` / `POST
+// /_emulator/functions` (until reset), or Event Grid's function endpoints (`eventGrid.functionEndpoints`,
+// `eventGrid.setFunctionEndpoint`: kept across reset), or the `eventGrid.resolveFunction` callback.
+import { ArmError, armErrors } from './errors.js';
+import type { ArmReply, ArmRequest } from './request.js';
 import type { Store } from './store.js';
 
 export interface FunctionRegistration {
@@ -13,35 +17,57 @@ export interface FunctionRegistration {
   url?: string;
 }
 
-/** Microsoft.Web api-versions the emulator accepts for the function read. */
-export const WEB_API_VERSIONS = [
-  '2022-03-01',
-  '2022-09-01',
-  '2023-01-01',
-  '2023-12-01',
-  '2024-04-01',
+/** Microsoft.Web api-versions the emulator accepts for the functions reads. */
+const WEB_API_VERSIONS = [
   '2024-11-01',
-];
+  '2024-04-01',
+  '2023-12-01',
+  '2023-01-01',
+  '2022-09-01',
+  '2022-03-01',
+  '2021-03-01',
+  '2021-02-01',
+  '2021-01-15',
+  '2020-12-01',
+  '2020-09-01',
+  '2020-06-01',
+  '2019-08-01',
+  '2018-11-01',
+  '2018-02-01',
+  '2016-08-01',
+] as const;
 
 const FUNCTION_ID =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.web\/sites\/([^/]+)\/functions\/([^/]+)$/iu;
+const FUNCTIONS_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.web\/sites\/([^/]+)\/functions(?:\/([^/]+))?\/?$/iu;
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+const lower = (s: string) => s.toLowerCase();
 
-const reply = (status: number, body: unknown): ArmReply => ({ status, headers: {}, body });
-const error = (status: number, code: string, message: string): ArmReply =>
-  reply(status, { error: { code, message } });
+/** The site a functions request addresses, with its canonical ids. */
+interface SiteTarget {
+  rg: string;
+  app: string;
+  siteId: string;
+  location: string;
+  groupKnown: boolean;
+}
 
 export class FunctionApps {
-  private seeded: FunctionRegistration[] = [];
+  private readonly seeded: FunctionRegistration[];
+  /** Registered functions (world + register), by lower-case id: reset goes back to the world's. */
   private registered = new Map<string, FunctionRegistration>();
+  /** Event Grid's function endpoints, by lower-case id: { id as given, url }. */
+  private readonly endpoints = new Map<string, { id: string; url: string }>();
 
   constructor(
     private readonly store: Store,
     seed: FunctionRegistration[] = [],
-    /** Functions known elsewhere (Event Grid's function endpoints): they exist too. */
-    private readonly knownElsewhere: (resourceId: string) => boolean = () => false,
+    /** A caller's own mapping of function ids to URLs (EventGridOptions.resolveFunction). */
+    private readonly resolve: (resourceId: string) => string | undefined = () => undefined,
   ) {
     seed.forEach((f, i) => {
-      this.check(f, `functions[${i}]`);
+      check(f, `functions[${i}]`);
     });
     this.seeded = seed.map((f) => ({ ...f }));
     this.reset();
@@ -49,121 +75,147 @@ export class FunctionApps {
 
   /** Adds or replaces a function (it "is indexed" from now on). */
   register(f: FunctionRegistration): FunctionRegistration {
-    this.check(f, 'registerFunction');
+    check(f, 'registerFunction');
     const entry = { ...f };
-    this.registered.set(f.resourceId.toLowerCase(), entry);
+    this.registered.set(lower(f.resourceId), entry);
     return { ...entry };
   }
 
   unregister(resourceId: string): boolean {
-    return this.registered.delete(resourceId.toLowerCase());
+    return this.registered.delete(lower(resourceId));
   }
 
-  /** The local URL events for this function go to, if it is registered with one. */
+  /** The local URL a registered function was registered with, if any. */
   endpointOf(functionResourceId: string): string | undefined {
-    return this.registered.get(functionResourceId.toLowerCase())?.url;
+    return this.registered.get(lower(functionResourceId))?.url;
   }
 
   list(): FunctionRegistration[] {
     return [...this.registered.values()].map((f) => ({ ...f }));
   }
 
-  /** Back to the world's functions. */
+  /** Back to the world's functions (Event Grid's function endpoints stay). */
   reset(): void {
-    this.registered = new Map(this.seeded.map((f) => [f.resourceId.toLowerCase(), { ...f }]));
+    this.registered = new Map(this.seeded.map((f) => [lower(f.resourceId), { ...f }]));
+  }
+
+  /** Maps a function to the local URL its events are POSTed to (undefined removes it). */
+  setEndpoint(resourceId: string, url: string | undefined): void {
+    if (url === undefined) this.endpoints.delete(lower(resourceId));
+    else this.endpoints.set(lower(resourceId), { id: resourceId, url });
+  }
+
+  /** Where Event Grid delivers for this function: its endpoint, the caller's resolver, or its registration. */
+  deliveryUrl(resourceId: string): string | undefined {
+    return (
+      this.endpoints.get(lower(resourceId))?.url ?? this.resolve(resourceId) ?? this.endpointOf(resourceId)
+    );
   }
 
   /** Admin `POST /_emulator/functions` (body: a FunctionRegistration); undefined for any other admin path. */
   admin(method: string, path: string, raw: string): ArmReply | undefined {
-    if (`${method} ${path.toLowerCase().replace(/\/$/u, '')}` !== 'POST /_emulator/functions')
-      return undefined;
-    return reply(201, this.register(JSON.parse(raw || 'null') as FunctionRegistration));
+    if (`${method} ${lower(path).replace(/\/$/u, '')}` !== 'POST /_emulator/functions') return undefined;
+    return {
+      status: 201,
+      headers: {},
+      body: this.register(JSON.parse(raw || 'null') as FunctionRegistration),
+    };
   }
 
-  /** Serves `Microsoft.Web/sites/{app}/functions/{fn}` requests; undefined for any other path. */
-  handle(method: string, path: string, query: URLSearchParams): ArmReply | undefined {
-    const m = FUNCTION_ID.exec(path.replace(/\/$/u, ''));
-    if (!m) return undefined;
-    const version = query.get('api-version');
-    if (!version)
-      return error(
-        400,
-        'MissingApiVersionParameter',
-        'The api-version query parameter (?api-version=) is required for all requests.',
-      );
-    if (!WEB_API_VERSIONS.includes(version))
-      return error(
-        400,
-        'NoRegisteredProviderFound',
-        `No registered resource provider found for API version '${version}' for type 'sites/functions'. The supported api-versions are '${WEB_API_VERSIONS.join(', ')}'.`,
-      );
-    if (method !== 'GET')
-      return error(
-        405,
-        'MethodNotAllowed',
-        `The emulator serves only GET on ${path}: functions are created by deploying the app.`,
-      );
-    const [, sub, rg, app, fn] = m as unknown as [string, string, string, string, string];
-    if (sub.toLowerCase() !== this.store.subscriptionId.toLowerCase())
-      return error(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
-    const group = this.store.group(rg);
+  /** ARM: `Microsoft.Web/sites/{app}/functions[/{fn}]`; undefined for paths outside Microsoft.Web. */
+  handle(req: ArmRequest, apiVersion: string): ArmReply | undefined {
+    if (!/\/providers\/microsoft\.web\//iu.test(req.path)) return undefined;
+    const m = FUNCTIONS_PATH.exec(req.path);
+    if (!m) throw armErrors.notSupported(req.method, req.path);
+    if (!WEB_API_VERSIONS.includes(apiVersion as (typeof WEB_API_VERSIONS)[number]))
+      throw armErrors.noRegisteredProvider('global', apiVersion, 'sites/functions', WEB_API_VERSIONS, [
+        'global',
+      ]);
+    if (req.method !== 'GET')
+      throw new ArmError(405, {
+        code: 'MethodNotAllowed',
+        message: `The emulator serves only GET on ${req.path}: functions are created by deploying the app.`,
+      });
+    const site = this.site(m[2]!, m[3]!);
+    return m[4] === undefined ? this.listFunctions(site) : this.getFunction(site, m[4]);
+  }
+
+  private site(rgInPath: string, app: string): SiteTarget {
+    const group = this.store.group(rgInPath);
     // A deployed function stands for its app: its group need not be in the world.
-    const siteId = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${group?.name ?? rg}/providers/Microsoft.Web/sites/${app}`;
-    const functionId = `${siteId}/functions/${fn}`;
-    if (this.registered.has(functionId.toLowerCase()) || this.knownElsewhere(functionId))
-      return reply(200, envelope(siteId, app, fn, group?.location || 'eastus'));
+    const rg = group?.name ?? rgInPath;
+    const siteId = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Web/sites/${app}`;
+    return { rg, app, siteId, location: group?.location || 'eastus', groupKnown: group !== undefined };
+  }
+
+  private exists(functionId: string): boolean {
+    const id = lower(functionId);
+    return this.registered.has(id) || this.endpoints.has(id) || this.resolve(functionId) !== undefined;
+  }
+
+  /** The functions known of a site (registered or with an Event Grid endpoint), ids as given. */
+  private functionsOf(siteId: string): string[] {
+    const prefix = lower(`${siteId}/functions/`);
+    const ids = [...this.registered.values()].map((f) => f.resourceId);
+    for (const { id } of this.endpoints.values()) if (!ids.some((k) => lower(k) === lower(id))) ids.push(id);
+    return ids.filter((id) => lower(id).startsWith(prefix));
+  }
+
+  private siteNotFound(site: SiteTarget): ArmError {
+    return new ArmError(404, {
+      code: 'ResourceNotFound',
+      message: `The Resource 'Microsoft.Web/sites/${site.app}' under resource group '${site.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    });
+  }
+
+  private listFunctions(site: SiteTarget): ArmReply {
+    const ids = this.functionsOf(site.siteId);
+    if (ids.length === 0 && !this.store.get(site.siteId)) throw this.siteNotFound(site);
+    const value = ids.map((id) => envelope(site, id.split('/').pop()!));
+    return { status: 200, headers: {}, body: { value } };
+  }
+
+  private getFunction(site: SiteTarget, fn: string): ArmReply {
+    const functionId = `${site.siteId}/functions/${fn}`;
+    if (this.exists(functionId)) return { status: 200, headers: {}, body: envelope(site, fn) };
     // The app's group is often not modelled in a world: an unknown group means an unknown site here.
-    if (!group || !this.siteExists(siteId))
-      return error(
-        404,
-        'ResourceNotFound',
-        `The Resource 'Microsoft.Web/sites/${app}' under resource group '${group?.name ?? rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-      );
-    return error(404, 'NotFound', 'Error retrieving function.');
+    const siteExists = this.store.get(site.siteId) !== undefined || this.functionsOf(site.siteId).length > 0;
+    if (!site.groupKnown || !siteExists) throw this.siteNotFound(site);
+    throw new ArmError(404, { code: 'NotFound', message: 'Error retrieving function.' });
   }
+}
 
-  /** A site exists when the store holds it or a function of it is registered. */
-  private siteExists(siteId: string): boolean {
-    if (this.store.get(siteId)) return true;
-    const prefix = `${siteId}/functions/`.toLowerCase();
-    return [...this.registered.keys()].some((k) => k.startsWith(prefix));
-  }
+function check(f: FunctionRegistration, where: string): void {
+  if (!f || typeof f.resourceId !== 'string' || !FUNCTION_ID.test(f.resourceId))
+    throw new Error(
+      `${where}: field 'resourceId': expected /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{app}/functions/{name}, got ${JSON.stringify(f?.resourceId)}`,
+    );
+  if (f.url !== undefined && !isLoopbackUrl(f.url))
+    throw new Error(
+      `${where}: field 'url': expected an http(s) URL on 127.0.0.1, got ${JSON.stringify(f.url)}`,
+    );
+}
 
-  private check(f: FunctionRegistration, where: string): void {
-    if (!f || typeof f.resourceId !== 'string' || !FUNCTION_ID.test(f.resourceId))
-      throw new Error(
-        `${where}: field 'resourceId': expected /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{app}/functions/{name}, got ${JSON.stringify(f?.resourceId)}`,
-      );
-    if (f.url !== undefined) {
-      let url: URL | undefined;
-      try {
-        url = new URL(f.url);
-      } catch {
-        url = undefined;
-      }
-      if (
-        !url ||
-        !/^https?:$/u.test(url.protocol) ||
-        !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-      )
-        throw new Error(
-          `${where}: field 'url': expected an http(s) URL on 127.0.0.1, got ${JSON.stringify(f.url)}`,
-        );
-    }
+function isLoopbackUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return /^https?:$/u.test(url.protocol) && LOOPBACK.includes(url.hostname);
+  } catch {
+    return false;
   }
 }
 
 /** The function's envelope in the Web RP's GET shape (FunctionEnvelope). */
-function envelope(siteId: string, app: string, fn: string, location: string): Record<string, unknown> {
-  const host = `${app.toLowerCase()}.azurewebsites.net`;
+function envelope(site: SiteTarget, fn: string): Record<string, unknown> {
+  const host = `${lower(site.app)}.azurewebsites.net`;
   return {
-    id: `${siteId}/functions/${fn}`,
-    name: `${app}/${fn}`,
+    id: `${site.siteId}/functions/${fn}`,
+    name: `${site.app}/${fn}`,
     type: 'Microsoft.Web/sites/functions',
-    location,
+    location: site.location,
     properties: {
       name: fn,
-      function_app_id: siteId,
+      function_app_id: site.siteId,
       script_root_path_href: null,
       script_href: null,
       config_href: null,

@@ -4,15 +4,15 @@
 // the subscription reads `az login` / `az account` make. Nothing here checks secrets: the emulator trusts any
 // client, as it trusts any bearer token.
 import { randomUUID } from 'node:crypto';
-import type { ArmReply } from './arm.js';
+import type { ArmReply } from './request.js';
 
-export interface IdentityOptions {
+interface IdentityOptions {
   subscriptionId: string;
   tenantId: string;
   subscriptionName?: string;
 }
 
-export interface IdentityRequest {
+interface IdentityRequest {
   method: string;
   /** Decoded path without the query string. */
   path: string;
@@ -22,13 +22,7 @@ export interface IdentityRequest {
 }
 
 /** api-versions of Microsoft.Resources subscriptions operations that az and the SDKs send. */
-export const SUBSCRIPTIONS_API_VERSIONS = [
-  '2016-06-01',
-  '2019-06-01',
-  '2019-11-01',
-  '2020-01-01',
-  '2022-12-01',
-];
+const SUBSCRIPTIONS_API_VERSIONS = ['2016-06-01', '2019-06-01', '2019-11-01', '2020-01-01', '2022-12-01'];
 const TOKEN_LIFETIME_S = 3599;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): ArmReply => ({
@@ -43,7 +37,7 @@ const oauthError = (error: string, description: string): ArmReply =>
 
 export class Identity {
   constructor(
-    private readonly o: IdentityOptions,
+    private readonly options: IdentityOptions,
     /** "https://127.0.0.1:PORT", known once the server listens. */
     private readonly endpoint: () => string,
   ) {}
@@ -112,12 +106,12 @@ export class Identity {
 
   private subscriptionBody(): Record<string, unknown> {
     return {
-      id: `/subscriptions/${this.o.subscriptionId}`,
+      id: `/subscriptions/${this.options.subscriptionId}`,
       authorizationSource: 'RoleBased',
       managedByTenants: [],
-      subscriptionId: this.o.subscriptionId,
-      tenantId: this.o.tenantId,
-      displayName: this.o.subscriptionName ?? 'ARM emulator',
+      subscriptionId: this.options.subscriptionId,
+      tenantId: this.options.tenantId,
+      displayName: this.options.subscriptionName ?? 'ARM emulator',
       state: 'Enabled',
       subscriptionPolicies: {
         locationPlacementId: 'Public_2014-09-01',
@@ -173,7 +167,7 @@ export class Identity {
   private subscription(req: IdentityRequest, id: string): ArmReply {
     const bad = this.checkArmRequest(req);
     if (bad) return bad;
-    if (id !== this.o.subscriptionId.toLowerCase())
+    if (id !== this.options.subscriptionId.toLowerCase())
       return armError(404, 'SubscriptionNotFound', `The subscription '${id}' could not be found.`);
     return json(200, this.subscriptionBody());
   }

@@ -1,7 +1,7 @@
 // `pod-routes emulator`: start the emulator, print one JSON line when ready, run until SIGINT/SIGTERM.
 import { type Emulator, startEmulator } from './index.js';
 
-export interface EmulatorCommandOptions {
+interface EmulatorCommandOptions {
   /** World file path (or parsed world). */
   world: string | import('./world.js').WorldFile;
   port?: number;

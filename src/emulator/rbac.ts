@@ -15,9 +15,8 @@ export interface RbacSettings {
 
 /** Requests bearing this token act as a subscription Owner (an operator or a test's setup), never checked. */
 export const OWNER_TOKEN = 'arm-emulator-owner';
-/** The object ids the emulator attributes requests to (it accepts any token). */
+/** The object id the emulator attributes requests to (it accepts any token). */
 export const CALLER_OBJECT_ID = '00000000-0000-0000-0000-0000000e0001';
-export const OWNER_OBJECT_ID = '00000000-0000-0000-0000-0000000e0002';
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
 
@@ -25,7 +24,7 @@ type Method = 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST';
  * The action ARM authorizes a request with, by method and resource type as the URL spells it (for a POST,
  * the type ends with the action's name). `null`: no action is checked (polling an operation's status).
  */
-export interface ActionRow {
+interface ActionRow {
   method: Method;
   type: string;
   action: string | null;
@@ -38,7 +37,7 @@ const crud = (type: string): ActionRow[] => [
   { method: 'DELETE', type, action: `${type}/delete` },
 ];
 
-export const ACTION_TABLE: ActionRow[] = [
+const ACTION_TABLE: ActionRow[] = [
   {
     method: 'GET',
     type: 'Microsoft.Resources/subscriptions/resourceGroups',
@@ -88,7 +87,7 @@ const CHECKED_NAMESPACES = ['microsoft.network', 'microsoft.compute'];
  * A reference in the body of a PUT of `type` that ARM authorizes as linked: `path` walks the body (`[]`
  * enters every element of an array) to a resource id, which needs `action` on that id's scope.
  */
-export interface LinkedRow {
+interface LinkedRow {
   type: string;
   path: string;
   action: string;
@@ -101,7 +100,7 @@ const SUBNET_LINKS: Array<[string, string]> = [
   ['serviceEndpointPolicies[].id', 'Microsoft.Network/serviceEndpointPolicies/join/action'],
 ];
 
-export const LINKED_TABLE: LinkedRow[] = [
+const LINKED_TABLE: LinkedRow[] = [
   ...SUBNET_LINKS.map(([path, action]) => ({
     type: 'Microsoft.Network/virtualNetworks/subnets',
     path: `properties.${path}`,
@@ -141,7 +140,7 @@ export const LINKED_TABLE: LinkedRow[] = [
   })),
 ];
 
-export interface LinkedNeed {
+interface LinkedNeed {
   action: string;
   scope: string;
 }
@@ -269,7 +268,7 @@ export class Rbac {
   }
 }
 
-export const rbacErrors = {
+const rbacErrors = {
   authorizationFailed: (action: string, scope: string) =>
     new ArmError(403, {
       code: 'AuthorizationFailed',

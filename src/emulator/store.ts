@@ -35,7 +35,7 @@ export const props = (r: Json): Json => {
 };
 
 /** Fills what ARM fills in: ids/types/etags of inline children, provisioningState, resourceGuid. */
-export function fillResource(input: Json, parsed: ParsedId, etag = newEtag()): Json {
+function fillResource(input: Json, parsed: ParsedId, etag = newEtag()): Json {
   const r = clone(input);
   const id = String(r.id);
   r.name = parsed.name;
@@ -188,10 +188,6 @@ export class Store {
       if (!rg) return true;
       return parseTopLevelId(String(r.id))?.resourceGroup.toLowerCase() === rg;
     });
-  }
-
-  all(): Json[] {
-    return [...this.resources.values()];
   }
 
   /** The subnets whose `routeTable.id` points at the table, as `[{id}]` (ARM's read-only `subnets`). */

@@ -55,6 +55,12 @@ export class Throttle {
     this.writes = new Bucket(settings.writes);
   }
 
+  /** Full buckets again. */
+  reset(): void {
+    this.reads = new Bucket(this.settings.reads);
+    this.writes = new Bucket(this.settings.writes);
+  }
+
   /** Charges the request; returns the seconds to wait when it must be refused, else undefined. */
   charge(method: string): number | undefined {
     const bucket = method === 'GET' ? this.reads : this.writes;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface TlsMaterial {
+interface TlsMaterial {
   key: string;
   cert: string;
   /** PEM of the self-signed certificate: it is its own CA. */

@@ -131,7 +131,7 @@ const routeTableSchema = z
 
 const genericSchema = z.object({ location: z.string().optional(), tags: tags.optional() }).loose();
 
-export const resourceSchemas: Record<string, z.ZodType> = {
+const resourceSchemas: Record<string, z.ZodType> = {
   'microsoft.compute/virtualmachines': vmSchema,
   'microsoft.network/networkinterfaces': nicSchema,
   'microsoft.network/virtualnetworks': vnetSchema,
@@ -228,7 +228,7 @@ export function validateResource(resource: Json, where: string, subscriptionId?:
   return parsed;
 }
 
-export function parseWorld(input: unknown, source = 'world'): WorldFile {
+function parseWorld(input: unknown, source = 'world'): WorldFile {
   const result = worldSchema.safeParse(input);
   if (!result.success) throw new WorldError(formatIssues(source, result.error));
   const world = result.data as WorldFile;

@@ -17,7 +17,7 @@ export interface ResourceEvent {
   correlationId: string | undefined;
 }
 
-export type ParsedEvent =
+type ParsedEvent =
   | { ok: true; event: ResourceEvent }
   /** `field` is the path of the first wrong field, e.g. `data.operationName`, or `(event)` for the whole. */
   | { ok: false; field: string; message: string; id: string | undefined };
@@ -133,9 +133,9 @@ export function parseResourceEvent(raw: unknown): ParsedEvent {
   };
 }
 
-export type RelevantResource = 'vm' | 'nic' | 'route-table' | 'route' | 'vnet' | 'subnet';
+type RelevantResource = 'vm' | 'nic' | 'route-table' | 'route' | 'vnet' | 'subnet';
 
-export type EventDecision =
+type EventDecision =
   | { act: true; resource: RelevantResource; tagsWrite: boolean }
   | { act: false; reason: string };
 

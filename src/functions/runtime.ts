@@ -1,25 +1,18 @@
-// The handlers wired to the real engine, settings and telemetry: what the registered functions run.
-import type { ArmClients } from '../azure/clients.js';
+// The handlers wired to the real engine, settings and telemetry: what the registered functions run. ARM
+// clients come from the one cache in src/azure/clients.ts (one set per instance: connections and tokens
+// are reused); every run gets the instance's shutdown signal (src/functions/shutdown.ts).
 import { isOwnWrite } from '../azure/own-writes.js';
 import { loadConfig } from '../config.js';
-import { clientsFor, reconcile } from '../reconcile.js';
+import { reconcile } from '../reconcile.js';
 import { telemetry } from '../telemetry/setup.js';
 import { verify } from '../verify.js';
 import { createHandlers } from './handlers.js';
-
-// One set of ARM clients per instance (connection reuse, one token cache); the config is loaded once too.
-let clients: ArmClients | undefined;
+import { withShutdown } from './shutdown.js';
 
 export const handlers = createHandlers({
-  reconcile: (options) => {
-    clients ??= clientsFor(options.config);
-    return reconcile({ ...options, clients });
-  },
+  reconcile: (options) => reconcile(withShutdown(options)),
   loadConfig: () => loadConfig(process.env),
-  verify: (options) => {
-    clients ??= clientsFor(options.config);
-    return verify({ ...options, clients });
-  },
+  verify: (options) => verify(withShutdown(options)),
   telemetry,
   isOwnWrite,
 });

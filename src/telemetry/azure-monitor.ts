@@ -12,15 +12,15 @@ import {
 
 type ExporterOptions = NonNullable<AzureMonitorOpenTelemetryOptions['azureMonitorExporterOptions']>;
 
-export type TelemetryMode =
+type TelemetryMode =
   | { kind: 'off'; reason: string }
   | { kind: 'connection-string'; connectionString: string }
   /** Microsoft Entra (managed identity) authentication: local auth can be off on the Application Insights resource. */
   | { kind: 'managed-identity'; connectionString: string; clientId: string | undefined };
 
 const value = (env: Record<string, string | undefined>, key: string): string | undefined => {
-  const v = env[key]?.trim();
-  return v === undefined || v === '' ? undefined : v;
+  const trimmed = env[key]?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 };
 
 /**
@@ -53,7 +53,7 @@ export function telemetryModeFrom(env: Record<string, string | undefined>): Tele
   return { kind: 'managed-identity', connectionString, clientId };
 }
 
-export interface StartTelemetryOptions {
+interface StartTelemetryOptions {
   /** Merged into azureMonitorExporterOptions (tests: `tlsOptions: { ca }` for a local ingestion endpoint). */
   exporterOptions?: Partial<ExporterOptions>;
   /** Extra processors next to Azure Monitor's own (tests capture what the SDK produces). */
@@ -139,9 +139,11 @@ export function registeredProviders(): TelemetryProviders {
 }
 
 function isSdkProvider(provider: unknown): boolean {
-  const p = provider as { forceFlush?: unknown; getDelegate?: () => unknown };
-  if (typeof p.forceFlush === 'function') return true;
+  const candidate = provider as { forceFlush?: unknown; getDelegate?: () => unknown };
+  if (typeof candidate.forceFlush === 'function') return true;
   const delegate =
-    typeof p.getDelegate === 'function' ? (p.getDelegate() as { forceFlush?: unknown }) : undefined;
+    typeof candidate.getDelegate === 'function'
+      ? (candidate.getDelegate() as { forceFlush?: unknown })
+      : undefined;
   return typeof delegate?.forceFlush === 'function';
 }

@@ -3,7 +3,7 @@
 
 export const METER_NAME = 'pod-route-reconciler';
 
-export interface MetricSpec {
+interface MetricSpec {
   name: string;
   kind: 'counter' | 'histogram' | 'gauge';
   unit: string;

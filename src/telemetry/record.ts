@@ -6,13 +6,15 @@ import {
   type Counter,
   type Gauge,
   type Histogram,
+  type Meter,
   type MeterProvider,
   type Span,
   SpanKind,
   SpanStatusCode,
+  type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
+import { type LoggerProvider, type Logger as OtelLogger, SeverityNumber } from '@opentelemetry/api-logs';
 import type { HealthStatus, ReconcileResult, Trigger } from '../core/types.js';
 import type { VerifyResult } from '../verify.js';
 import { type HEALTH_RECORD_FIELDS, HEALTH_RECORD_NAME, METER_NAME, METRICS } from './catalog.js';
@@ -42,13 +44,13 @@ export interface ReconcileTelemetry {
 
 /** Attribute that makes the Azure Monitor exporter store a log record as a customEvent of that name. */
 export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
-export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
+const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
 const INSTRUMENTATION_SCOPE = METER_NAME;
 
-export type HealthRecord = Record<(typeof HEALTH_RECORD_FIELDS)[number], string | number>;
+type HealthRecord = Record<(typeof HEALTH_RECORD_FIELDS)[number], string | number>;
 
 /** 1 when the last run left every owned route in sync. */
-export function healthValue(status: HealthStatus): 0 | 1 {
+function healthValue(status: HealthStatus): 0 | 1 {
   return status === 'Healthy' || status === 'Repaired' ? 1 : 0;
 }
 
@@ -127,131 +129,151 @@ function flushable(provider: unknown): { forceFlush(): Promise<void> } | undefin
   return typeof target?.forceFlush === 'function' ? (target as { forceFlush(): Promise<void> }) : undefined;
 }
 
+type InstrumentSpec = { name: string; unit: string; description: string };
+
+/** The run instruments of METRICS. */
+function runInstruments(meter: Meter) {
+  const counter = (spec: InstrumentSpec): Counter =>
+    meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
+  const gauge = (spec: InstrumentSpec): Gauge =>
+    meter.createGauge(spec.name, { unit: spec.unit, description: spec.description });
+  const duration: Histogram = meter.createHistogram(METRICS.duration.name, {
+    unit: METRICS.duration.unit,
+    description: METRICS.duration.description,
+  });
+  return {
+    runs: counter(METRICS.runs),
+    duration,
+    driftDetected: counter(METRICS.driftDetected),
+    driftRepaired: counter(METRICS.driftRepaired),
+    refused: counter(METRICS.refused),
+    throttled: counter(METRICS.throttled),
+    etagConflicts: counter(METRICS.etagConflicts),
+    driftUnrepaired: gauge(METRICS.driftUnrepaired),
+    managedRoutes: gauge(METRICS.managedRoutes),
+    health: gauge(METRICS.health),
+  };
+}
+
+type RunInstruments = ReturnType<typeof runInstruments>;
+
+function recordMetrics(instruments: RunInstruments, result: ReconcileResult): void {
+  const table = { route_table: result.routeTable.name };
+  const run = { trigger: result.trigger, result: result.status };
+  instruments.runs.add(1, run);
+  instruments.duration.record(result.durationMs, run);
+  for (const [kind, n] of countBy(result.plan.drift, (d) => d.kind))
+    instruments.driftDetected.add(n, { kind });
+  for (const [kind, n] of countBy(result.repaired, (d) => d.kind)) instruments.driftRepaired.add(n, { kind });
+  for (const [reason, n] of countBy(result.refused, (r) => r.reason)) instruments.refused.add(n, { reason });
+  if (result.arm.throttled > 0) instruments.throttled.add(result.arm.throttled, table);
+  if (result.arm.conflicts > 0) instruments.etagConflicts.add(result.arm.conflicts, table);
+  // A failed run may not have read the table: its counts would read as "no routes, no drift". The health
+  // gauge (0, status Failed) carries the failure instead.
+  if (result.status !== 'Failed') {
+    instruments.driftUnrepaired.record(result.unrepaired.length, table);
+    instruments.managedRoutes.record(result.managedRoutes, table);
+  }
+  instruments.health.record(healthValue(result.status), { ...table, status: result.status });
+}
+
+function emitHealthRecord(logger: OtelLogger, result: ReconcileResult): void {
+  const severity = severityOf(result.status);
+  logger.emit({
+    severityNumber: severity.number,
+    severityText: severity.text,
+    body: `${HEALTH_RECORD_NAME} ${result.status} ${result.routeTable.name} (${result.trigger}, run ${result.runId})`,
+    attributes: { [CUSTOM_EVENT_NAME_ATTRIBUTE]: HEALTH_RECORD_NAME, ...healthRecord(result) },
+  });
+}
+
+function finishSpan(span: Span, result: ReconcileResult, endTime?: number): void {
+  span.setAttributes(spanAttributes(result));
+  if (result.status === 'Failed') {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? 'reconcile failed' });
+  }
+  span.end(endTime);
+}
+
+/** A run recorded without a span of its own (e.g. a run that ended after its invocation) gets one after the fact. */
+function spanAfterTheFact(tracer: Tracer, result: ReconcileResult): void {
+  const start = Date.parse(result.startedAt);
+  const startTime = Number.isNaN(start) ? Date.now() - result.durationMs : start;
+  const span = tracer.startSpan(`reconcile ${result.routeTable.name}`, {
+    kind: SpanKind.INTERNAL,
+    startTime,
+  });
+  finishSpan(span, result, startTime + result.durationMs);
+}
+
+function traceRun(
+  tracer: Tracer,
+  record: ReconcileTelemetry['record'],
+  label: Parameters<ReconcileTelemetry['traceRun']>[0],
+  run: () => Promise<ReconcileResult>,
+): Promise<ReconcileResult> {
+  return tracer.startActiveSpan(
+    `reconcile ${label.routeTableName}`,
+    { kind: SpanKind.INTERNAL, attributes: { 'podroutes.trigger': label.trigger } },
+    async (span) => {
+      let result: ReconcileResult;
+      try {
+        result = await run();
+      } catch (err) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
+        span.end();
+        throw err;
+      }
+      // Inside the span's context: the health record is correlated with the run's trace. Telemetry
+      // never fails a run.
+      try {
+        record(result, span);
+      } catch {
+        span.end();
+      }
+      return result;
+    },
+  );
+}
+
+async function flushProviders(providers: TelemetryProviders, timeoutMs: number): Promise<FlushOutcome> {
+  const providersToFlush = [providers.meterProvider, providers.tracerProvider, providers.loggerProvider]
+    .map(flushable)
+    .filter((p) => p !== undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<FlushOutcome>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), timeoutMs);
+    timer.unref();
+  });
+  const flushed = Promise.allSettled(providersToFlush.map((p) => p.forceFlush())).then(
+    (): FlushOutcome => 'flushed',
+  );
+  try {
+    return await Promise.race([flushed, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Creates the instruments; call it after the providers are registered (instruments made before never record). */
 export function createReconcileTelemetry(providers: TelemetryProviders): ReconcileTelemetry {
   const meter = providers.meterProvider.getMeter(METER_NAME);
   const tracer = providers.tracerProvider.getTracer(INSTRUMENTATION_SCOPE);
   const logger = providers.loggerProvider.getLogger(INSTRUMENTATION_SCOPE);
-  const counter = (spec: { name: string; unit: string; description: string }): Counter =>
-    meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
-  const gauge = (spec: { name: string; unit: string; description: string }): Gauge =>
-    meter.createGauge(spec.name, { unit: spec.unit, description: spec.description });
-
-  const runs = counter(METRICS.runs);
-  const duration: Histogram = meter.createHistogram(METRICS.duration.name, {
-    unit: METRICS.duration.unit,
-    description: METRICS.duration.description,
-  });
-  const driftDetected = counter(METRICS.driftDetected);
-  const driftRepaired = counter(METRICS.driftRepaired);
-  const refused = counter(METRICS.refused);
-  const throttled = counter(METRICS.throttled);
-  const etagConflicts = counter(METRICS.etagConflicts);
-  const driftUnrepaired = gauge(METRICS.driftUnrepaired);
-  const managedRoutes = gauge(METRICS.managedRoutes);
-  const health = gauge(METRICS.health);
-
-  function recordMetrics(result: ReconcileResult): void {
-    const table = { route_table: result.routeTable.name };
-    const run = { trigger: result.trigger, result: result.status };
-    runs.add(1, run);
-    duration.record(result.durationMs, run);
-    for (const [kind, n] of countBy(result.plan.drift, (d) => d.kind)) driftDetected.add(n, { kind });
-    for (const [kind, n] of countBy(result.repaired, (d) => d.kind)) driftRepaired.add(n, { kind });
-    for (const [reason, n] of countBy(result.refused, (r) => r.reason)) refused.add(n, { reason });
-    if (result.arm.throttled > 0) throttled.add(result.arm.throttled, table);
-    if (result.arm.conflicts > 0) etagConflicts.add(result.arm.conflicts, table);
-    // A failed run may not have read the table: its counts would read as "no routes, no drift". The health
-    // gauge (0, status Failed) carries the failure instead.
-    if (result.status !== 'Failed') {
-      driftUnrepaired.record(result.unrepaired.length, table);
-      managedRoutes.record(result.managedRoutes, table);
-    }
-    health.record(healthValue(result.status), { ...table, status: result.status });
-  }
-
-  function emitHealthRecord(result: ReconcileResult): void {
-    const severity = severityOf(result.status);
-    logger.emit({
-      severityNumber: severity.number,
-      severityText: severity.text,
-      body: `${HEALTH_RECORD_NAME} ${result.status} ${result.routeTable.name} (${result.trigger}, run ${result.runId})`,
-      attributes: { [CUSTOM_EVENT_NAME_ATTRIBUTE]: HEALTH_RECORD_NAME, ...healthRecord(result) },
-    });
-  }
-
-  function finishSpan(span: Span, result: ReconcileResult, endTime?: number): void {
-    span.setAttributes(spanAttributes(result));
-    if (result.status === 'Failed') {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? 'reconcile failed' });
-    }
-    span.end(endTime);
-  }
-
-  const telemetry: ReconcileTelemetry = {
-    recordVerify: createVerifyRecorder(meter, logger),
-    record(result, span) {
-      recordMetrics(result);
-      emitHealthRecord(result);
-      if (span !== undefined) {
-        finishSpan(span, result);
-        return;
-      }
-      const start = Date.parse(result.startedAt);
-      const startTime = Number.isNaN(start) ? Date.now() - result.durationMs : start;
-      const own = tracer.startSpan(`reconcile ${result.routeTable.name}`, {
-        kind: SpanKind.INTERNAL,
-        startTime,
-      });
-      finishSpan(own, result, startTime + result.durationMs);
-    },
-
-    traceRun(label, run) {
-      return tracer.startActiveSpan(
-        `reconcile ${label.routeTableName}`,
-        { kind: SpanKind.INTERNAL, attributes: { 'podroutes.trigger': label.trigger } },
-        async (span) => {
-          let result: ReconcileResult;
-          try {
-            result = await run();
-          } catch (err) {
-            span.recordException(err instanceof Error ? err : String(err));
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
-            span.end();
-            throw err;
-          }
-          // Inside the span's context: the health record is correlated with the run's trace. Telemetry
-          // never fails a run.
-          try {
-            telemetry.record(result, span);
-          } catch {
-            span.end();
-          }
-          return result;
-        },
-      );
-    },
-
-    async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
-      const providersToFlush = [providers.meterProvider, providers.tracerProvider, providers.loggerProvider]
-        .map(flushable)
-        .filter((p) => p !== undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<FlushOutcome>((resolve) => {
-        timer = setTimeout(() => resolve('timed-out'), timeoutMs);
-        timer.unref();
-      });
-      const flushed = Promise.allSettled(providersToFlush.map((p) => p.forceFlush())).then(
-        (): FlushOutcome => 'flushed',
-      );
-      try {
-        return await Promise.race([flushed, timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+  const instruments = runInstruments(meter);
+  const record: ReconcileTelemetry['record'] = (result, span) => {
+    recordMetrics(instruments, result);
+    emitHealthRecord(logger, result);
+    if (span !== undefined) finishSpan(span, result);
+    else spanAfterTheFact(tracer, result);
   };
-  return telemetry;
+  return {
+    recordVerify: createVerifyRecorder(meter, logger),
+    record,
+    traceRun: (label, run) => traceRun(tracer, record, label, run),
+    flush: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => flushProviders(providers, timeoutMs),
+  };
 }
 
 /** When no Application Insights connection is configured: nothing is recorded, runs still happen. */

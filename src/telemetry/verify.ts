@@ -5,7 +5,7 @@ import { type Logger, SeverityNumber } from '@opentelemetry/api-logs';
 import type { VerifyResult } from '../verify.js';
 import { METRICS, type VERIFY_RECORD_FIELDS, VERIFY_RECORD_NAME } from './catalog.js';
 
-export type VerifyRecord = Record<(typeof VERIFY_RECORD_FIELDS)[number], string | number>;
+type VerifyRecord = Record<(typeof VERIFY_RECORD_FIELDS)[number], string | number>;
 
 /** Every finding as one line: "worker-0: shadowed: 10.200.1.0/24: ...". */
 export function verifyFindings(result: VerifyResult): string[] {
@@ -15,7 +15,7 @@ export function verifyFindings(result: VerifyResult): string[] {
   ]);
 }
 
-export function verifyRecord(result: VerifyResult): VerifyRecord {
+function verifyRecord(result: VerifyResult): VerifyRecord {
   return {
     runId: result.runId,
     trigger: result.trigger,
@@ -37,13 +37,13 @@ export function createVerifyRecorder(meter: Meter, logger: Logger): (result: Ver
   const findings = meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
   return (result) => {
     const dims = { trigger: result.trigger, route_table: result.routeTable };
-    const s = result.summary;
-    for (const [verdict, n] of [
-      ['shadowed', s.shadowed],
-      ['missing', s.missing],
-      ['not-applicable', s.notApplicable],
+    const { summary } = result;
+    for (const [verdict, count] of [
+      ['shadowed', summary.shadowed],
+      ['missing', summary.missing],
+      ['not-applicable', summary.notApplicable],
     ] as const)
-      if (n > 0) findings.add(n, { ...dims, verdict });
+      if (count > 0) findings.add(count, { ...dims, verdict });
     const warn = result.status !== 'Effective';
     logger.emit({
       severityNumber: warn ? SeverityNumber.WARN : SeverityNumber.INFO,

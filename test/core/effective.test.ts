@@ -41,10 +41,12 @@ const ours = r('10.200.1.0/24', 'VirtualAppliance', '10.240.0.21', {
   name: 'kubernetes-route-10-200-1-0-24',
 });
 const toWorker1: DesiredRoute = {
-  name: 'kubernetes-route-10-200-1-0-24',
-  addressPrefix: '10.200.1.0/24',
-  nextHopType: 'VirtualAppliance',
-  nextHopIpAddress: '10.240.0.21',
+  route: {
+    name: 'kubernetes-route-10-200-1-0-24',
+    addressPrefix: '10.200.1.0/24',
+    nextHopType: 'VirtualAppliance',
+    nextHopIpAddress: '10.240.0.21',
+  },
   worker: 'worker-1',
   family: 4,
 };
@@ -115,8 +117,7 @@ describe('judging one pod CIDR against a NIC effective routes', () => {
   it('judges IPv6 pod CIDRs among IPv6 routes only', () => {
     const v6: DesiredRoute = {
       ...toWorker1,
-      addressPrefix: 'fd00:200:1::/64',
-      nextHopIpAddress: 'fd00:240::21',
+      route: { ...toWorker1.route, addressPrefix: 'fd00:200:1::/64', nextHopIpAddress: 'fd00:240::21' },
       family: 6,
     };
     expect(judgePrefix(system, v6).verdict).toBe('missing');

@@ -110,6 +110,12 @@ describe('identity and Functions surface for the az CLI', () => {
       type: 'Microsoft.Web/sites/functions',
     });
     expect(e.functions.endpointOf(fnId(e).toUpperCase())).toContain('127.0.0.1:7071');
+    // The site's list has every deployed function, registered or mapped for Event Grid alike.
+    const site = fnId(e).replace(/\/functions\/.*$/u, '');
+    const listed = await raw(e, 'GET', `${site}/functions?api-version=2024-04-01`);
+    expect(((listed.body as { value: Array<{ id: string }> }).value ?? []).map((f) => f.id).sort()).toEqual(
+      [fnId(e, 'driftReport'), fnId(e)].sort(),
+    );
     expect(() => e.functions.register({ resourceId: fnId(e), url: 'https://example.com/hook' })).toThrow(
       /field 'url'/u,
     );

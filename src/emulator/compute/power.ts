@@ -7,14 +7,7 @@ import { type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS } from '../versions.js';
 import type { Json } from '../world.js';
 
-export const POWER_STATES = [
-  'running',
-  'starting',
-  'stopping',
-  'stopped',
-  'deallocating',
-  'deallocated',
-] as const;
+const POWER_STATES = ['running', 'starting', 'stopping', 'stopped', 'deallocating', 'deallocated'] as const;
 export type PowerState = (typeof POWER_STATES)[number];
 
 const DISPLAY: Record<PowerState, string> = {
@@ -40,7 +33,7 @@ export function powerStateOf(vm: Json): PowerState {
 }
 
 /** The instance view ARM returns (VirtualMachineInstanceView: statuses with codes, levels and display texts). */
-export function instanceViewOf(vm: Json): Json {
+function instanceViewOf(vm: Json): Json {
   const declared = obj(obj(vm.properties).instanceView);
   const state = powerStateOf(vm);
   const provisioning = String(obj(vm.properties).provisioningState ?? 'Succeeded');

@@ -9,8 +9,8 @@
 //   ordinary NICs; the Uniform-only NIC lists answer 404 NotFound for it (Azure/azure-cli#28258).
 // The scale set resource itself (GET, list) is served by the generic top-level code of arm.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ArmReply, ArmRequest } from '../arm.js';
 import { ArmError, armErrors } from '../errors.js';
+import { type ArmReply, type ArmRequest, bumpEtag } from '../request.js';
 import { props, type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS } from '../versions.js';
 import { type Json, newEtag } from '../world.js';
@@ -23,7 +23,7 @@ export const SCALE_SET_TYPE = 'Microsoft.Compute/virtualMachineScaleSets';
  * 2016-04-30-preview' (Azure/azure-xplat-cli#3251); 2017-03-30 and 2018-10-01 came later, and @azure/arm-network
  * 39 still sends 2018-10-01 for these operations. A newer version gets NoRegisteredProviderFound.
  */
-export const SCALE_SET_NIC_API_VERSIONS = [
+const SCALE_SET_NIC_API_VERSIONS = [
   '2018-10-01',
   '2017-03-30',
   '2016-04-30-preview',
@@ -54,7 +54,19 @@ interface ScaleSetState {
   instances: Instance[];
 }
 
-export interface ScaleSetsOptions {
+/** What an instance or NIC path under a scale set addresses. */
+interface InstancePath {
+  rgName: string;
+  vmssName: string;
+  /** `.../networkInterfaces`: every NIC of every instance. */
+  allNics: boolean;
+  /** Answered by the network RP (NIC paths) rather than Compute. */
+  isNicPath: boolean;
+  instanceId: string | undefined;
+  nicName: string | undefined;
+}
+
+interface ScaleSetsOptions {
   store: Store;
   /** Arm's list paging ($skiptoken, nextLink). */
   page: (req: ArmRequest, items: Json[]) => ArmReply;
@@ -69,7 +81,7 @@ const lower = (s: string) => s.toLowerCase();
 const PATH =
   /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)\/providers\/microsoft\.compute\/virtualmachinescalesets\/([^/]+)\/(networkinterfaces|virtualmachines)(?:\/([^/]+)(?:\/(networkinterfaces)(?:\/([^/]+))?)?)?\/?$/iu;
 
-export const isFlexible = (vmss: Json): boolean => obj(vmss.properties).orchestrationMode === 'Flexible';
+const isFlexible = (vmss: Json): boolean => obj(vmss.properties).orchestrationMode === 'Flexible';
 const nicConfigurations = (vmss: Json): Json[] =>
   arr(obj(obj(obj(vmss.properties).virtualMachineProfile).networkProfile).networkInterfaceConfigurations);
 
@@ -79,7 +91,7 @@ const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 
 export class ScaleSets {
   private states = new Map<string, ScaleSetState>();
 
-  constructor(private readonly o: ScaleSetsOptions) {}
+  constructor(private readonly options: ScaleSetsOptions) {}
 
   reset(): void {
     this.states.clear();
@@ -90,51 +102,67 @@ export class ScaleSets {
     const m = PATH.exec(req.path);
     if (!m) return undefined;
     const [, rgName, vmssName, first, instanceId, nics, nicName] = m;
-    const isNicPath = lower(first!) === 'networkinterfaces' || nics !== undefined;
-    if (lower(first!) === 'networkinterfaces' && instanceId !== undefined)
-      throw armErrors.notSupported(req.method, req.path);
+    const path: InstancePath = {
+      rgName: rgName!,
+      vmssName: vmssName!,
+      allNics: lower(first!) === 'networkinterfaces',
+      isNicPath: lower(first!) === 'networkinterfaces' || nics !== undefined,
+      instanceId,
+      nicName,
+    };
+    if (path.allNics && instanceId !== undefined) throw armErrors.notSupported(req.method, req.path);
     this.checkVersion(
       apiVersion,
-      isNicPath ? SCALE_SET_NIC_API_VERSIONS : COMPUTE_API_VERSIONS,
-      isNicPath ? 'virtualMachineScaleSets/networkInterfaces' : 'virtualMachineScaleSets/virtualMachines',
+      path.isNicPath ? SCALE_SET_NIC_API_VERSIONS : COMPUTE_API_VERSIONS,
+      path.isNicPath
+        ? 'virtualMachineScaleSets/networkInterfaces'
+        : 'virtualMachineScaleSets/virtualMachines',
     );
     if (req.method !== 'GET') throw armErrors.notSupported(req.method, req.path);
-    const group = this.o.store.group(rgName!);
-    if (!group) throw armErrors.resourceGroupNotFound(rgName!);
-    const vmssId = `/subscriptions/${this.o.store.subscriptionId}/resourceGroups/${group.name}/providers/${SCALE_SET_TYPE}/${vmssName}`;
-    const vmss = this.o.store.get(vmssId);
-    if (!vmss || (isNicPath && isFlexible(vmss))) {
+    const { vmss, rg } = this.uniformScaleSet(path);
+    const instances = this.sync(vmss);
+    if (path.allNics)
+      return this.options.page(
+        req,
+        instances.flatMap((i) => i.nics),
+      );
+    if (instanceId === undefined)
+      return this.options.page(
+        req,
+        instances.map((i) => this.instanceView(vmss, i)),
+      );
+    const instance = instances.find((i) => i.instanceId === instanceId);
+    if (!instance) {
+      if (path.isNicPath) throw armErrors.nrpNotFound(`${String(vmss.id)}/virtualMachines/${instanceId}`);
+      throw armErrors.resourceNotFound(`${SCALE_SET_TYPE}/${vmssName}/virtualMachines/${instanceId}`, rg);
+    }
+    return this.instanceAnswer(req, vmss, instance, path);
+  }
+
+  /** The scale set a path is under, which must exist and be Uniform (Flexible ones have no instance paths). */
+  private uniformScaleSet(path: InstancePath): { vmss: Json; rg: string } {
+    const group = this.options.store.group(path.rgName);
+    if (!group) throw armErrors.resourceGroupNotFound(path.rgName);
+    const vmssId = `/subscriptions/${this.options.store.subscriptionId}/resourceGroups/${group.name}/providers/${SCALE_SET_TYPE}/${path.vmssName}`;
+    const vmss = this.options.store.get(vmssId);
+    if (!vmss || (path.isNicPath && isFlexible(vmss))) {
       // The network RP answers for the NIC paths; a Flexible scale set has no such NICs (azure-cli#28258).
-      if (isNicPath) throw armErrors.nrpNotFound(vmss ? String(vmss.id) : vmssId);
-      throw armErrors.resourceNotFound(`${SCALE_SET_TYPE}/${vmssName}`, group.name);
+      if (path.isNicPath) throw armErrors.nrpNotFound(vmss ? String(vmss.id) : vmssId);
+      throw armErrors.resourceNotFound(`${SCALE_SET_TYPE}/${path.vmssName}`, group.name);
     }
     if (isFlexible(vmss))
       throw new ArmError(409, {
         code: 'OperationNotAllowed',
-        message: `Operation 'VirtualMachineScaleSetVMs.${instanceId ? 'GET' : 'List'}' is not allowed on Virtual Machine Scale Set '${String(vmss.name)}' with orchestration mode 'Flexible'.`,
+        message: `Operation 'VirtualMachineScaleSetVMs.${path.instanceId ? 'GET' : 'List'}' is not allowed on Virtual Machine Scale Set '${String(vmss.name)}' with orchestration mode 'Flexible'.`,
       });
-    const instances = this.sync(vmss);
-    if (lower(first!) === 'networkinterfaces')
-      return this.o.page(
-        req,
-        instances.flatMap((i) => i.nics),
-      );
-    const instance =
-      instanceId === undefined ? undefined : instances.find((i) => i.instanceId === instanceId);
-    if (instanceId === undefined)
-      return this.o.page(
-        req,
-        instances.map((i) => this.instanceView(vmss, i)),
-      );
-    if (!instance) {
-      if (isNicPath) throw armErrors.nrpNotFound(`${String(vmss.id)}/virtualMachines/${instanceId}`);
-      throw armErrors.resourceNotFound(
-        `${SCALE_SET_TYPE}/${vmssName}/virtualMachines/${instanceId}`,
-        group.name,
-      );
-    }
-    if (!isNicPath) return this.ok(this.instanceView(vmss, instance));
-    if (nicName === undefined) return this.o.page(req, instance.nics);
+    return { vmss, rg: group.name };
+  }
+
+  /** One instance, its NIC list or one of its NICs. */
+  private instanceAnswer(req: ArmRequest, vmss: Json, instance: Instance, path: InstancePath): ArmReply {
+    if (!path.isNicPath) return this.ok(this.instanceView(vmss, instance));
+    if (path.nicName === undefined) return this.options.page(req, instance.nics);
+    const nicName = path.nicName;
     const nic = instance.nics.find((n) => lower(String(n.name)) === lower(nicName));
     if (!nic) throw armErrors.nrpNotFound(`${String(instance.vm.id)}/networkInterfaces/${nicName}`);
     return this.ok(structuredClone(nic));
@@ -145,13 +173,13 @@ export class ScaleSets {
     const vmss = this.requireScaleSet(scaleSetId, 'scaleSetInstances');
     if (!isFlexible(vmss)) return this.sync(vmss).map((i) => describeInstance(i.vm, i.nics, i.instanceId));
     const key = lower(String(vmss.id));
-    return this.o.store
+    return this.options.store
       .list(TYPES.vm)
       .filter((vm) => lower(String(obj(obj(vm.properties).virtualMachineScaleSet).id)) === key)
       .map((vm) => {
         const refs = arr(obj(obj(vm.properties).networkProfile).networkInterfaces);
         const nics = refs
-          .map((r) => this.o.store.get(String(r.id)))
+          .map((r) => this.options.store.get(String(r.id)))
           .filter((n): n is Json => n !== undefined);
         return describeInstance(vm, nics);
       });
@@ -176,15 +204,15 @@ export class ScaleSets {
     const sku = obj(vmss.sku);
     vmss.sku = { ...sku, capacity: Number(sku.capacity ?? 0) + count };
     if (isFlexible(vmss)) for (let n = 0; n < count; n++) this.addFlexibleVm(vmss);
-    vmss.etag = `"${(Number(String(vmss.etag ?? '').replace(/\D/gu, '')) || 0) + 1}"`;
-    if (options.emitEvent !== false) this.o.emit(String(vmss.id), `${SCALE_SET_TYPE}/write`);
+    vmss.etag = bumpEtag(vmss.etag);
+    if (options.emitEvent !== false) this.options.emit(String(vmss.id), `${SCALE_SET_TYPE}/write`);
     return this.instances(scaleSetId).filter((i) => !before.includes(lower(i.id)));
   }
 
   // ---------------------------------------------------------------- instances
 
   private requireScaleSet(id: string, what: string): Json {
-    const vmss = this.o.store.get(id);
+    const vmss = this.options.store.get(id);
     if (!vmss || lower(String(vmss.type)) !== lower(SCALE_SET_TYPE))
       throw new Error(`${what}: no virtual machine scale set ${id}`);
     return vmss;
@@ -289,7 +317,7 @@ export class ScaleSets {
         used,
       );
       const p = props(nic);
-      return this.o.store.upsert({
+      return this.options.store.upsert({
         id: nic.id,
         location: vmss.location,
         properties: {
@@ -299,7 +327,7 @@ export class ScaleSets {
         },
       });
     });
-    this.o.store.upsert({
+    this.options.store.upsert({
       id: vmId,
       location: vmss.location,
       properties: {
@@ -315,9 +343,9 @@ export class ScaleSets {
 
   /** Private IPs in use: every NIC of the group lists and every Uniform instance's NIC. */
   private usedIps(): Set<string> {
-    for (const id of [...this.states.keys()]) if (!this.o.store.get(id)) this.states.delete(id);
+    for (const id of [...this.states.keys()]) if (!this.options.store.get(id)) this.states.delete(id);
     const nics = [
-      ...this.o.store.list(TYPES.nic),
+      ...this.options.store.list(TYPES.nic),
       ...[...this.states.values()].flatMap((s) => s.instances.flatMap((i) => i.nics)),
     ];
     return new Set(
@@ -330,7 +358,7 @@ export class ScaleSets {
   /** The lowest free address of the subnet; Azure keeps the first four and the last one of every subnet. */
   private allocate(subnetId: string, used: Set<string>): string {
     const m = /^(.*\/virtualNetworks\/[^/]+)\/subnets\/([^/]+)$/iu.exec(subnetId);
-    const vnet = m ? this.o.store.get(m[1]!) : undefined;
+    const vnet = m ? this.options.store.get(m[1]!) : undefined;
     const subnet = arr(vnet ? props(vnet).subnets : []).find((s) => lower(String(s.name)) === lower(m![2]!));
     const sp = obj(subnet?.properties);
     const prefix = String(sp.addressPrefix ?? arr(sp.addressPrefixes)[0] ?? '');
@@ -366,7 +394,7 @@ export class ScaleSets {
     if (supported.includes(version)) return;
     const locations = [
       ...new Set(
-        this.o.store
+        this.options.store
           .groupList()
           .map((g) => g.location)
           .filter(Boolean),

@@ -5,21 +5,21 @@
 // operation completes. Paths and shapes: EventGrid.json 2025-02-15 and its SystemTopics_Get /
 // SystemTopicEventSubscriptions_Get examples.
 import { randomUUID } from 'node:crypto';
-import type { ArmReply, ArmRequest } from '../arm.js';
 import { ArmError, armErrors } from '../errors.js';
+import type { ArmReply, ArmRequest } from '../request.js';
 import type { Store } from '../store.js';
 import { type SubscriptionSpec, validateEventSubscription } from './subscription-body.js';
 import { EVENTGRID_API_VERSIONS, invalid, TOPIC_TYPES, validateSystemTopic } from './validate.js';
 
 type Json = Record<string, unknown>;
 
-export interface SystemTopicRecord {
+interface SystemTopicRecord {
   resource: Json;
   source: string;
   subscriptions: Map<string, EventSubscriptionRecord>;
 }
 
-export interface EventSubscriptionRecord {
+interface EventSubscriptionRecord {
   resource: Json;
   spec: SubscriptionSpec;
 }
@@ -35,7 +35,7 @@ interface Operation {
   timer?: NodeJS.Timeout;
 }
 
-export interface EventGridApiOptions {
+interface EventGridApiOptions {
   store: Store;
   endpoint: () => string;
   /** Does an AzureFunction destination's function exist (can Event Grid validate the endpoint)? */
@@ -67,7 +67,7 @@ export class EventGridApi {
   readonly topics = new Map<string, SystemTopicRecord>();
   private ops = new Map<string, Operation>();
 
-  constructor(private readonly o: EventGridApiOptions) {}
+  constructor(private readonly options: EventGridApiOptions) {}
 
   reset(): void {
     for (const op of this.ops.values()) clearTimeout(op.timer);
@@ -117,7 +117,7 @@ export class EventGridApi {
   }
 
   private group(name: string): string {
-    const g = this.o.store.group(name);
+    const g = this.options.store.group(name);
     if (!g) throw armErrors.resourceGroupNotFound(name);
     return g.name;
   }
@@ -128,7 +128,7 @@ export class EventGridApi {
   }
 
   private topicId(rg: string, name: string): string {
-    return `/subscriptions/${this.o.store.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.EventGrid/systemTopics/${name}`;
+    return `/subscriptions/${this.options.store.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.EventGrid/systemTopics/${name}`;
   }
 
   private requireTopic(rg: string, name: string): SystemTopicRecord {
@@ -183,7 +183,10 @@ export class EventGridApi {
         `There is an existing tracked system topic for the given source ${v.source}. Only one system topic is allowed per source.`,
       );
     const src = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?$/iu.exec(v.source)!;
-    if (lower(src[1]!) !== lower(this.o.store.subscriptionId) || (src[2] && !this.o.store.group(src[2])))
+    if (
+      lower(src[1]!) !== lower(this.options.store.subscriptionId) ||
+      (src[2] && !this.options.store.group(src[2]))
+    )
       throw invalid(`properties.source: the source resource ${v.source} was not found.`);
     const prevIdentity = existing?.resource.identity as Json | undefined;
     const identity = v.identity && this.identity(v.identity, prevIdentity);
@@ -222,7 +225,7 @@ export class EventGridApi {
     return {
       ...given,
       principalId: (prev?.principalId as string | undefined) ?? randomUUID(),
-      tenantId: this.o.store.tenantId,
+      tenantId: this.options.store.tenantId,
     };
   }
 
@@ -285,7 +288,7 @@ export class EventGridApi {
     const op = this.start(req, 'global', () => {
       const props = resource.properties as Json;
       const d = spec.destination;
-      if (d.endpointType === 'AzureFunction' && !this.o.functionExists(d.resourceId)) {
+      if (d.endpointType === 'AzureFunction' && !this.options.functionExists(d.resourceId)) {
         props.provisioningState = 'Failed';
         return {
           code: 'Endpoint validation',
@@ -318,11 +321,11 @@ export class EventGridApi {
       location,
       apiVersion: req.query.get('api-version')!,
       status: 'InProgress',
-      readyAt: Date.now() + this.o.operationMs,
+      readyAt: Date.now() + this.options.operationMs,
       complete,
     };
     this.ops.set(lower(op.id), op);
-    op.timer = setTimeout(() => this.finish(op), this.o.operationMs);
+    op.timer = setTimeout(() => this.finish(op), this.options.operationMs);
     op.timer.unref();
     return op;
   }
@@ -341,7 +344,7 @@ export class EventGridApi {
   }
 
   private url(op: Operation, kind: 'operationsStatus' | 'operationResults'): string {
-    return `${this.o.endpoint()}/subscriptions/${this.o.store.subscriptionId}/providers/Microsoft.EventGrid/locations/${op.location}/${kind}/${op.id}?api-version=${op.apiVersion}`;
+    return `${this.options.endpoint()}/subscriptions/${this.options.store.subscriptionId}/providers/Microsoft.EventGrid/locations/${op.location}/${kind}/${op.id}?api-version=${op.apiVersion}`;
   }
 
   private headers(op: Operation, withLocation: boolean): Record<string, string> {

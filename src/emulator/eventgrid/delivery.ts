@@ -33,7 +33,7 @@ export interface DeliveryTarget {
   deadLetter: boolean;
 }
 
-export interface AttemptRecord {
+interface AttemptRecord {
   /** HTTP status, or 0 when there was no answer (timeout, connection refused, no endpoint). */
   status: number;
   outcome: 'Succeeded' | 'TimedOut' | 'HttpError' | 'NetworkError' | 'NoEndpoint';
@@ -94,7 +94,7 @@ const outcomeName = (a: AttemptRecord): string => {
 };
 
 /** The event in CloudEvents 1.0, with the attributes of the spec's cloud-events-schema samples. */
-export function toCloudEvent(e: Event): Record<string, unknown> {
+function toCloudEvent(e: Event): Record<string, unknown> {
   return {
     source: e.topic,
     subject: e.subject,

@@ -80,7 +80,7 @@ function scalarTest(f: AdvancedFilter, actual: unknown): boolean {
   return false;
 }
 
-export function advancedFilterMatches(f: AdvancedFilter, event: Json, onArrays: boolean): boolean {
+function advancedFilterMatches(f: AdvancedFilter, event: Json, onArrays: boolean): boolean {
   const actual = valueAt(event, f.key);
   if (Array.isArray(actual)) return onArrays ? actual.some((a) => scalarTest(f, a)) : false;
   return scalarTest(f, actual);

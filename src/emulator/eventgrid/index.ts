@@ -2,8 +2,10 @@
 // emulator emits to the event subscriptions that match it (source = the event's topic, filter.ts), and to the
 // implicit `eventsTo` subscription, all through one delivery model (delivery.ts). Public interface:
 // docs/emulator.md, "Event Grid".
-import type { ArmReply, ArmRequest } from '../arm.js';
+
 import type { EventGridEvent } from '../events.js';
+import type { FunctionApps } from '../functionapps.js';
+import type { ArmReply, ArmRequest } from '../request.js';
 import type { Store } from '../store.js';
 import { EventGridApi } from './api.js';
 import {
@@ -17,7 +19,6 @@ import {
 } from './delivery.js';
 import { filterMatches } from './filter.js';
 import type { SubscriptionSpec } from './subscription-body.js';
-import { WebFunctions } from './web-functions.js';
 
 export type { DeadLetteredEvent, DeliveryRecord, DeliverySettings, DeliveryStats } from './delivery.js';
 export { RETRY_SCHEDULE_MS } from './delivery.js';
@@ -53,14 +54,13 @@ function loopbackOnly(url: string | undefined): string | undefined {
 export class EventGridService {
   readonly api: EventGridApi;
   readonly delivery: Delivery;
-  /** lower-cased function resource id -> { id as given, url } */
-  private functions = new Map<string, { id: string; url: string }>();
-  private readonly web: WebFunctions;
 
   constructor(
     store: Store,
     endpoint: () => string,
-    private readonly options: EventGridOptions = {},
+    /** Where AzureFunction destinations are delivered (functionapps.ts). */
+    private readonly functions: Pick<FunctionApps, 'setEndpoint' | 'deliveryUrl'>,
+    options: EventGridOptions = {},
     private readonly eventsTo?: string,
   ) {
     for (const [id, url] of Object.entries(options.functionEndpoints ?? {}))
@@ -72,21 +72,19 @@ export class EventGridService {
       functionExists: (id) => this.functionUrl(id) !== undefined,
       operationMs: options.operationMs ?? 0,
     });
-    this.web = new WebFunctions(store, () => [...this.functions.values()].map((f) => f.id));
   }
 
   /** Maps a function resource id to the local URL its events are POSTed to (undefined removes it). */
   setFunctionEndpoint(resourceId: string, url: string | undefined): void {
-    if (url === undefined) this.functions.delete(lower(resourceId));
-    else this.functions.set(lower(resourceId), { id: resourceId, url });
+    this.functions.setEndpoint(resourceId, url);
   }
 
   functionUrl(resourceId: string): string | undefined {
-    return this.functions.get(lower(resourceId))?.url ?? this.options.resolveFunction?.(resourceId);
+    return this.functions.deliveryUrl(resourceId);
   }
 
   handle(req: ArmRequest, apiVersion: string): ArmReply | undefined {
-    return this.api.handle(req, apiVersion) ?? this.web.handle(req, apiVersion);
+    return this.api.handle(req, apiVersion);
   }
 
   /** Called with every event the emulator emits. */

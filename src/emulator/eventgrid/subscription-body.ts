@@ -49,8 +49,8 @@ function need(v: unknown, field: string): Json {
   return v;
 }
 
-function optInt(v: unknown, field: string, min: number, max: number, dflt: number): number {
-  if (v === undefined || v === null) return dflt;
+function optInt(v: unknown, field: string, min: number, max: number, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     throw invalid(`${field}: expected an integer between ${min} and ${max}, got ${describe(v)}.`);
   return v;

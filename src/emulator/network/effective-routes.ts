@@ -14,9 +14,10 @@
 // Answered only for a NIC attached to a running VM (ARM has no effective routes otherwise).
 import { randomUUID } from 'node:crypto';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
-import type { Arm, LatencyModel, LroSettings } from '../arm.js';
+import type { Arm } from '../arm.js';
 import { handlePowerRequest, powerStateOf } from '../compute/power.js';
 import { ArmError, armErrors } from '../errors.js';
+import type { LatencyModel, LroSettings } from '../request.js';
 import { type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
@@ -30,7 +31,7 @@ export interface LearnedRoute {
   nextHop: string;
 }
 
-export interface EffectiveRoutesOptions {
+interface EffectiveRoutesOptions {
   store: Store;
   learnedRoutes: () => readonly LearnedRoute[];
   endpoint: () => string;
@@ -83,8 +84,8 @@ interface Entry {
   inactive?: boolean;
 }
 
-/** The NIC's effective routes (EffectiveRoute objects), or an ArmError naming what is missing. */
-export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonly LearnedRoute[]): Json[] {
+/** The vnet and subnet of the NIC's primary ip configuration, or ARM's 400 when the subnet is not there. */
+function nicSubnet(store: Store, nic: Json): { vnet: Json; subnet: Json } {
   const configs = arr(obj(nic.properties).ipConfigurations);
   const primary = configs.find((c) => obj(c.properties).primary === true) ?? configs[0];
   const subnetId = String(obj(obj(primary?.properties).subnet).id ?? '');
@@ -98,9 +99,11 @@ export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonl
       code: 'InvalidResourceReference',
       message: `Network interface ${String(nic.id)} references subnet '${subnetId}', which was not found.`,
     });
-  const space = arr(obj(obj(vnet.properties).addressSpace).addressPrefixes)
-    .map((p) => norm(String(p)))
-    .filter((p): p is string => p !== undefined);
+  return { vnet, subnet };
+}
+
+/** The system routes: the vnet's ranges, the Internet default, and None for reserved ranges outside the vnet. */
+function defaultRoutes(space: string[]): Entry[] {
   const entries: Entry[] = space.map((prefix) => ({ source: 'Default', prefix, nextHopType: 'VnetLocal' }));
   entries.push({ source: 'Default', prefix: '0.0.0.0/0', nextHopType: 'Internet' });
   if (space.some(isV6)) entries.push({ source: 'Default', prefix: '::/0', nextHopType: 'Internet' });
@@ -108,37 +111,40 @@ export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonl
   for (const r of RESERVED)
     if (!space.some((s) => !isV6(s) && containsCidr(s, r)))
       entries.push({ source: 'Default', prefix: r, nextHopType: 'None' });
+  return entries;
+}
 
-  const tableId = obj(obj(subnet.properties).routeTable).id;
-  const table = typeof tableId === 'string' ? store.get(tableId) : undefined;
-  const disableBgp = obj(table?.properties).disableBgpRoutePropagation === true;
-  if (!disableBgp) {
-    const vnetId = String(vnet.id).toLowerCase();
-    const gateways = new Set(
-      store
-        .list('Microsoft.Network/virtualNetworkGateways')
-        .filter((g) =>
-          arr(obj(g.properties).ipConfigurations).some((c) =>
-            String(obj(obj(c.properties).subnet).id ?? '')
-              .toLowerCase()
-              .startsWith(`${vnetId}/subnets/`),
-          ),
-        )
-        .map((g) => String(g.id).toLowerCase()),
-    );
-    for (const l of learned) {
-      const prefix = norm(l.network);
-      if (!prefix || !gateways.has(l.gateway.toLowerCase())) continue;
-      const inVnet = space.some((s) => isV6(s) === isV6(prefix) && containsCidr(s, prefix));
-      entries.push({
-        source: 'VirtualNetworkGateway',
-        prefix,
-        nextHopType: 'VirtualNetworkGateway',
-        nextHopIp: l.nextHop,
-        inactive: inVnet,
-      });
-    }
+/** Routes learned over BGP by the vnet's gateways (inactive when inside the vnet's own ranges). */
+function gatewayRoutes(store: Store, vnet: Json, space: string[], learned: readonly LearnedRoute[]): Entry[] {
+  const vnetId = String(vnet.id).toLowerCase();
+  const inVnet = (c: Json) =>
+    String(obj(obj(c.properties).subnet).id ?? '')
+      .toLowerCase()
+      .startsWith(`${vnetId}/subnets/`);
+  const gateways = new Set(
+    store
+      .list('Microsoft.Network/virtualNetworkGateways')
+      .filter((g) => arr(obj(g.properties).ipConfigurations).some(inVnet))
+      .map((g) => String(g.id).toLowerCase()),
+  );
+  const entries: Entry[] = [];
+  for (const l of learned) {
+    const prefix = norm(l.network);
+    if (!prefix || !gateways.has(l.gateway.toLowerCase())) continue;
+    entries.push({
+      source: 'VirtualNetworkGateway',
+      prefix,
+      nextHopType: 'VirtualNetworkGateway',
+      nextHopIp: l.nextHop,
+      inactive: space.some((s) => isV6(s) === isV6(prefix) && containsCidr(s, prefix)),
+    });
   }
+  return entries;
+}
+
+/** The routes of the subnet's route table. */
+function userRoutes(table: Json | undefined): Entry[] {
+  const entries: Entry[] = [];
   for (const r of arr(obj(table?.properties).routes)) {
     const p = obj(r.properties);
     const prefix = norm(String(p.addressPrefix));
@@ -151,6 +157,23 @@ export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonl
       ...(typeof p.nextHopIpAddress === 'string' ? { nextHopIp: p.nextHopIpAddress } : {}),
     });
   }
+  return entries;
+}
+
+/** The NIC's effective routes (EffectiveRoute objects), or an ArmError naming what is missing. */
+function computeEffectiveRoutes(store: Store, nic: Json, learned: readonly LearnedRoute[]): Json[] {
+  const { vnet, subnet } = nicSubnet(store, nic);
+  const space = arr(obj(obj(vnet.properties).addressSpace).addressPrefixes)
+    .map((p) => norm(String(p)))
+    .filter((p): p is string => p !== undefined);
+  const tableId = obj(obj(subnet.properties).routeTable).id;
+  const table = typeof tableId === 'string' ? store.get(tableId) : undefined;
+  const disableBgp = obj(table?.properties).disableBgpRoutePropagation === true;
+  const entries = [
+    ...defaultRoutes(space),
+    ...(disableBgp ? [] : gatewayRoutes(store, vnet, space, learned)),
+    ...userRoutes(table),
+  ];
   // Same prefix: only the best source is Active.
   const best = new Map<string, number>();
   for (const e of entries)
@@ -168,10 +191,10 @@ export function computeEffectiveRoutes(store: Store, nic: Json, learned: readonl
 }
 
 /** Answers the effective-route POST and the polls of its operations; undefined for any other request. */
-export class EffectiveRoutes {
+class EffectiveRoutes {
   private ops = new Map<string, Operation>();
 
-  constructor(private readonly o: EffectiveRoutesOptions) {}
+  constructor(private readonly options: EffectiveRoutesOptions) {}
 
   reset(): void {
     this.ops.clear();
@@ -191,7 +214,7 @@ export class EffectiveRoutes {
     const apiVersion = req.query.get('api-version') ?? '';
     if (!(NETWORK_API_VERSIONS as readonly string[]).includes(apiVersion))
       throw armErrors.invalidApiVersion(apiVersion, NETWORK_API_VERSIONS);
-    const { store } = this.o;
+    const { store } = this.options;
     if (m[1]!.toLowerCase() !== store.subscriptionId.toLowerCase())
       throw new ArmError(404, {
         code: 'SubscriptionNotFound',
@@ -204,15 +227,15 @@ export class EffectiveRoutes {
     );
     if (!nic) throw armErrors.resourceNotFound(`${TYPES.nic}/${m[3]!}`, group.name);
     this.requireRunningVm(nic);
-    const result = { value: computeEffectiveRoutes(store, nic, this.o.learnedRoutes()) };
+    const result = { value: computeEffectiveRoutes(store, nic, this.options.learnedRoutes()) };
     const op: Operation = {
       id: randomUUID(),
       location: String(nic.location ?? group.location ?? 'eastus')
         .replace(/\s+/gu, '')
         .toLowerCase(),
       apiVersion,
-      readyAt: Date.now() + this.o.lroMs(),
-      pollsLeft: this.o.inProgressPolls(),
+      readyAt: Date.now() + this.options.lroMs(),
+      pollsLeft: this.options.inProgressPolls(),
       result,
     };
     this.ops.set(op.id, op);
@@ -221,7 +244,7 @@ export class EffectiveRoutes {
 
   private requireRunningVm(nic: Json): void {
     const vmId = obj(obj(nic.properties).virtualMachine).id;
-    const vm = typeof vmId === 'string' ? this.o.store.get(vmId) : undefined;
+    const vm = typeof vmId === 'string' ? this.options.store.get(vmId) : undefined;
     if (!vm)
       throw new ArmError(400, {
         code: 'NetworkInterfaceNotAttachedToVirtualMachine',
@@ -236,7 +259,7 @@ export class EffectiveRoutes {
   }
 
   private headers(op: Operation): Record<string, string> {
-    const base = `${this.o.endpoint()}/subscriptions/${this.o.store.subscriptionId}/providers/Microsoft.Network/locations/${op.location}`;
+    const base = `${this.options.endpoint()}/subscriptions/${this.options.store.subscriptionId}/providers/Microsoft.Network/locations/${op.location}`;
     return {
       'Azure-AsyncOperation': `${base}/operations/${op.id}?api-version=${op.apiVersion}`,
       Location: `${base}/operationResults/${op.id}?api-version=${op.apiVersion}`,
@@ -258,7 +281,7 @@ export class EffectiveRoutes {
  * Registers the effective-route POST and the VM instance-view reads on the ARM surface (index.ts calls this once)
  * and returns what the emulator's reset and admin API need.
  */
-export function installEffectiveRoutes(o: {
+export function installEffectiveRoutes(deps: {
   arm: Arm;
   store: Store;
   world: WorldFile;
@@ -266,22 +289,22 @@ export function installEffectiveRoutes(o: {
   latency: LatencyModel;
   lro: LroSettings;
 }): { reset(): void; setLearnedRoutes(routes: LearnedRoute[]): void } {
-  let learned: LearnedRoute[] = structuredClone(o.world.learnedRoutes ?? []);
+  let learned: LearnedRoute[] = structuredClone(deps.world.learnedRoutes ?? []);
   const service = new EffectiveRoutes({
-    store: o.store,
+    store: deps.store,
     learnedRoutes: () => learned,
-    endpoint: o.endpoint,
-    lroMs: () => o.latency.lroMs,
-    inProgressPolls: () => o.lro.inProgressPolls,
+    endpoint: deps.endpoint,
+    lroMs: () => deps.latency.lroMs,
+    inProgressPolls: () => deps.lro.inProgressPolls,
   });
-  o.arm.extensions.push(
+  deps.arm.extensions.push(
     (req) => service.handle(req),
-    (req) => handlePowerRequest(o.store, req, (items) => o.arm.page(req, items)),
+    (req) => handlePowerRequest(deps.store, req, (items) => deps.arm.page(req, items)),
   );
   return {
     reset: () => {
       service.reset();
-      learned = structuredClone(o.world.learnedRoutes ?? []);
+      learned = structuredClone(deps.world.learnedRoutes ?? []);
     },
     setLearnedRoutes: (routes) => {
       learned = structuredClone(routes);

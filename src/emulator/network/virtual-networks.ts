@@ -1,0 +1,85 @@
+// Virtual networks and subnets: the PUT of one subnet (address prefixes, the route table, NSG and NAT gateway
+// it refers to, which must exist), and the reference check a vnet PUT applies to its inline subnets. A subnet
+// write also locks the route tables it associates or dissociates, as the network RP does.
+import { armErrors } from '../errors.js';
+import {
+  type ArmContext,
+  type ArmReply,
+  type ArmRequest,
+  arr,
+  bodyObject,
+  checkPreconditions,
+  clone,
+  lower,
+  obj,
+  operationLocation,
+} from '../request.js';
+import { fillSubnet, props, type Store, TYPES } from '../store.js';
+import { type Json, newEtag } from '../world.js';
+import { putChild, strictCidr } from './route-tables.js';
+
+/** A subnet's single references and the type each must point at (ARM refuses a dangling one). */
+const SUBNET_REFERENCES: Array<[string, string]> = [
+  ['routeTable', TYPES.routeTable],
+  ['networkSecurityGroup', TYPES.nsg],
+  ['natGateway', TYPES.natGateway],
+];
+
+/** 400 InvalidResourceReference when a subnet refers to a route table, NSG or NAT gateway that is not there. */
+export function checkSubnetReferences(store: Store, subnetOrVnetId: string, subnets: Json[]): void {
+  for (const s of subnets) {
+    for (const [field, type] of SUBNET_REFERENCES) {
+      const ref = obj(obj(s.properties)[field]).id;
+      if (ref === undefined) continue;
+      const target = typeof ref === 'string' ? store.get(ref) : undefined;
+      if (!target || lower(String(target.type)) !== lower(type))
+        throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
+    }
+  }
+}
+
+function checkSubnetPrefixes(p: Json, subnetId: string): void {
+  if (p.addressPrefix === undefined && p.addressPrefixes === undefined)
+    throw armErrors.badRequestBody(
+      `Subnet ${subnetId} must have properties.addressPrefix or properties.addressPrefixes.`,
+    );
+  for (const prefix of [p.addressPrefix, ...arr(p.addressPrefixes)].filter((x) => x !== undefined)) {
+    if (typeof prefix !== 'string' || !strictCidr(prefix))
+      throw armErrors.invalidAddressPrefix(String(prefix), subnetId);
+  }
+}
+
+export function putSubnet(ctx: ArmContext, req: ArmRequest, vnet: Json, name: string, rg: string): ArmReply {
+  const body = bodyObject(req);
+  const vnetId = String(vnet.id);
+  const existing = arr(props(vnet).subnets).find((s) => lower(String(s.name)) === lower(name));
+  const subnetName = existing ? String(existing.name) : name;
+  const subnetId = `${vnetId}/subnets/${subnetName}`;
+  const p = obj(body.properties);
+  const newRef = obj(p.routeTable).id;
+  const oldRef = existing ? obj(obj(existing.properties).routeTable).id : undefined;
+  const lockKeys = [vnetId, ...[newRef, oldRef].filter((r): r is string => typeof r === 'string')];
+  ctx.operations.checkLock(lockKeys);
+  checkPreconditions(req, subnetId, existing?.etag as string | undefined);
+  checkSubnetPrefixes(p, subnetId);
+  checkSubnetReferences(ctx.store, subnetId, [{ properties: p }]);
+  if (typeof newRef === 'string') p.routeTable = { id: String(ctx.store.get(newRef)!.id) };
+  const prev = clone(vnet);
+  const etag = newEtag();
+  const filled = fillSubnet({ name: subnetName, properties: p }, vnetId, etag, 'Updating');
+  putChild(vnet, 'subnets', existing, filled, etag);
+  const op = ctx.operations.startPut(req, {
+    parent: vnet,
+    location: operationLocation(ctx.store, vnet, rg),
+    name: 'PutSubnetOperation',
+    lockKeys,
+    emit: (failed) =>
+      ctx.emit(req, 'write', subnetId, 'Microsoft.Network/virtualNetworks/subnets/write', failed),
+    prev,
+  });
+  return {
+    status: existing ? 200 : 201,
+    headers: ctx.operations.asyncHeaders(op, false),
+    body: clone(filled),
+  };
+}

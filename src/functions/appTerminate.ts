@@ -1,0 +1,6 @@
+import { app } from '@azure/functions';
+import { shutDown } from './shutdown.js';
+
+// Graceful shutdown of the host (scale-in, deployment, restart): runs in flight stop waiting and end Failed;
+// the timer or Event Grid's redelivery repeats them elsewhere.
+app.hook.appTerminate(() => shutDown('the Functions host is shutting down'));
