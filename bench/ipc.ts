@@ -26,17 +26,18 @@ export class Rpc {
     child.on('message', (raw) => {
       const msg = raw as Partial<Reply> & Partial<Notification>;
       if (typeof msg.id === 'number') {
-        const p = this.#pending.get(msg.id);
-        if (!p) return;
+        const waiting = this.#pending.get(msg.id);
+        if (!waiting) return;
         this.#pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.value);
-        else p.reject(new Error(msg.error ?? 'child error'));
+        if (msg.ok) waiting.resolve(msg.value);
+        else waiting.reject(new Error(msg.error ?? 'child error'));
       } else if (typeof msg.type === 'string') {
-        for (const l of this.#listeners) l(msg as Notification);
+        for (const listener of this.#listeners) listener(msg as Notification);
       }
     });
     child.on('exit', (code) => {
-      for (const p of this.#pending.values()) p.reject(new Error(`child exited (${code}) before answering`));
+      for (const waiting of this.#pending.values())
+        waiting.reject(new Error(`child exited (${code}) before answering`));
       this.#pending.clear();
     });
   }

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { CREATE_REQUIRE_BANNER } from '../scripts/esbuild-banner.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'tmp', 'bench');
@@ -31,9 +32,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   bundle: true,
   external: ['@azure/functions-core', 'esbuild'],
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
+  banner: { js: CREATE_REQUIRE_BANNER },
   platform: 'node',
   target: 'node22',
   format: 'esm',

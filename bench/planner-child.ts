@@ -5,6 +5,7 @@
 import { clearCidrMemo } from '../src/core/cidr.js';
 import { planReconcile } from '../src/core/plan.js';
 import { planSettingsFor } from '../src/reconcile.js';
+import { median, round as roundTo } from './format.js';
 import { benchConfig, makeInventory } from './world.js';
 
 export interface PlannerInput {
@@ -30,12 +31,7 @@ export interface PlannerOutput {
   actions: number;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number): number => Math.round(x * 100) / 100;
+const round = (x: number): number => roundTo(x, 2);
 
 function main(): void {
   const input = JSON.parse(process.argv[2] ?? '{}') as PlannerInput;

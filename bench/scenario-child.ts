@@ -50,19 +50,19 @@ async function main(): Promise<void> {
     'wallMs' | 'cpuUserMs' | 'cpuSystemMs' | 'rssBeforeMb' | 'peakRssMb' | 'warmUp'
   >;
   if (input.mode === 'ours') {
-    const r = await reconcile({ config, trigger: 'timer', clients });
+    const result = await reconcile({ config, trigger: 'timer', clients });
     out = {
       mode: 'ours',
-      ...r.arm,
-      status: r.status,
-      driftFound: r.plan.drift.length,
-      repaired: r.repaired.length,
-      ...(r.error ? { error: r.error.message } : {}),
+      ...result.arm,
+      status: result.status,
+      driftFound: result.plan.drift.length,
+      repaired: result.repaired.length,
+      ...(result.error ? { error: result.error.message } : {}),
     };
   } else {
     const workers = Array.from({ length: input.n }, (_, i) => workerName(i));
-    const r = await naiveReconcile(clients, config, workers);
-    out = { mode: 'naive', ...r.arm, status: 'done', repaired: r.puts + r.deletes };
+    const naive = await naiveReconcile(clients, config, workers);
+    out = { mode: 'naive', ...naive.arm, status: 'done', repaired: naive.puts + naive.deletes };
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);

@@ -1,10 +1,11 @@
 // Production build with esbuild.
 // - dist/functions/index.js: the Azure Functions app, an ESM bundle (fast cold start) with what is imported
 //   lazily in chunks beside it; @azure/functions-core is provided by the Functions host. The createRequire
-//   banner lets bundled CommonJS dependencies require().
+//   banner (scripts/esbuild-banner.mjs) lets bundled CommonJS dependencies require().
 // - dist/cli/pod-routes.js: the CLI (with the emulator), also one bundle: it starts in about half the time
 //   of resolving the SDKs' module graphs from node_modules on every run.
 import { existsSync } from 'node:fs';
+import { CREATE_REQUIRE_BANNER } from './esbuild-banner.mjs';
 
 let build;
 try {
@@ -21,9 +22,7 @@ try {
   throw error;
 }
 
-const banner = {
-  js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-};
+const banner = { js: CREATE_REQUIRE_BANNER };
 
 const targets = [
   {

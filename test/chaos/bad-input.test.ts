@@ -5,34 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RouteTable } from '@azure/arm-network';
 import { InvocationContext } from '@azure/functions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toNicRecord, toRouteTableRecord, toVmRecord } from '../../src/azure/inventory.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import type { ReconcileResult } from '../../src/core/types.js';
 import { type Json, startEmulator, WorldError } from '../../src/emulator/index.js';
-import { createHandlers } from '../../src/functions/handlers.js';
-import { reconcile } from '../../src/reconcile.js';
+import { handlersWithLogSpy } from '../support/handlers.js';
 import {
   CHAOS_TIMEOUT_MS,
-  type ChaosEnv,
   checkRun,
   type RunRecord,
   recordedRun,
   requestBound,
-  startChaos,
   WORLD_FILE,
 } from './harness.js';
+import { useChaos } from './use-chaos.js';
 
 const BOUND = requestBound({ attempts: 4, pollsPerLro: 1, nicRepairs: 0, pages: 1 });
-let env: ChaosEnv;
-
-beforeAll(async () => {
-  env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 20 } });
-});
-afterAll(async () => {
-  await env?.stop();
-});
-beforeEach(() => env.emulator.reset());
+const env = useChaos();
 
 const vmId = (name: string) => `${env.ids.group}/providers/Microsoft.Compute/virtualMachines/${name}`;
 const nicId = (name: string) => `${env.ids.group}/providers/Microsoft.Network/networkInterfaces/${name}`;
@@ -109,11 +98,11 @@ describe('bad-input catalogue: settings (loadConfig)', () => {
   };
 
   it('missing settings: every required one is named', () => {
-    const p = problems({});
-    expect(p.map((x) => x.setting).sort()).toEqual(
+    const missing = problems({});
+    expect(missing.map((x) => x.setting).sort()).toEqual(
       ['AZURE_SUBSCRIPTION_ID', 'CLUSTER_CIDR', 'CLUSTER_RESOURCE_GROUP', 'SUBNET_NAME', 'VNET_NAME'].sort(),
     );
-    for (const x of p) expect(x.message).toMatch(/^is required/u);
+    for (const x of missing) expect(x.message).toMatch(/^is required/u);
   });
 
   const malformed: Array<[string, string]> = [
@@ -151,26 +140,12 @@ describe('bad-input catalogue: settings (loadConfig)', () => {
 });
 
 describe('bad-input catalogue: Event Grid events (reconcileOnResourceChange)', () => {
-  function handlersWithSpy() {
-    const calls: ReconcileResult[] = [];
-    const logs: string[] = [];
-    const clients = env.newClients();
-    const handlers = createHandlers({
-      reconcile: async (o) => {
-        const r = await reconcile({ ...o, clients, timeoutMs: CHAOS_TIMEOUT_MS });
-        calls.push(r);
-        return r;
-      },
+  const handlersWithSpy = () =>
+    handlersWithLogSpy({
+      clients: env.newClients(),
       loadConfig: () => env.config,
+      timeoutMs: CHAOS_TIMEOUT_MS,
     });
-    const context = () =>
-      new InvocationContext({
-        invocationId: crypto.randomUUID(),
-        functionName: 'reconcileOnResourceChange',
-        logHandler: (_level, ...args) => logs.push(args.map(String).join(' ')),
-      });
-    return { handlers, calls, logs, context };
-  }
   const event = (over: Json = {}): Json => ({
     id: crypto.randomUUID(),
     subject: vmId('worker-0'),
@@ -191,40 +166,40 @@ describe('bad-input catalogue: Event Grid events (reconcileOnResourceChange)', (
   ];
   for (const [what, make, log] of dropped) {
     it(`${what}: dropped with an error log naming the field, no reconcile, no throw (no redelivery loop)`, async () => {
-      const { handlers, calls, logs, context } = handlersWithSpy();
+      const { handlers, results, logs, context } = handlersWithSpy();
       await expect(handlers.reconcileOnResourceChange(make(), context())).resolves.toBeUndefined();
-      expect(calls).toEqual([]);
+      expect(results).toEqual([]);
       expect(logs.join('\n')).toMatch(log);
     });
   }
 
   it('unknown event type (Microsoft.Storage.BlobCreated): ignored, no reconcile', async () => {
-    const { handlers, calls } = handlersWithSpy();
+    const { handlers, results } = handlersWithSpy();
     await handlers.reconcileOnResourceChange(
       event({ eventType: 'Microsoft.Storage.BlobCreated' }),
       context0(),
     );
-    expect(calls).toEqual([]);
+    expect(results).toEqual([]);
   });
 
   it('subject in another subscription: ignored, no reconcile', async () => {
-    const { handlers, calls } = handlersWithSpy();
+    const { handlers, results } = handlersWithSpy();
     const other = vmId('worker-0').replace(
       env.emulator.subscriptionId,
       '00000000-0000-0000-0000-000000000001',
     );
     await handlers.reconcileOnResourceChange(event({ subject: other }), context0());
-    expect(calls).toEqual([]);
+    expect(results).toEqual([]);
   });
 
   it('a huge batch (2,000 relevant events delivered at once): coalesced into at most 2 reconciles', async () => {
-    const { handlers, calls, context } = handlersWithSpy();
+    const { handlers, results, context } = handlersWithSpy();
     env.emulator.externalWrite(env.ids.table, { removeRoutes: [W1] });
     const events = Array.from({ length: 2000 }, () => event());
     await Promise.all(events.map((e) => handlers.reconcileOnResourceChange(e, context())));
-    expect(calls.length).toBeGreaterThanOrEqual(1);
-    expect(calls.length).toBeLessThanOrEqual(2);
-    expect(calls.some((c) => c.status === 'Repaired')).toBe(true);
+    expect(results.length).toBeGreaterThanOrEqual(1);
+    expect(results.length).toBeLessThanOrEqual(2);
+    expect(results.some((c) => c.status === 'Repaired')).toBe(true);
     expect(env.emulator.getResource(`${env.ids.table}/routes/${W1}`)).toBeDefined();
   });
 

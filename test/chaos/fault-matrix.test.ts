@@ -1,12 +1,10 @@
 // The fault matrix: one named scenario per fault kind, against the emulator with the real SDK, each run
 // checked against every invariant (checkRun) and then required to converge within 3 clean runs.
 import { readFileSync } from 'node:fs';
-import { InvocationContext } from '@azure/functions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ReconcileResult } from '../../src/core/types.js';
+import { describe, expect, it } from 'vitest';
 import type { FaultRuleInput, WorldFile } from '../../src/emulator/index.js';
-import { createHandlers } from '../../src/functions/handlers.js';
 import { MAX_WRITE_ATTEMPTS, reconcile } from '../../src/reconcile.js';
+import { handlersWithLogSpy } from '../support/handlers.js';
 import {
   CHAOS_TIMEOUT_MS,
   type ChaosEnv,
@@ -24,21 +22,12 @@ import {
   WORLD_FILE,
 } from './harness.js';
 import { applyDrift, type DriftLabel } from './scenarios.js';
+import { useChaos } from './use-chaos.js';
 
 const TABLE_PATH = `/routeTables/${TABLE}`;
 const BOUND = requestBound({ attempts: 4, pollsPerLro: 1, nicRepairs: 1, pages: 1 });
 
-let env: ChaosEnv;
-
-beforeAll(async () => {
-  env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 20 } });
-});
-afterAll(async () => {
-  await env?.stop();
-});
-beforeEach(() => {
-  env.emulator.reset();
-});
+const env = useChaos();
 
 /** The drift most cases start from: worker-1's route deleted, worker-0's next hop wrong, foreign routes and tags. */
 const STANDARD_DRIFT: DriftLabel[] = [
@@ -93,6 +82,24 @@ const throttle = (
   times,
 });
 
+/** A transient fault the run rides out: retried, then Repaired (with these table PUT statuses, these 429s). */
+interface RiddenOutFault {
+  label: string;
+  faults: FaultRuleInput[];
+  tablePutStatuses?: number[];
+  throttled?: number;
+}
+
+async function rideOut(_title: string, fault: RiddenOutFault): Promise<void> {
+  drift();
+  const run = await faultedRun(fault.label, fault.faults);
+  expect(run.result.status).toBe('Repaired');
+  if (fault.tablePutStatuses) {
+    expect(served(run, 'PUT', TABLE_PATH).map((r) => r.status)).toEqual(fault.tablePutStatuses);
+  }
+  if (fault.throttled !== undefined) expect(run.result.arm.throttled).toBe(fault.throttled);
+}
+
 describe('fault matrix: throttling (429 with Retry-After)', () => {
   it('429 on the VM list twice (retry-after-ms 25): waits as told, then repairs', async () => {
     drift();
@@ -141,32 +148,36 @@ describe('fault matrix: throttling (429 with Retry-After)', () => {
     await expectConvergence();
   });
 
-  it('429 on the table PUT three times: the fourth attempt writes, exactly one PUT is accepted', async () => {
-    drift();
-    const run = await faultedRun('429 write', [throttle('PUT', TABLE_PATH, { 'retry-after-ms': '5' }, 3)]);
-    expect(run.result.status).toBe('Repaired');
-    const puts = served(run, 'PUT', TABLE_PATH);
-    expect(puts.map((p) => p.status)).toEqual([429, 429, 429, 200]);
-  });
-
-  it('429 "another operation in progress" (RetryableErrorDueToAnotherOperation) on the PUT: waits and writes', async () => {
-    drift();
-    const run = await faultedRun('429 another operation', [
+  it.each<[string, RiddenOutFault]>([
+    [
+      '429 on the table PUT three times: the fourth attempt writes, exactly one PUT is accepted',
       {
-        method: 'PUT',
-        path: TABLE_PATH,
-        status: 429,
-        headers: { 'Retry-After': '0' },
-        error: {
-          code: 'RetryableErrorDueToAnotherOperation',
-          message: 'Operation PutRouteTableOperation is updating the resource.',
-        },
-        times: 2,
+        label: '429 write',
+        faults: [throttle('PUT', TABLE_PATH, { 'retry-after-ms': '5' }, 3)],
+        tablePutStatuses: [429, 429, 429, 200],
       },
-    ]);
-    expect(run.result.status).toBe('Repaired');
-    expect(run.result.arm.throttled).toBe(2);
-  });
+    ],
+    [
+      '429 "another operation in progress" (RetryableErrorDueToAnotherOperation) on the PUT: waits and writes',
+      {
+        label: '429 another operation',
+        faults: [
+          {
+            method: 'PUT',
+            path: TABLE_PATH,
+            status: 429,
+            headers: { 'Retry-After': '0' },
+            error: {
+              code: 'RetryableErrorDueToAnotherOperation',
+              message: 'Operation PutRouteTableOperation is updating the resource.',
+            },
+            times: 2,
+          },
+        ],
+        throttled: 2,
+      },
+    ],
+  ])('%s', rideOut);
 
   it('429 past the retry budget on every read: Failed with statusCode 429, 4 attempts per request, nothing written', async () => {
     drift();
@@ -185,13 +196,25 @@ describe('fault matrix: throttling (429 with Retry-After)', () => {
 });
 
 describe('fault matrix: server errors and dropped connections', () => {
-  it('500 on every read three times: retried, repaired', async () => {
-    drift();
-    const run = await faultedRun('500 x3', [
-      { method: 'GET', status: 500, error: { code: 'InternalServerError', message: 'boom' }, times: 3 },
-    ]);
-    expect(run.result.status).toBe('Repaired');
-  });
+  it.each<[string, RiddenOutFault]>([
+    [
+      '500 on every read three times: retried, repaired',
+      {
+        label: '500 x3',
+        faults: [
+          { method: 'GET', status: 500, error: { code: 'InternalServerError', message: 'boom' }, times: 3 },
+        ],
+      },
+    ],
+    [
+      'connections dropped three times on the table PUT: retried, the table written once',
+      {
+        label: 'drop x3',
+        faults: [{ kind: 'drop', method: 'PUT', path: TABLE_PATH, times: 3 }],
+        tablePutStatuses: [0, 0, 0, 200],
+      },
+    ],
+  ])('%s', rideOut);
 
   it('503 on the NIC list four times: Failed (503, transient) after 4 attempts, no write at all', async () => {
     drift();
@@ -209,13 +232,6 @@ describe('fault matrix: server errors and dropped connections', () => {
     expect(served(run, 'GET', '/networkInterfaces')).toHaveLength(4);
     expect(served(run, 'PUT', '')).toHaveLength(0);
     await expectConvergence();
-  });
-
-  it('connections dropped three times on the table PUT: retried, the table written once', async () => {
-    drift();
-    const run = await faultedRun('drop x3', [{ kind: 'drop', method: 'PUT', path: TABLE_PATH, times: 3 }]);
-    expect(run.result.status).toBe('Repaired');
-    expect(served(run, 'PUT', TABLE_PATH).map((r) => r.status)).toEqual([0, 0, 0, 200]);
   });
 
   it('connections dropped on every LRO poll: Failed with a network error, reported as not repaired', async () => {
@@ -485,22 +501,11 @@ describe('duplicate and out-of-order Event Grid events through the Functions han
     while (deliveries.length < 30) deliveries.push(events[deliveries.length % events.length]!);
 
     const before = snapshot(env);
-    const results: ReconcileResult[] = [];
-    const clients = env.newClients();
-    const handlers = createHandlers({
-      reconcile: async (o) => {
-        const r = await reconcile({ ...o, clients, timeoutMs: CHAOS_TIMEOUT_MS });
-        results.push(r);
-        return r;
-      },
+    const { handlers, results, context } = handlersWithLogSpy({
+      clients: env.newClients(),
       loadConfig: () => env.config,
+      timeoutMs: CHAOS_TIMEOUT_MS,
     });
-    const context = () =>
-      new InvocationContext({
-        invocationId: crypto.randomUUID(),
-        functionName: 'reconcileOnResourceChange',
-        logHandler: () => {},
-      });
     const outcomes = await Promise.allSettled(
       deliveries.map((e) => handlers.reconcileOnResourceChange(e, context())),
     );

@@ -29,9 +29,9 @@ function isTablePut(entry: TrafficEntry, tableName = TABLE): boolean {
 
 /** Every invariant of the issue, checked for one run; returns the violations (empty when all hold). */
 export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
-  const v: string[] = [];
+  const violations: string[] = [];
   const { before, after, result, external } = run;
-  const tag = (s: string) => v.push(`[${run.label}] ${s}`);
+  const tag = (s: string) => violations.push(`[${run.label}] ${s}`);
 
   // 1. Foreign routes and table properties we do not own: byte-identical modulo etag/provisioningState.
   if (before.table !== null) {
@@ -163,5 +163,5 @@ export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
     const served = run.requests.length;
     if (served > run.bound) tag(`emulator served ${served} requests in one run, over the bound ${run.bound}`);
   }
-  return v;
+  return violations;
 }

@@ -7,6 +7,7 @@ import type { ArmClients } from '../../src/azure/clients.js';
 import { type ChaosEnv, startChaos } from './harness.js';
 import { addOutcome, FAULT_LABELS, newTally, runScenario } from './scenarios.js';
 import { formatTally } from './soak-main.js';
+import { FAST_CHAOS_LRO } from './use-chaos.js';
 
 /** Fixed: the default suite always runs the same 500 scenarios. */
 const FIRST_SEED = 1;
@@ -19,7 +20,7 @@ const tally = newTally();
 const started = Date.now();
 
 beforeAll(async () => {
-  env = await startChaos({ lro: { inProgressPolls: 0, retryAfterSeconds: 0, autoCompleteMs: 20 } });
+  env = await startChaos({ lro: FAST_CHAOS_LRO });
   clients = env.newClients();
 });
 afterAll(async () => {

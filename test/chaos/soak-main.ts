@@ -15,13 +15,13 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
   let count = 1000;
   let firstSeed = DEFAULT_FIRST_SEED;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--seed' || a === '--from') {
-      const v = Number(argv[++i]);
-      if (!Number.isSafeInteger(v)) throw new Error(`${a}: expected an integer seed, got '${argv[i]}'`);
-      firstSeed = v;
-    } else if (/^\d+$/u.test(a)) count = Number(a);
-    else throw new Error(`unknown argument '${a}': usage: npm run soak -- <count> [--seed N]`);
+    const arg = argv[i]!;
+    if (arg === '--seed' || arg === '--from') {
+      const seed = Number(argv[++i]);
+      if (!Number.isSafeInteger(seed)) throw new Error(`${arg}: expected an integer seed, got '${argv[i]}'`);
+      firstSeed = seed;
+    } else if (/^\d+$/u.test(arg)) count = Number(arg);
+    else throw new Error(`unknown argument '${arg}': usage: npm run soak -- <count> [--seed N]`);
   }
   if (count < 1) throw new Error('expected a scenario count of at least 1');
   return { count, firstSeed };

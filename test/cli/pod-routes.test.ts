@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RG, startCluster, type TestCluster } from '../support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { RG, useCluster } from '../support/cluster.js';
 
 const BIN = 'dist/cli/pod-routes.js';
 
@@ -33,22 +33,11 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> 
   });
 }
 
-let cluster: TestCluster;
-let env: Record<string, string>;
-beforeAll(async () => {
-  cluster = await startCluster();
-  env = cluster.settings;
-});
-afterAll(async () => {
-  await cluster.stop();
-});
-beforeEach(() => {
-  cluster.emulator.reset();
-});
+const cluster = useCluster();
 
 describe('pod-routes plan', () => {
   it('exits 0 and says in sync on a converged cluster', async () => {
-    const run = await runCli(['plan'], env);
+    const run = await runCli(['plan'], cluster.settings);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Route Summary');
@@ -59,7 +48,7 @@ describe('pod-routes plan', () => {
   it('exits 2 on drift, writes nothing, and its JSON follows the documented schema', async () => {
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
     cluster.emulator.clearRequests();
-    const run = await runCli(['plan', '--output', 'json'], env);
+    const run = await runCli(['plan', '--output', 'json'], cluster.settings);
     expect(run.code).toBe(2);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
@@ -76,7 +65,7 @@ describe('pod-routes plan', () => {
 
   it('renders a markdown audit record', async () => {
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
-    const run = await runCli(['plan', '-o', 'markdown'], env);
+    const run = await runCli(['plan', '-o', 'markdown'], cluster.settings);
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/^# Pod route plan: kubernetes-routes/m);
     for (const heading of ['## Before', '## Drift', '## Planned actions', '## Refusals'])
@@ -87,23 +76,23 @@ describe('pod-routes plan', () => {
   });
 
   it('takes every setting as a flag too', async () => {
-    const { CLUSTER_CIDR: _omit, ...rest } = env;
+    const { CLUSTER_CIDR: _omit, ...rest } = cluster.settings;
     const run = await runCli(['plan', '--cluster-cidr', '10.200.0.0/16'], rest);
     expect(run.code).toBe(0);
   });
 
   it('stops with exit 1 and names a missing or invalid setting', async () => {
-    const { CLUSTER_CIDR: _omit, ...rest } = env;
+    const { CLUSTER_CIDR: _omit, ...rest } = cluster.settings;
     const missing = await runCli(['plan'], rest);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/CLUSTER_CIDR: is required/);
-    const invalid = await runCli(['plan'], { ...env, CLUSTER_CIDR: '10.200.0.0/33' });
+    const invalid = await runCli(['plan'], { ...cluster.settings, CLUSTER_CIDR: '10.200.0.0/33' });
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/CLUSTER_CIDR: '10.200.0.0\/33' is not a valid CIDR/);
   });
 
   it('exits 1 with the ARM error when ARM cannot be reached', async () => {
-    const run = await runCli(['plan'], { ...env, ARM_ENDPOINT: 'https://127.0.0.1:9' });
+    const run = await runCli(['plan'], { ...cluster.settings, ARM_ENDPOINT: 'https://127.0.0.1:9' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Error: /);
   });
@@ -113,11 +102,11 @@ describe('pod-routes apply', () => {
   it('repairs drift, exits 0, and a following plan is in sync', async () => {
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
     await cluster.detachSubnet();
-    const apply = await runCli(['apply'], env);
+    const apply = await runCli(['apply'], cluster.settings);
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('Route Summary (after)');
     expect(apply.stdout).toMatch(/Repaired: 2 repaired, 0 unrepaired, 0 refused/);
-    const plan = await runCli(['plan'], env);
+    const plan = await runCli(['plan'], cluster.settings);
     expect(plan.code).toBe(0);
   });
 
@@ -128,7 +117,7 @@ describe('pod-routes apply', () => {
       privateIp: '10.240.0.21',
       tags: { 'pod-cidr': '0.0.0.0/0' },
     });
-    const apply = await runCli(['apply', '-o', 'json'], env);
+    const apply = await runCli(['apply', '-o', 'json'], cluster.settings);
     expect(apply.code).toBe(3);
     const report = JSON.parse(apply.stdout);
     expect(report.refused).toEqual([
@@ -149,10 +138,10 @@ describe('pod-routes apply', () => {
       privateIp: '10.240.0.29',
       tags: { 'pod-cidr': '10.200.9.0/24' },
     });
-    const refused = await runCli(['apply'], env);
+    const refused = await runCli(['apply'], cluster.settings);
     expect(refused.code).toBe(3);
     expect(refused.stdout).toMatch(/mass-deletion/);
-    const forced = await runCli(['apply', '--force'], env);
+    const forced = await runCli(['apply', '--force'], cluster.settings);
     expect(forced.code).toBe(0);
     expect(cluster.storedRoutes().map((r) => r.name)).toEqual(['kubernetes-route-10-200-9-0-24']);
   });
@@ -174,7 +163,7 @@ describe('pod-routes emulator', () => {
       expect(Object.keys(ready).sort()).toEqual(['caFile', 'endpoint', 'subscriptionId']);
       expect(ready.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const plan = await runCli(['plan'], {
-        ...env,
+        ...cluster.settings,
         ARM_ENDPOINT: ready.endpoint,
         ARM_CA_FILE: ready.caFile,
         AZURE_SUBSCRIPTION_ID: ready.subscriptionId,

@@ -1,8 +1,8 @@
 // pod-routes verify as operators run it: the spawned executable against the emulator, its three outputs and
 // its exit codes (0 all effective, 2 findings, 1 error).
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from '../support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../support/cluster.js';
 
 const BIN = 'dist/cli/pod-routes.js';
 
@@ -28,12 +28,7 @@ function runCli(
   });
 }
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(() => cluster.stop());
-beforeEach(() => cluster.emulator.reset());
+const cluster = useCluster();
 
 describe('pod-routes verify', () => {
   it('exits 0 with a table of every checked pod CIDR when all routes are in effect', async () => {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isOwnWrite } from '../../src/azure/own-writes.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import type { EventGridEvent } from '../../src/emulator/index.js';
-import { createHandlers, type Handlers } from '../../src/functions/handlers.js';
-import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
+import type { Handlers } from '../../src/functions/handlers.js';
 import { CONVERGED, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
+import { handlersWithLogSpy } from '../support/handlers.js';
 import { invocation, timer } from './helpers.js';
 
 const ROUTE_0 = 'kubernetes-route-10-200-0-0-24';
@@ -25,24 +25,10 @@ describe('Functions end to end on the ARM emulator', () => {
     cluster = await startCluster();
     cluster.emulator.subscribe((event) => events.push(event));
     const clients = cluster.clients();
-    handlers = createHandlers({
-      // The real engine, with clients polling fast (the emulator's LROs complete at once).
-      reconcile: async (options: ReconcileOptions) => {
-        const result = await reconcile({ ...options, clients });
-        results.push(result);
-        return result;
-      },
-      loadConfig: () => cluster.config(),
-      isOwnWrite,
-    });
-    otherInstance = createHandlers({
-      reconcile: async (options: ReconcileOptions) => {
-        const result = await reconcile({ ...options, clients });
-        results.push(result);
-        return result;
-      },
-      loadConfig: () => cluster.config(),
-    });
+    const loadConfig = () => cluster.config();
+    // The real engine, with clients polling fast (the emulator's LROs complete at once).
+    ({ handlers } = handlersWithLogSpy({ clients, loadConfig, isOwnWrite, results }));
+    ({ handlers: otherInstance } = handlersWithLogSpy({ clients, loadConfig, results }));
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@
 // Azure's published samples and data schema), fake results.
 import { InvocationContext, type LogLevel } from '@azure/functions';
 import { type Config, loadConfig } from '../../src/config.js';
+import { emptyPlan } from '../../src/core/outcome.js';
 import type { Drift, Plan, ReconcileResult } from '../../src/core/types.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
@@ -137,16 +138,9 @@ export function invocation(functionName: string): { context: InvocationContext; 
   return { context, logs };
 }
 
-const emptyPlan: Plan = {
-  inSync: true,
-  drift: [],
-  refused: [],
-  actions: [],
-  tableWrite: null,
-  associateSubnet: null,
-  enableIpForwarding: [],
-  desiredRoutes: [],
-};
+// emptyPlan() is the engine's plan of a run that could not read (inSync false); the fixtures' healthy run read a
+// table in sync, so its plan says so. A drifted plan is the empty one with drift (inSync stays false).
+const inSyncPlan: Plan = { ...emptyPlan(), inSync: true };
 
 const route0 = {
   name: 'kubernetes-route-10-200-0-0-24',
@@ -186,7 +180,7 @@ export function healthyResult(overrides: Partial<ReconcileResult> = {}): Reconci
       etagBefore: 'W/"a"',
       etagAfter: 'W/"a"',
     },
-    plan: emptyPlan,
+    plan: inSyncPlan,
     repaired: [],
     unrepaired: [],
     refused: [],
@@ -216,7 +210,7 @@ export function repairedResult(overrides: Partial<ReconcileResult> = {}): Reconc
   ];
   return healthyResult({
     status: 'Repaired',
-    plan: { ...emptyPlan, inSync: false, drift },
+    plan: { ...emptyPlan(), drift },
     repaired: drift,
     before: [wrong],
     after: [route0, route1],
@@ -237,7 +231,7 @@ export function refusedResult(overrides: Partial<ReconcileResult> = {}): Reconci
       message: "pod-cidr '10.99.0.0/24' is outside the cluster CIDR 10.200.0.0/16",
     },
   ];
-  return healthyResult({ status: 'Refused', plan: { ...emptyPlan, refused }, refused, ...overrides });
+  return healthyResult({ status: 'Refused', plan: { ...inSyncPlan, refused }, refused, ...overrides });
 }
 
 export function driftedResult(overrides: Partial<ReconcileResult> = {}): ReconcileResult {
@@ -245,7 +239,7 @@ export function driftedResult(overrides: Partial<ReconcileResult> = {}): Reconci
   return healthyResult({
     status: 'Drifted',
     trigger: 'http',
-    plan: { ...emptyPlan, inSync: false, drift },
+    plan: { ...emptyPlan(), drift },
     unrepaired: drift,
     managedRoutes: 1,
     ...overrides,

@@ -1,14 +1,14 @@
 // The Functions path of verify: a sample of workers checked after every repair the app makes and on the verify
 // timer, the findings in the health record and the podroutes.verify.findings metric; off while
 // VERIFY_SAMPLE_SIZE is 0. Real engine, real SDK, the emulator.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { HANDLED_OPERATION_NAMES } from '../../src/functions/event-filter-catalog.js';
 import { createHandlers, type Handlers } from '../../src/functions/handlers.js';
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
 import { METRICS, VERIFY_RECORD_NAME } from '../../src/telemetry/catalog.js';
 import { createReconcileTelemetry } from '../../src/telemetry/record.js';
 import { type VerifyOptions, verify } from '../../src/verify.js';
-import { RG, startCluster, type TestCluster, VNET } from '../support/cluster.js';
+import { RG, useCluster, VNET } from '../support/cluster.js';
 import {
   inMemoryMeter,
   pointsNamed,
@@ -17,7 +17,7 @@ import {
 } from '../telemetry/in-memory.js';
 import { invocation, timer } from './helpers.js';
 
-let cluster: TestCluster;
+const cluster = useCluster();
 let meter: ReturnType<typeof inMemoryMeter>;
 let logs: RecordingLoggerProvider;
 let verifyCalls: VerifyOptions[];
@@ -49,12 +49,7 @@ const record = (name: string) =>
 const effectivePosts = () =>
   cluster.emulator.requests().filter((q) => q.method === 'POST' && q.path.endsWith('/effectiveRouteTable'));
 
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(() => cluster.stop());
 beforeEach(() => {
-  cluster.emulator.reset();
   verifyCalls = [];
 });
 

@@ -1,18 +1,9 @@
 // How one reconcile behaves when ARM pushes back: ETag conflicts, throttling, failed operations, failed reads.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_WRITE_ATTEMPTS } from '../../src/reconcile.js';
-import { CONVERGED, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
+import { CONVERGED, routeMap, startCluster, useCluster } from '../support/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster.stop();
-});
-beforeEach(() => {
-  cluster.emulator.reset();
-});
+const cluster = useCluster();
 
 const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');
 

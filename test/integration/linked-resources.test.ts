@@ -2,29 +2,35 @@
 // gateway, service endpoints and their policy, a delegation; NICs with a public IP, an NSG, tags and a second IP
 // configuration. ARM authorizes every write for the resources its body links to, the engine writes back what
 // it read, and the deployed role is exactly enough: the emulator runs in RBAC mode with that role.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REQUIRED_ACTIONS, roleActions } from '../../src/azure/operations.js';
 import type { Json } from '../../src/emulator/index.js';
-import { FAST_LRO, RG, SUBNET, startCluster, type TestCluster, VNET } from '../support/cluster.js';
+import {
+  FAST_LRO,
+  RG,
+  SUBNET,
+  startCluster,
+  type TestCluster,
+  useCluster,
+  VNET,
+} from '../support/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-beforeEach(() => {
-  cluster.emulator.reset();
-});
+const cluster = useCluster();
 
-const network = (type: string, name: string, rg = RG) =>
-  `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/${type}/${name}`;
+const network = (type: string, name: string, rg = RG, on: TestCluster = cluster) =>
+  `/subscriptions/${on.emulator.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/${type}/${name}`;
 const props = (r: Json | undefined) => (r?.properties ?? {}) as Json;
 
-function addResource(type: string, name: string, rg = RG, properties: Json = {}): string {
-  const id = network(type, name, rg);
-  cluster.emulator.upsertResource({ id, location: 'eastus2', properties }, { emitEvent: false });
+/** Adds a resource as an operator would, to this file's cluster or to `on`. */
+function addResource(
+  type: string,
+  name: string,
+  rg = RG,
+  properties: Json = {},
+  on: TestCluster = cluster,
+): string {
+  const id = network(type, name, rg, on);
+  on.emulator.upsertResource({ id, location: 'eastus2', properties }, { emitEvent: false });
   return id;
 }
 
@@ -104,41 +110,47 @@ describe('the subnet association write keeps everything the subnet refers to', (
   });
 
   it('an NSG in a group without the role: the association is refused (LinkedAuthorizationFailed) until the role is assigned there', async () => {
-    await cluster.stop();
-    cluster = await startCluster({ rbac: { actions: roleActions(false), resourceGroups: [RG] } });
-    const nsg = addResource('networkSecurityGroups', 'shared-nsg', 'network-security');
-    const subnet = await cluster.network.subnets.get(RG, VNET, SUBNET);
-    await cluster.network.subnets
-      .createOrUpdate(
-        RG,
-        VNET,
-        SUBNET,
-        { ...subnet, routeTable: undefined, networkSecurityGroup: { id: nsg } },
-        FAST_LRO,
-      )
-      .pollUntilDone();
-    const refused = await cluster.run();
-    expect(refused.status).toBe('Failed');
-    expect(refused.error).toMatchObject({ statusCode: 403, code: 'LinkedAuthorizationFailed' });
-    expect(refused.error?.message).toContain(nsg);
-    expect(props(cluster.emulator.getResource(cluster.subnetId)).routeTable).toBeUndefined();
+    // Clusters of their own, with the role assigned in the cluster group only, then in both groups.
+    const restricted = await startCluster({ rbac: { actions: roleActions(false), resourceGroups: [RG] } });
+    let world: { subscriptionId: string; resources: Json[] };
+    try {
+      const nsg = addResource('networkSecurityGroups', 'shared-nsg', 'network-security', {}, restricted);
+      const subnet = await restricted.network.subnets.get(RG, VNET, SUBNET);
+      await restricted.network.subnets
+        .createOrUpdate(
+          RG,
+          VNET,
+          SUBNET,
+          { ...subnet, routeTable: undefined, networkSecurityGroup: { id: nsg } },
+          FAST_LRO,
+        )
+        .pollUntilDone();
+      const refused = await restricted.run();
+      expect(refused.status).toBe('Failed');
+      expect(refused.error).toMatchObject({ statusCode: 403, code: 'LinkedAuthorizationFailed' });
+      expect(refused.error?.message).toContain(nsg);
+      expect(props(restricted.emulator.getResource(restricted.subnetId)).routeTable).toBeUndefined();
+      world = {
+        subscriptionId: restricted.emulator.subscriptionId,
+        resources: ['networkSecurityGroups', 'virtualNetworks', 'routeTables', 'networkInterfaces']
+          .flatMap((t) => restricted.emulator.listResources(`Microsoft.Network/${t}`))
+          .concat(restricted.emulator.listResources('Microsoft.Compute/virtualMachines')),
+      };
+    } finally {
+      await restricted.stop();
+    }
 
     // NETWORK_RESOURCE_GROUPS=network-security assigns the role there too.
-    const world = {
-      subscriptionId: cluster.emulator.subscriptionId,
-      resources: ['networkSecurityGroups', 'virtualNetworks', 'routeTables', 'networkInterfaces']
-        .flatMap((t) => cluster.emulator.listResources(`Microsoft.Network/${t}`))
-        .concat(cluster.emulator.listResources('Microsoft.Compute/virtualMachines')),
-    };
-    await cluster.stop();
-    cluster = await startCluster({
+    const assigned = await startCluster({
       world,
       rbac: { actions: roleActions(false), resourceGroups: [RG, 'network-security'] },
     });
-    const repaired = await cluster.run();
-    expect(repaired.repaired.map((d) => d.kind)).toEqual(['subnet-not-associated']);
-    await cluster.stop();
-    cluster = await startCluster();
+    try {
+      const repaired = await assigned.run();
+      expect(repaired.repaired.map((d) => d.kind)).toEqual(['subnet-not-associated']);
+    } finally {
+      await assigned.stop();
+    }
   });
 });
 

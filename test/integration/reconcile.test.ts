@@ -1,18 +1,9 @@
 // The engine end to end: real SDK clients over HTTPS against the emulator, one scenario per drift kind and
 // refusal. Each test starts from the provisioning report's converged cluster.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONVERGED, RG, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { CONVERGED, RG, routeMap, startCluster, useCluster } from '../support/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster.stop();
-});
-beforeEach(() => {
-  cluster.emulator.reset();
-});
+const cluster = useCluster();
 
 const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');
 

@@ -1,19 +1,10 @@
 // Azure's route limit: 1,000 user-defined routes per table since 2026 (400 before; MicrosoftDocs/azure-docs
 // #128572, #128759). A cluster of 450 workers is reconciled whole; a cloud that still has the old limit is
 // served by lowering MAX_ROUTES_PER_TABLE, and then the plan is refused rather than sent to a certain 400.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RG, startCluster, type TestCluster } from '../support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { RG, useCluster } from '../support/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster.stop();
-});
-beforeEach(() => {
-  cluster.emulator.reset();
-});
+const cluster = useCluster();
 
 const WORKERS = 450;
 const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');

@@ -1,20 +1,11 @@
 // Workers in scale sets, engine end to end (real SDK against the emulator). Uniform instances are in neither
 // the VM list nor the NIC list, so a route of ours pointing at one looked stale; it must survive, reported
 // with its own refusal reason. Flexible VMs are ordinary VMs: their tags give them routes like any worker.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONVERGED, RG, routeMap, startCluster, type TestCluster } from '../support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { CONVERGED, RG, routeMap, useCluster } from '../support/cluster.js';
 import { FLEXIBLE, scaleSetId, UNIFORM, worldWithScaleSets } from '../support/scale-sets.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster({ world: worldWithScaleSets() });
-});
-afterAll(async () => {
-  await cluster.stop();
-});
-beforeEach(() => {
-  cluster.emulator.reset();
-});
+const cluster = useCluster({ world: worldWithScaleSets() });
 
 const puts = () => cluster.emulator.requests().filter((r) => r.method === 'PUT');
 const uniformId = () => scaleSetId(cluster.emulator.subscriptionId, UNIFORM);

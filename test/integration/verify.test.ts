@@ -2,17 +2,13 @@
 // finding kind comes out of a world that really is that way (a BGP /25 from a gateway, a deleted route, a
 // deallocated VM, a NIC in another subnet), with the shadow gone once the table disables BGP propagation.
 import { RestError } from '@azure/core-rest-pipeline';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Json } from '../../src/emulator/index.js';
 import { verify } from '../../src/verify.js';
-import { FAST_LRO, RG, startCluster, TABLE, type TestCluster, VNET } from '../support/cluster.js';
+import { FAST_LRO, RG, TABLE, useCluster, VNET } from '../support/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(() => cluster.stop());
-afterEach(() => cluster.emulator.reset());
+// Reset before each test (useCluster): each one starts from the world file.
+const cluster = useCluster();
 
 const id = (type: string, name: string) =>
   `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/${type}/${name}`;

@@ -12,6 +12,7 @@ import {
   startEmulator,
 } from '../../src/emulator/index.js';
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
+import { useFixture } from './fixture.js';
 
 export const WORLD = 'examples/kthw-azure.world.json';
 export const RG = 'kubernetes';
@@ -104,15 +105,26 @@ export async function startCluster(options: Partial<EmulatorOptions> = {}): Prom
   };
 }
 
+/**
+ * The file's cluster: started before its tests (with these emulator options), the emulator reset before each
+ * test, stopped after them.
+ */
+export function useCluster(options: Partial<EmulatorOptions> = {}): TestCluster {
+  return useFixture('the test cluster', {
+    start: () => startCluster(options),
+    reset: (cluster) => cluster.emulator.reset(),
+    stop: (cluster) => cluster.stop(),
+  });
+}
+
 /** name -> "prefix -> type ip" for compact assertions. */
 export function routeMap(
   routes: Array<{ name: string; properties: Record<string, unknown> }>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of routes) {
-    const p = r.properties;
-    out[r.name] =
-      `${p.addressPrefix} -> ${p.nextHopType}${p.nextHopIpAddress ? ` ${p.nextHopIpAddress}` : ''}`;
+    const { addressPrefix, nextHopType, nextHopIpAddress } = r.properties;
+    out[r.name] = `${addressPrefix} -> ${nextHopType}${nextHopIpAddress ? ` ${nextHopIpAddress}` : ''}`;
   }
   return out;
 }
