@@ -8,7 +8,7 @@ export interface Request {
   [key: string]: unknown;
 }
 
-export interface Reply {
+interface Reply {
   id: number;
   ok: boolean;
   value?: unknown;

@@ -7,20 +7,20 @@ import { routeNameForCidr } from '../src/core/naming.js';
 import type { Inventory, NicRecord, RouteRecord, VmRecord } from '../src/core/types.js';
 import type { Json, WorldFile } from '../src/emulator/world.js';
 
-export const SUBSCRIPTION = '3f2a7c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
-export const TENANT = '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
+const SUBSCRIPTION = '3f2a7c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b';
+const TENANT = '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 export const RG = 'kubernetes';
-export const LOCATION = 'eastus2';
+const LOCATION = 'eastus2';
 export const TABLE = 'kubernetes-routes';
-export const VNET = 'kubernetes-vnet';
-export const SUBNET = 'kubernetes-subnet';
-export const CLUSTER_CIDR = '10.192.0.0/10';
+const VNET = 'kubernetes-vnet';
+const SUBNET = 'kubernetes-subnet';
+const CLUSTER_CIDR = '10.192.0.0/10';
 export const ROUTE_PREFIX = 'kubernetes-route-';
 export const CONTROLLERS = 3;
 
 const base = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers`;
 export const TABLE_ID = `${base}/Microsoft.Network/routeTables/${TABLE}`;
-export const VNET_ID = `${base}/Microsoft.Network/virtualNetworks/${VNET}`;
+const VNET_ID = `${base}/Microsoft.Network/virtualNetworks/${VNET}`;
 export const SUBNET_ID = `${VNET_ID}/subnets/${SUBNET}`;
 
 function ipAt(offset: number): string {
@@ -51,12 +51,12 @@ export function desiredRoute(i: number): DesiredRoute {
 }
 
 /** Drift kinds, applied in turn to workers 0..D-1: the route is missing, or points at a stale next hop. */
-export function driftKind(i: number): 'missing' | 'wrong-next-hop' {
+function driftKind(i: number): 'missing' | 'wrong-next-hop' {
   return i % 2 === 0 ? 'missing' : 'wrong-next-hop';
 }
 
 /** The table's routes with D of them drifted. */
-export function tableRoutes(n: number, d: number): DesiredRoute[] {
+function tableRoutes(n: number, d: number): DesiredRoute[] {
   const routes: DesiredRoute[] = [];
   for (let i = 0; i < n; i++) {
     const want = desiredRoute(i);

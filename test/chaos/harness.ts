@@ -25,15 +25,15 @@ import { MAX_WRITE_ATTEMPTS, reconcile } from '../../src/reconcile.js';
 
 const fromHere = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The repository (the soak runs from a bundle elsewhere: then the working directory). */
-export const repoRoot = existsSync(join(fromHere, 'examples')) ? fromHere : process.cwd();
+const repoRoot = existsSync(join(fromHere, 'examples')) ? fromHere : process.cwd();
 export const WORLD_FILE = join(repoRoot, 'examples/kthw-azure.world.json');
 
-export const RG = 'kubernetes';
+const RG = 'kubernetes';
 export const TABLE = 'kubernetes-routes';
-export const VNET = 'kubernetes-vnet';
-export const SUBNET = 'kubernetes-subnet';
+const VNET = 'kubernetes-vnet';
+const SUBNET = 'kubernetes-subnet';
 export const CLUSTER_CIDR = '10.200.0.0/16';
-export const ROUTE_PREFIX = 'kubernetes-route-';
+const ROUTE_PREFIX = 'kubernetes-route-';
 
 /** Short retry settings for tests: the same shape as production (4 attempts), millisecond waits. */
 export const CHAOS_RETRY: RetrySettings = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 50 };
@@ -49,7 +49,7 @@ export interface ChaosEnv {
   stop(): Promise<void>;
 }
 
-export function chaosSettings(emulator: Pick<Emulator, 'subscriptionId' | 'endpoint' | 'caFile'>) {
+function chaosSettings(emulator: Pick<Emulator, 'subscriptionId' | 'endpoint' | 'caFile'>) {
   return {
     AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
     CLUSTER_RESOURCE_GROUP: RG,
@@ -191,7 +191,7 @@ export function isOwned(route: { name: string; addressPrefix?: string | undefine
   );
 }
 
-export function routeName(cidr: string): string {
+function routeName(cidr: string): string {
   return `${ROUTE_PREFIX}${cidr.replace(/[.:/]/gu, '-')}`;
 }
 
@@ -358,7 +358,7 @@ export interface KnownForeign {
 export const NO_EXTERNAL: KnownForeign = { added: [], removed: [], tags: {} };
 
 /** The last external-write sequence number the emulator recorded (externalSince counts from it). */
-export function externalMark(env: ChaosEnv): number {
+function externalMark(env: ChaosEnv): number {
   return env.emulator.externalWrites().at(-1)?.seq ?? 0;
 }
 
@@ -366,7 +366,7 @@ export function externalMark(env: ChaosEnv): number {
  * The net effect on our table of the external writes the emulator actually performed after `mark`: its own
  * record, so a rule that fired but whose request was dropped (no write happened) is not counted.
  */
-export function externalSince(env: ChaosEnv, mark: number): KnownForeign {
+function externalSince(env: ChaosEnv, mark: number): KnownForeign {
   const net = new Map<string, RouteJson | null>();
   const tags: Record<string, string> = {};
   for (const w of env.emulator.externalWrites()) {

@@ -54,7 +54,7 @@ export type DriftLabel =
   | 'pod-cidr-changed'
   | 'table-deleted';
 
-export interface PlannedFault {
+interface PlannedFault {
   label: FaultLabel;
   rule: FaultRuleInput;
 }
@@ -246,7 +246,7 @@ function planFault(r: Rng, label: FaultLabel, i: number): PlannedFault {
   }
 }
 
-export function generateScenario(seed: number): Scenario {
+function generateScenario(seed: number): Scenario {
   const r = rng(seed);
   const drift: DriftLabel[] = [];
   const all: DriftLabel[] = [
@@ -373,7 +373,7 @@ export function applyDrift(env: ChaosEnv, scenario: Scenario): void {
   if (has('table-deleted')) emulator.deleteResource(ids.table, { emitEvent: false });
 }
 
-export function recordFaults(env: ChaosEnv, labels: Map<string, PlannedFault>): RecordedFaults {
+function recordFaults(env: ChaosEnv, labels: Map<string, PlannedFault>): RecordedFaults {
   const out: RecordedFaults = {};
   for (const rule of env.emulator.faults.list()) {
     const planned = labels.get(rule.id);

@@ -10,7 +10,7 @@ import type {
 } from '../../src/core/types.js';
 
 export const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kubernetes/providers';
-export const TABLE_ID = `${SUB}/Microsoft.Network/routeTables/kubernetes-routes`;
+const TABLE_ID = `${SUB}/Microsoft.Network/routeTables/kubernetes-routes`;
 export const SUBNET_ID = `${SUB}/Microsoft.Network/virtualNetworks/kubernetes-vnet/subnets/kubernetes-subnet`;
 
 export function settings(over: Partial<PlanSettings> = {}): PlanSettings {

@@ -33,7 +33,7 @@ function bigIntToIp(value: bigint, family: 4 | 6): string {
 }
 
 /** The address as ARM and the planner compare it: IPv4 as is, IPv6 in RFC 5952 form (via the URL parser). */
-export function canonicalIp(ip: string | undefined): string | undefined {
+function canonicalIp(ip: string | undefined): string | undefined {
   if (ip === undefined) return undefined;
   const family = isIP(ip);
   if (family === 4) return ip;
@@ -63,7 +63,7 @@ export function parseNet(text: string | undefined): Net | undefined {
   };
 }
 
-export const within = (inner: Net, outer: Net) =>
+const within = (inner: Net, outer: Net) =>
   inner.family === outer.family && outer.start <= inner.start && inner.end <= outer.end;
 const overlaps = (a: Net, b: Net) => a.family === b.family && a.start <= b.end && b.start <= a.end;
 
@@ -110,7 +110,7 @@ function ipOf(nic: NicRecord, family: 4 | 6): string | undefined {
   return c?.privateIpVersion === 'IPv4' ? undefined : canonicalIp(c?.privateIpAddress);
 }
 
-export function isOwnedRoute(route: RouteRecord, settings: PlanSettings): boolean {
+function isOwnedRoute(route: RouteRecord, settings: PlanSettings): boolean {
   const net = parseNet(route.addressPrefix);
   const clusters = settings.clusterCidrs.map((c) => parseNet(c)!);
   return (

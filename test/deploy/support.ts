@@ -54,7 +54,7 @@ export interface Run {
 }
 
 /** Runs a process without blocking the event loop (the emulator answers from this same process). */
-export function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Promise<Run> {
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Promise<Run> {
   return new Promise((resolvePromise) => {
     const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -72,7 +72,7 @@ export function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd = 
 
 // ------------------------------------------------------------------ az
 
-export const SP_CLIENT_ID = '0d7e3a52-6c1b-4f3e-9a57-2b8c4d6e8f10';
+const SP_CLIENT_ID = '0d7e3a52-6c1b-4f3e-9a57-2b8c4d6e8f10';
 
 /** az's own version, read from its Python package without a network call (`az version` would make one). */
 async function azVersion(): Promise<string> {

@@ -6,7 +6,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { emptyPlan } from '../../src/core/outcome.js';
 import type { Drift, Plan, ReconcileResult } from '../../src/core/types.js';
 
-export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const SETTINGS = {
   AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
   CLUSTER_RESOURCE_GROUP: 'kubernetes',

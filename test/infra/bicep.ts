@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const INFRA_DIR = join(REPO_ROOT, 'infra');
 
-export interface BicepString {
+interface BicepString {
   /** Index of the opening quote. */
   start: number;
   /** Index just after the closing quote. */
@@ -149,7 +149,7 @@ export function bracketProblems(lexed: LexedBicep): string[] {
 }
 
 /** Index of the bracket closing the one at `open` (code text, strings already blanked). */
-export function matchingClose(code: string, open: number): number {
+function matchingClose(code: string, open: number): number {
   let depth = 0;
   for (let i = open; i < code.length; i++) {
     const c = code[i]!;
@@ -162,7 +162,7 @@ export function matchingClose(code: string, open: number): number {
   throw new BicepSyntaxError(`no closing bracket for index ${open}`);
 }
 
-export function stringAt(lexed: LexedBicep, quoteIndex: number): BicepString | undefined {
+function stringAt(lexed: LexedBicep, quoteIndex: number): BicepString | undefined {
   return lexed.strings.find((s) => s.start === quoteIndex);
 }
 

@@ -14,7 +14,7 @@ import {
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
 import { useFixture } from './fixture.js';
 
-export const WORLD = 'examples/kthw-azure.world.json';
+const WORLD = 'examples/kthw-azure.world.json';
 export const RG = 'kubernetes';
 export const TABLE = 'kubernetes-routes';
 export const VNET = 'kubernetes-vnet';
@@ -41,7 +41,7 @@ export interface TestCluster {
 }
 
 /** The deployed custom role (REPAIR_IP_FORWARDING on: the widest), as the function's identity holds it. */
-export const FUNCTION_ROLE = { actions: roleActions(true) };
+const FUNCTION_ROLE = { actions: roleActions(true) };
 
 /**
  * The emulator in RBAC mode: the engine's requests are authorized against the deployed role (a missing action

@@ -13,7 +13,7 @@ const NETWORK = 'specification/network/resource-manager/Microsoft.Network/stable
 const EVENTS = 'specification/eventgrid/data-plane/Microsoft.Resources/stable/2018-01-01';
 
 /** Every file the conformance suite reads: its path under the reference dir, and where Azure publishes it. */
-export const REFERENCE_FILES = {
+const REFERENCE_FILES = {
   oavRouteTableSpec: {
     path: `oav-minimal/${NETWORK}/routeTable.json`,
     source: `${SPECS}/${NETWORK}/routeTable.json (next to it: network.json from the same folder, and a stub virtualNetwork.json defining only "Subnet", see the reference dir's README)`,
@@ -54,7 +54,7 @@ export type ReferenceFile =
   | `${'event-grid-schema' | 'cloud-events-schema'}/${'write' | 'delete' | 'action'}`;
 
 /** AZURE_REFERENCE_DIR, or ../shared/azure-reference beside the repository. */
-export function referenceDir(): string {
+function referenceDir(): string {
   const fromEnv = process.env.AZURE_REFERENCE_DIR?.trim();
   return fromEnv ? resolve(fromEnv) : resolve(repoRoot, '../shared/azure-reference');
 }
