@@ -1,9 +1,9 @@
-import { armErrors } from './errors.js';
-import type { Store } from './store.js';
-
 // Real api-versions the emulated types accept (ARM accepts every registered version, not only the newest).
 // Newest first: 2026-01-01 (network) and 2026-04-01 (compute) are what @azure/arm-network 39 and
 // @azure/arm-compute 25 send.
+import { armErrors } from './errors.js';
+import type { Store } from './store.js';
+
 export const NETWORK_API_VERSIONS = [
   '2026-01-01',
   '2025-07-01',
