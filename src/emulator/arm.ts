@@ -21,7 +21,12 @@ import {
 import { handleChild, handleTopLevel } from './resources.js';
 import { LINKABLE_TYPES, type Store, TYPES } from './store.js';
 import { handleTags } from './tags.js';
-import { COMPUTE_API_VERSIONS, NETWORK_API_VERSIONS, RESOURCES_API_VERSIONS } from './versions.js';
+import {
+  COMPUTE_API_VERSIONS,
+  NETWORK_API_VERSIONS,
+  RESOURCES_API_VERSIONS,
+  requireRegisteredVersion,
+} from './versions.js';
 import type { Json } from './world.js';
 
 // bench/verify-cost.ts reads the latency model's types from here.
@@ -227,21 +232,7 @@ export class Arm implements ArmContext {
   private checkVersion(version: string, supported: readonly string[], type?: string): void {
     if (supported.includes(version)) return;
     if (!type) throw armErrors.invalidApiVersion(version, supported);
-    const locations = [
-      ...new Set(
-        this.store
-          .groupList()
-          .map((g) => g.location)
-          .filter(Boolean),
-      ),
-    ];
-    throw armErrors.noRegisteredProvider(
-      locations[0] ?? 'eastus',
-      version,
-      type.split('/').slice(1).join('/'),
-      supported,
-      locations.length ? locations : ['eastus'],
-    );
+    requireRegisteredVersion(this.store, version, supported, type.split('/').slice(1).join('/'));
   }
 
   private servedType(ns: string, type: string, req: ArmRequest): ServedType {

@@ -48,7 +48,7 @@ interface OperationStart {
 }
 
 /** A PUT's operation: the written resource (or its parent) settles when it completes. */
-interface PutOperationStart {
+export interface PutOperationStart {
   provider?: string;
   /** The written resource, or the table/vnet of a route/subnet. */
   parent: Json;

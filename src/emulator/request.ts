@@ -2,7 +2,7 @@
 // model and of long-running operations, and the checks and state changes ARM applies the same way to every
 // resource (JSON body, If-Match/If-None-Match, provisioning state, ETags).
 import { type ArmErrorBody, armErrors } from './errors.js';
-import type { Operations } from './operations.js';
+import type { Operations, PutOperationStart } from './operations.js';
 import { props, type Store, TYPES } from './store.js';
 import { type Json, newEtag } from './world.js';
 
@@ -134,4 +134,28 @@ export function operationLocation(store: Store, resource: Json | undefined, rg: 
   const loc = resource?.location;
   if (typeof loc === 'string' && loc) return lower(loc.replace(/\s+/gu, ''));
   return lower(store.group(rg)?.location || 'eastus');
+}
+
+/** An asynchronous PUT: the operation on its parent, the written resource's event, and the answer's body. */
+interface AsyncPut extends Omit<PutOperationStart, 'location' | 'emit'> {
+  rg: string;
+  /** The written resource and its write action, named in its event. */
+  resourceId: string;
+  action: string;
+  existed: boolean;
+  body: Json;
+}
+
+/**
+ * Starts the operation of a PUT, located where the parent is, and answers as the resource providers do: 201 for
+ * a new resource (200 for an update) with the Azure-AsyncOperation headers to poll.
+ */
+export function startAsyncPut(ctx: ArmContext, req: ArmRequest, put: AsyncPut): ArmReply {
+  const { rg, resourceId, action, existed, body, ...start } = put;
+  const op = ctx.operations.startPut(req, {
+    ...start,
+    location: operationLocation(ctx.store, put.parent, rg),
+    emit: (failed) => ctx.emit(req, 'write', resourceId, action, failed),
+  });
+  return { status: existed ? 200 : 201, headers: ctx.operations.asyncHeaders(op, false), body };
 }

@@ -21,6 +21,7 @@ import {
   ok,
   operationLocation,
   settle,
+  startAsyncPut,
 } from './request.js';
 import { props, TYPES } from './store.js';
 import { type Json, validateResource } from './world.js';
@@ -108,13 +109,14 @@ function putResource(
   if (countsVersions(filled) && prev) filled.etag = bumpEtag(prev.etag);
   settle(filled, 'Updating');
   const filledId = String(filled.id);
-  const op = ctx.operations.startPut(req, {
+  return startAsyncPut(ctx, req, {
     provider: type.split('/')[0]!,
     parent: filled,
-    location: operationLocation(ctx.store, filled, rg),
+    rg,
     name: `Put${shortType(type)}Operation`,
     lockKeys: [filledId],
-    emit: (failed) => ctx.emit(req, 'write', filledId, `${type}/write`, failed),
+    resourceId: filledId,
+    action: `${type}/write`,
     prev,
     // A VM's children are not network sub-resources: only its own state settles.
     ...(type === TYPES.vm
@@ -124,12 +126,9 @@ function putResource(
           },
         }
       : {}),
-  });
-  return {
-    status: existing ? 200 : 201,
-    headers: ctx.operations.asyncHeaders(op, false),
+    existed: existing !== undefined,
     body: ctx.store.view(filled),
-  };
+  });
 }
 
 function patchTags(ctx: ArmContext, req: ArmRequest, type: string, existing: Json): ArmReply {

@@ -1,6 +1,9 @@
 // Real api-versions the emulated types accept (ARM accepts every registered version, not only the newest).
 // Newest first: 2026-01-01 (network) and 2026-04-01 (compute) are what @azure/arm-network 39 and
 // @azure/arm-compute 25 send.
+import { armErrors } from './errors.js';
+import type { Store } from './store.js';
+
 export const NETWORK_API_VERSIONS = [
   '2026-01-01',
   '2025-07-01',
@@ -121,3 +124,31 @@ export const RESOURCES_API_VERSIONS = [
   '2015-11-01',
   '2014-04-01',
 ] as const;
+
+/**
+ * Refuses an api-version the resource type does not register, as ARM does: NoRegisteredProviderFound naming the
+ * first resource group's region and listing the regions of all groups (eastus when there is none).
+ */
+export function requireRegisteredVersion(
+  store: Pick<Store, 'groupList'>,
+  version: string,
+  supported: readonly string[],
+  type: string,
+): void {
+  if (supported.includes(version)) return;
+  const locations = [
+    ...new Set(
+      store
+        .groupList()
+        .map((g) => g.location)
+        .filter(Boolean),
+    ),
+  ];
+  throw armErrors.noRegisteredProvider(
+    locations[0] ?? 'eastus',
+    version,
+    type,
+    supported,
+    locations.length ? locations : ['eastus'],
+  );
+}

@@ -69,6 +69,32 @@ export function nic(
   };
 }
 
+/** A Uniform scale set: its instances' VM and NIC ids live under it. */
+const VMSS = `${SUB}/Microsoft.Compute/virtualMachineScaleSets/pool`;
+
+/** The NIC of instance `instanceId` of the scale set VMSS (from its NIC list, so no subnet id). */
+export function instanceNic(
+  instanceId: string,
+  ip: string,
+  vmId = `${VMSS}/virtualMachines/${instanceId}`,
+): NicRecord {
+  return {
+    id: `${VMSS}/virtualMachines/${instanceId}/networkInterfaces/pool-nic`,
+    name: 'pool-nic',
+    vmId,
+    enableIpForwarding: true,
+    ipConfigurations: [
+      {
+        name: 'ipconfig1',
+        primary: true,
+        privateIpAddress: ip,
+        privateIpVersion: 'IPv4',
+        subnetId: undefined,
+      },
+    ],
+  };
+}
+
 export function route(
   name: string,
   addressPrefix: string,

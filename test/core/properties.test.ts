@@ -15,7 +15,7 @@ import type {
   TableWrite,
   VmRecord,
 } from '../../src/core/types.js';
-import { applyWrite, settings as baseSettings, SUB, table } from './fixtures.js';
+import { applyWrite, settings as baseSettings, instanceNic, SUB, table } from './fixtures.js';
 import { holds, mayRemain, nameFor, oracle, parseNet } from './oracle.js';
 
 // FC_NUM_RUNS raises the run count for a soak without editing the file.
@@ -48,7 +48,6 @@ const IPV4 = ['10.240.0.20', '10.240.0.21', '10.240.0.22', '10.240.0.23'];
 const IPV6 = ['fd00::20', 'fd00::21', 'FD00:0::22'];
 /** IPs of Uniform scale-set instances' NICs (in no listed VM, never a worker's IP). */
 const SCALE_SET_IPS = ['10.240.0.30', '10.0.0.4'];
-const VMSS = `${SUB}/Microsoft.Compute/virtualMachineScaleSets/pool`;
 const ROUTE_PREFIXES = [
   ...POD_CIDRS,
   '0.0.0.0/0',
@@ -166,21 +165,7 @@ const arbWorld = fc
       nics,
       routeTable: routes === null ? null : table(routes as RouteRecord[], associated ? [s.subnetId] : []),
       vnetLocation: 'eastus2',
-      scaleSetNics: scaleSetIps.map((ip, i) => ({
-        id: `${VMSS}/virtualMachines/${i}/networkInterfaces/pool-nic`,
-        name: 'pool-nic',
-        vmId: `${VMSS}/virtualMachines/${i}`,
-        enableIpForwarding: true,
-        ipConfigurations: [
-          {
-            name: 'ipconfig1',
-            primary: true,
-            privateIpAddress: ip,
-            privateIpVersion: 'IPv4',
-            subnetId: undefined,
-          },
-        ],
-      })),
+      scaleSetNics: scaleSetIps.map((ip, i) => instanceNic(String(i), ip)),
     };
     return { inventory, settings: s };
   });

@@ -3,32 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { planReconcile } from '../../src/core/plan.js';
 import type { Inventory, NicRecord } from '../../src/core/types.js';
-import { reportCluster, route, settings, table } from './fixtures.js';
-
-const VMSS =
-  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kubernetes/providers/Microsoft.Compute/virtualMachineScaleSets/pool';
-
-function instanceNic(
-  instanceId: string,
-  ip: string,
-  vmId = `${VMSS}/virtualMachines/${instanceId}`,
-): NicRecord {
-  return {
-    id: `${VMSS}/virtualMachines/${instanceId}/networkInterfaces/pool-nic`,
-    name: 'pool-nic',
-    vmId,
-    enableIpForwarding: true,
-    ipConfigurations: [
-      {
-        name: 'ipconfig1',
-        primary: true,
-        privateIpAddress: ip,
-        privateIpVersion: 'IPv4',
-        subnetId: undefined,
-      },
-    ],
-  };
-}
+import { instanceNic, reportCluster, route, settings, table } from './fixtures.js';
 
 function cluster(extraRoutes: ReturnType<typeof route>[], scaleSetNics: NicRecord[]): Inventory {
   const inv = reportCluster();

@@ -2,9 +2,6 @@
 // Grid management spec (2025-02-15, read from AZURE_REFERENCE_DIR): the operation exists for the URL and
 // method, the api-version is the spec's, and the body matches the operation's body schema, with Swagger's
 // polymorphism (discriminators), no unknown fields, no read-only fields, and the arm-id types the spec allows.
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,13 +12,7 @@ import {
   topicWithIdentity,
   // @ts-expect-error plain ESM hook without type declarations
 } from '../../infra/hooks/postdeploy.mjs';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const referenceDir = process.env.AZURE_REFERENCE_DIR ?? resolve(repoRoot, '../shared/azure-reference');
-const specDir = join(
-  referenceDir,
-  'specs/specification/eventgrid/resource-manager/Microsoft.EventGrid/stable/2025-02-15',
-);
+import { readReferenceJson } from '../support/reference.js';
 
 type Schema = Record<string, unknown>;
 interface Spec {
@@ -30,7 +21,11 @@ interface Spec {
   definitions: Record<string, Schema>;
   parameters: Record<string, Schema>;
 }
-const spec = JSON.parse(readFileSync(join(specDir, 'EventGrid.json'), 'utf8')) as Spec;
+/** An x-ms-examples file of a GET: its 200 response body. */
+interface Example {
+  responses: { '200': { body: Schema } };
+}
+const spec = readReferenceJson<Spec>('eventGridSpec');
 
 const localRef = (ref: unknown) =>
   typeof ref === 'string' && ref.startsWith('#/definitions/')
@@ -173,8 +168,7 @@ describe('postdeploy hook bodies against the Event Grid management spec 2025-02-
   it('the system topic bodies (new, and reused with the identity added) are valid', () => {
     const validate = validator('SystemTopic', 'request');
     expect(errorsOf(validate, systemTopicBody(RG_ID, inputs.identityId))).toEqual([]);
-    const existing = JSON.parse(readFileSync(join(specDir, 'examples/SystemTopics_Get.json'), 'utf8'))
-      .responses['200'].body;
+    const existing = readReferenceJson<Example>('eventGridExample/SystemTopics_Get').responses['200'].body;
     expect(errorsOf(validator('SystemTopic', 'response'), existing)).toEqual([]);
     expect(errorsOf(validate, topicWithIdentity(existing, inputs.identityId))).toEqual([]);
   });
@@ -209,9 +203,8 @@ describe('postdeploy hook bodies against the Event Grid management spec 2025-02-
   });
 
   it('the validator accepts the official GET example of a system-topic event subscription', () => {
-    const example = JSON.parse(
-      readFileSync(join(specDir, 'examples/SystemTopicEventSubscriptions_Get.json'), 'utf8'),
-    ).responses['200'].body;
+    const example = readReferenceJson<Example>('eventGridExample/SystemTopicEventSubscriptions_Get')
+      .responses['200'].body;
     expect(errorsOf(validator('EventSubscription', 'response'), example)).toEqual([]);
   });
 });

@@ -2,29 +2,22 @@
 // NetworkInterfaces_GetEffectiveRouteTable, EffectiveRouteListResult, EffectiveRoute) and its official example
 // (NetworkInterfaceEffectiveRouteTableList.json), read from AZURE_REFERENCE_DIR. The traffic is the real SDK's.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, Json, WorldFile } from '../../src/emulator/index.js';
-import { clients, FAST, repoRoot, start, worldFile } from './helpers.js';
-
-const referenceDir = process.env.AZURE_REFERENCE_DIR ?? resolve(repoRoot, '../shared/azure-reference');
-const specDir = join(
-  referenceDir,
-  'specs/specification/network/resource-manager/Microsoft.Network/stable/2026-01-01',
-);
-const readJson = (file: string) => JSON.parse(readFileSync(join(specDir, file), 'utf8')) as Json;
+import { readReferenceJson } from '../support/reference.js';
+import { clients, FAST, start, worldFile } from './helpers.js';
 
 interface Spec {
   paths: Record<string, Record<string, Json>>;
   definitions: Record<string, Json>;
 }
-const nicSpec = readJson('networkInterface.json') as unknown as Spec;
-const tableSpec = readJson('routeTable.json') as unknown as Spec;
-const example = readJson('examples/NetworkInterfaceEffectiveRouteTableList.json') as {
+const nicSpec = readReferenceJson<Spec>('networkInterfaceSpec');
+const tableSpec = readReferenceJson<Spec>('routeTableSpec');
+const example = readReferenceJson<{
   parameters: Json;
   responses: { '200': { body: { value: Json[] } }; '202': { headers: Json } };
-};
+}>('effectiveRouteTableExample');
 
 /** EffectiveRouteListResult as JSON Schema: its two definitions and RouteNextHopType from routeTable.json. */
 function listSchema() {

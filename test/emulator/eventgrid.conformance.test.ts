@@ -1,26 +1,19 @@
 // Conformance of the emulator's Event Grid management API with the official 2025-02-15 spec (read from
 // AZURE_REFERENCE_DIR): bodies validate against the SystemTopic / EventSubscription definitions, the spec's
 // example request is accepted, and the emulator answers it with the example's response body.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { raw, repoRoot, start } from './helpers.js';
+import { readReference, readReferenceJson } from '../support/reference.js';
+import { raw, start } from './helpers.js';
 
-const referenceDir = process.env.AZURE_REFERENCE_DIR ?? resolve(repoRoot, '../shared/azure-reference');
-const specDir = join(
-  referenceDir,
-  'specs/specification/eventgrid/resource-manager/Microsoft.EventGrid/stable/2025-02-15',
-);
 const V = 'api-version=2025-02-15';
 
 type Json = Record<string, unknown>;
-const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Json;
 
 /** A validator of one definition of EventGrid.json (references outside the file accept anything). */
 function validator(definition: string) {
-  const text = readFileSync(join(specDir, 'EventGrid.json'), 'utf8').replace(
+  const text = readReference('eventGridSpec').replace(
     /"\$ref":\s*"\.\.\/[^"]*"/gu,
     '"description": "external reference"',
   );
@@ -35,10 +28,6 @@ describe('Event Grid management API against EventGrid.json 2025-02-15', () => {
   let topicPath: string;
 
   beforeAll(async () => {
-    if (!existsSync(specDir))
-      throw new Error(
-        `The Event Grid spec is missing: expected ${specDir} (set AZURE_REFERENCE_DIR to the azure-reference folder).`,
-      );
     emulator = await start();
     topicPath = `/subscriptions/${emulator.subscriptionId}/resourceGroups/kubernetes/providers/Microsoft.EventGrid/systemTopics/exampleSystemTopic1`;
     const put = await raw(emulator, 'PUT', `${topicPath}?${V}`, {
@@ -58,9 +47,9 @@ describe('Event Grid management API against EventGrid.json 2025-02-15', () => {
   });
 
   it('serves system topics that validate against SystemTopic, with the keys of SystemTopics_Get.json', async () => {
-    const example = readJson(join(specDir, 'examples/SystemTopics_Get.json')) as {
+    const example = readReferenceJson<{
       responses: { 200: { body: Json } };
-    };
+    }>('eventGridExample/SystemTopics_Get');
     const got = (await raw(emulator, 'GET', `${topicPath}?${V}`)).body as Json;
     const expected = example.responses[200].body;
     // The example (a real answer) has "tags": null, which the definition's type: object refuses; the emulator
@@ -80,10 +69,10 @@ describe('Event Grid management API against EventGrid.json 2025-02-15', () => {
   });
 
   it('accepts the request of SystemTopicEventSubscriptions_Update.json and answers its response body', async () => {
-    const example = readJson(join(specDir, 'examples/SystemTopicEventSubscriptions_Update.json')) as {
+    const example = readReferenceJson<{
       parameters: { eventSubscriptionUpdateParameters: Json; eventSubscriptionName: string };
       responses: { 201: { body: Json } };
-    };
+    }>('eventGridExample/SystemTopicEventSubscriptions_Update');
     const name = example.parameters.eventSubscriptionName;
     // The example's webhook is not on 127.0.0.1: the emulator stores it but never calls it.
     const put = await raw(emulator, 'PUT', `${topicPath}/eventSubscriptions/${name}?${V}`, {
@@ -102,9 +91,9 @@ describe('Event Grid management API against EventGrid.json 2025-02-15', () => {
   });
 
   it('serves event subscriptions with the keys of SystemTopicEventSubscriptions_Get.json', async () => {
-    const example = readJson(join(specDir, 'examples/SystemTopicEventSubscriptions_Get.json')) as {
+    const example = readReferenceJson<{
       responses: { 200: { body: { properties: Json & { filter: Json } } } };
-    };
+    }>('eventGridExample/SystemTopicEventSubscriptions_Get');
     const body = example.responses[200].body;
     // The example's destination is a StorageQueue, which the emulator does not serve: an AzureFunction instead.
     const functionId = `/subscriptions/${emulator.subscriptionId}/resourceGroups/app/providers/Microsoft.Web/sites/f/functions/g`;

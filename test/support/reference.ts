@@ -11,6 +11,10 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 const SPECS = 'https://github.com/Azure/azure-rest-api-specs/blob/main';
 const NETWORK = 'specification/network/resource-manager/Microsoft.Network/stable/2026-01-01';
 const EVENTS = 'specification/eventgrid/data-plane/Microsoft.Resources/stable/2018-01-01';
+const EVENTGRID = 'specification/eventgrid/resource-manager/Microsoft.EventGrid/stable/2025-02-15';
+
+/** A file of Azure/azure-rest-api-specs kept at its repository path under specs/. */
+const spec = (path: string) => ({ path: `specs/${path}`, source: `${SPECS}/${path}` });
 
 /** Every file the conformance suite reads: its path under the reference dir, and where Azure publishes it. */
 const REFERENCE_FILES = {
@@ -32,18 +36,23 @@ const REFERENCE_FILES = {
     source:
       'https://github.com/Azure/azure-cli/blob/dev/src/azure-cli/azure/cli/command_modules/network/tests/latest/recordings/test_network_route_table_operation.yaml',
   },
-  resourceEventsSchema: {
-    path: `specs/${EVENTS}/Resources.json`,
-    source: `${SPECS}/${EVENTS}/Resources.json`,
-  },
+  resourceEventsSchema: spec(`${EVENTS}/Resources.json`),
+  eventGridSpec: spec(`${EVENTGRID}/EventGrid.json`),
+  'eventGridExample/SystemTopics_Get': spec(`${EVENTGRID}/examples/SystemTopics_Get.json`),
+  'eventGridExample/SystemTopicEventSubscriptions_Get': spec(
+    `${EVENTGRID}/examples/SystemTopicEventSubscriptions_Get.json`,
+  ),
+  'eventGridExample/SystemTopicEventSubscriptions_Update': spec(
+    `${EVENTGRID}/examples/SystemTopicEventSubscriptions_Update.json`,
+  ),
+  networkInterfaceSpec: spec(`${NETWORK}/networkInterface.json`),
+  routeTableSpec: spec(`${NETWORK}/routeTable.json`),
+  effectiveRouteTableExample: spec(`${NETWORK}/examples/NetworkInterfaceEffectiveRouteTableList.json`),
   ...Object.fromEntries(
     (['event-grid-schema', 'cloud-events-schema'] as const).flatMap((schema) =>
       (['write', 'delete', 'action'] as const).map((kind) => [
         `${schema}/${kind}`,
-        {
-          path: `specs/${EVENTS}/examples/${schema}/resource_${kind}_success.json`,
-          source: `${SPECS}/${EVENTS}/examples/${schema}/resource_${kind}_success.json`,
-        },
+        spec(`${EVENTS}/examples/${schema}/resource_${kind}_success.json`),
       ]),
     ),
   ),

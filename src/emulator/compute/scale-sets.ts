@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../errors.js';
 import { type ArmReply, type ArmRequest, bumpEtag } from '../request.js';
 import { props, type Store, TYPES } from '../store.js';
-import { COMPUTE_API_VERSIONS } from '../versions.js';
+import { COMPUTE_API_VERSIONS, requireRegisteredVersion } from '../versions.js';
 import { type Json, newEtag } from '../world.js';
 
 export const SCALE_SET_TYPE = 'Microsoft.Compute/virtualMachineScaleSets';
@@ -111,7 +111,8 @@ export class ScaleSets {
       nicName,
     };
     if (path.allNics && instanceId !== undefined) throw armErrors.notSupported(req.method, req.path);
-    this.checkVersion(
+    requireRegisteredVersion(
+      this.options.store,
       apiVersion,
       path.isNicPath ? SCALE_SET_NIC_API_VERSIONS : COMPUTE_API_VERSIONS,
       path.isNicPath
@@ -388,25 +389,6 @@ export class ScaleSets {
 
   private ok(body: Json): ArmReply {
     return { status: 200, headers: typeof body.etag === 'string' ? { ETag: body.etag } : {}, body };
-  }
-
-  private checkVersion(version: string, supported: readonly string[], type: string): void {
-    if (supported.includes(version)) return;
-    const locations = [
-      ...new Set(
-        this.options.store
-          .groupList()
-          .map((g) => g.location)
-          .filter(Boolean),
-      ),
-    ];
-    throw armErrors.noRegisteredProvider(
-      locations[0] ?? 'eastus',
-      version,
-      type,
-      supported,
-      locations.length ? locations : ['eastus'],
-    );
   }
 }
 

@@ -142,17 +142,33 @@ export class EventGridApi {
   private topic(req: ArmRequest, rg: string, name: string): ArmReply {
     const id = this.topicId(rg, name);
     const existing = this.topics.get(lower(id));
+    return this.serve(req, existing, {
+      notFound: () => armErrors.resourceNotFound(`Microsoft.EventGrid/systemTopics/${name}`, rg),
+      put: () => this.putTopic(req, name, id, existing),
+      remove: () => this.topics.delete(lower(id)),
+    });
+  }
+
+  /**
+   * GET, PUT or DELETE of one system topic or event subscription: a missing one is 404 to a GET and 204 to a
+   * DELETE; a delete is an operation (202), the resource Deleting until it ends.
+   */
+  private serve(
+    req: ArmRequest,
+    existing: { resource: Json } | undefined,
+    how: { notFound: () => ArmError; put: () => ArmReply; remove: () => void },
+  ): ArmReply {
     switch (req.method) {
       case 'GET':
-        if (!existing) throw armErrors.resourceNotFound(`Microsoft.EventGrid/systemTopics/${name}`, rg);
+        if (!existing) throw how.notFound();
         return { status: 200, headers: {}, body: this.view(existing.resource) };
       case 'PUT':
-        return this.putTopic(req, name, id, existing);
+        return how.put();
       case 'DELETE': {
         if (!existing) return { status: 204, headers: {} };
         (existing.resource.properties as Json).provisioningState = 'Deleting';
         const op = this.start(req, 'global', () => {
-          this.topics.delete(lower(id));
+          how.remove();
           return undefined;
         });
         return { status: 202, headers: this.headers(op, true) };
@@ -234,29 +250,15 @@ export class EventGridApi {
   private subscription(req: ArmRequest, rg: string, topicName: string, name: string): ArmReply {
     const topic = this.requireTopic(rg, topicName);
     const existing = topic.subscriptions.get(lower(name));
-    const notFound = () =>
-      armErrors.resourceNotFound(
-        `Microsoft.EventGrid/systemTopics/${topicName}/eventSubscriptions/${name}`,
-        rg,
-      );
-    switch (req.method) {
-      case 'GET':
-        if (!existing) throw notFound();
-        return { status: 200, headers: {}, body: this.view(existing.resource) };
-      case 'PUT':
-        return this.putSubscription(req, topic, name, existing);
-      case 'DELETE': {
-        if (!existing) return { status: 204, headers: {} };
-        (existing.resource.properties as Json).provisioningState = 'Deleting';
-        const op = this.start(req, 'global', () => {
-          topic.subscriptions.delete(lower(name));
-          return undefined;
-        });
-        return { status: 202, headers: this.headers(op, true) };
-      }
-      default:
-        throw armErrors.notSupported(req.method, req.path);
-    }
+    return this.serve(req, existing, {
+      notFound: () =>
+        armErrors.resourceNotFound(
+          `Microsoft.EventGrid/systemTopics/${topicName}/eventSubscriptions/${name}`,
+          rg,
+        ),
+      put: () => this.putSubscription(req, topic, name, existing),
+      remove: () => topic.subscriptions.delete(lower(name)),
+    });
   }
 
   private putSubscription(

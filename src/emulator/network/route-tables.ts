@@ -17,8 +17,8 @@ import {
   clone,
   lower,
   obj,
-  operationLocation,
   settle,
+  startAsyncPut,
 } from '../request.js';
 import { fillRoute, props, TYPES } from '../store.js';
 import { type Json, newEtag, parseTopLevelId } from '../world.js';
@@ -86,19 +86,17 @@ export function putRouteTable(
     },
   };
   ctx.store.set(table);
-  const op = ctx.operations.startPut(req, {
+  return startAsyncPut(ctx, req, {
     parent: table,
-    location: operationLocation(ctx.store, table, rg),
+    rg,
     name: 'PutRouteTableOperation',
     lockKeys: [tableId],
-    emit: (failed) => ctx.emit(req, 'write', tableId, 'Microsoft.Network/routeTables/write', failed),
+    resourceId: tableId,
+    action: 'Microsoft.Network/routeTables/write',
     prev,
-  });
-  return {
-    status: existing ? 200 : 201,
-    headers: ctx.operations.asyncHeaders(op, false),
+    existed: existing !== undefined,
     body: ctx.store.view(table),
-  };
+  });
 }
 
 export function putRoute(ctx: ArmContext, req: ArmRequest, table: Json, name: string, rg: string): ArmReply {
@@ -122,19 +120,17 @@ export function putRoute(ctx: ArmContext, req: ArmRequest, table: Json, name: st
   const etag = newEtag();
   const filled = fillRoute(route, tableId, etag, 'Updating');
   putChild(table, 'routes', existing, filled, etag);
-  const op = ctx.operations.startPut(req, {
+  return startAsyncPut(ctx, req, {
     parent: table,
-    location: operationLocation(ctx.store, table, rg),
+    rg,
     name: 'PutRouteOperation',
     lockKeys: [tableId],
-    emit: (failed) => ctx.emit(req, 'write', routeId, 'Microsoft.Network/routeTables/routes/write', failed),
+    resourceId: routeId,
+    action: 'Microsoft.Network/routeTables/routes/write',
     prev,
-  });
-  return {
-    status: existing ? 200 : 201,
-    headers: ctx.operations.asyncHeaders(op, false),
+    existed: existing !== undefined,
     body: clone(filled),
-  };
+  });
 }
 
 function validateRoutes(tableId: string, routesIn: Json[], maxRoutes: number): Json[] {

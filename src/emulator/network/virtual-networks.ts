@@ -12,7 +12,7 @@ import {
   clone,
   lower,
   obj,
-  operationLocation,
+  startAsyncPut,
 } from '../request.js';
 import { fillSubnet, props, type Store, TYPES } from '../store.js';
 import { type Json, newEtag } from '../world.js';
@@ -68,18 +68,15 @@ export function putSubnet(ctx: ArmContext, req: ArmRequest, vnet: Json, name: st
   const etag = newEtag();
   const filled = fillSubnet({ name: subnetName, properties: p }, vnetId, etag, 'Updating');
   putChild(vnet, 'subnets', existing, filled, etag);
-  const op = ctx.operations.startPut(req, {
+  return startAsyncPut(ctx, req, {
     parent: vnet,
-    location: operationLocation(ctx.store, vnet, rg),
+    rg,
     name: 'PutSubnetOperation',
     lockKeys,
-    emit: (failed) =>
-      ctx.emit(req, 'write', subnetId, 'Microsoft.Network/virtualNetworks/subnets/write', failed),
+    resourceId: subnetId,
+    action: 'Microsoft.Network/virtualNetworks/subnets/write',
     prev,
-  });
-  return {
-    status: existing ? 200 : 201,
-    headers: ctx.operations.asyncHeaders(op, false),
+    existed: existing !== undefined,
     body: clone(filled),
-  };
+  });
 }
