@@ -8,19 +8,13 @@ import type { EffectiveRouteRecord } from '../core/effective.js';
 import type { Inventory } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { httpStatusOf } from './errors.js';
-import { toNicRecord, toVmRecord } from './inventory.js';
+import { collect, toNicRecord, toVmRecord } from './inventory.js';
 import { awaitLro } from './session.js';
 
 interface VerifyInventory {
   inventory: Inventory;
   /** Lower-cased VM id -> the instance view's PowerState code ('PowerState/running', ...), when reported. */
   powerStates: Map<string, string | undefined>;
-}
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
 }
 
 function powerStateOf(vm: VirtualMachine): string | undefined {

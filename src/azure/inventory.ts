@@ -23,7 +23,8 @@ export interface InventoryRead {
   table: RouteTable | null;
 }
 
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+/** Every item of a paged list (the SDK follows nextLink). */
+export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of pages) items.push(item);
   return items;

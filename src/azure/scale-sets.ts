@@ -6,13 +6,7 @@ import type { Config } from '../config.js';
 import type { NicRecord } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { isResourceNotFound } from './errors.js';
-import { toNicRecord } from './inventory.js';
-
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
-}
+import { collect, toNicRecord } from './inventory.js';
 
 export async function readScaleSetNics(
   clients: ArmClients,

@@ -87,3 +87,10 @@ export async function rejection(p: PromiseLike<unknown>): Promise<SdkError> {
   }
   throw new Error('expected the call to fail');
 }
+
+/** Every item of a paged SDK list (the SDK follows nextLink). */
+export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of pages) items.push(item);
+  return items;
+}

@@ -1,7 +1,7 @@
 // Scenario: the product reads its inventory (VMs, NICs, vnet, subnet, route table) through the real SDK clients.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { clients, RG, raw, rejection, start, TABLE } from './helpers.js';
+import { clients, collect, RG, raw, rejection, start, TABLE } from './helpers.js';
 
 let emulator: Emulator;
 let network: ReturnType<typeof clients>['network'];
@@ -17,12 +17,6 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset();
 });
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 describe('compute: the cluster VMs', () => {
   it('lists the five VMs of the resource group over three pages of two, following nextLink', async () => {

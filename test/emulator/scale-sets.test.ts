@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator, EventGridEvent } from '../../src/emulator/index.js';
 import { loadWorld, WorldError } from '../../src/emulator/world.js';
 import { FLEXIBLE, scaleSetId, UNIFORM, worldWithScaleSets } from '../support/scale-sets.js';
-import { clients, RG, raw, rejection, start } from './helpers.js';
+import { clients, collect, RG, raw, rejection, start } from './helpers.js';
 
 let emulator: Emulator;
 let api: ReturnType<typeof clients>;
@@ -24,11 +24,6 @@ beforeEach(() => {
   events.length = 0;
 });
 
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of pages) out.push(x);
-  return out;
-}
 const uniformId = () => scaleSetId(emulator.subscriptionId, UNIFORM);
 const flexId = () => scaleSetId(emulator.subscriptionId, FLEXIBLE);
 
