@@ -45,7 +45,7 @@ export interface ReconcileOptions {
   timeoutMs?: number;
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function planSettingsFor(config: Config, forceDeletions = false): PlanSettings {
   return {

@@ -18,7 +18,7 @@ import {
   type WorkerVerification,
 } from './core/effective.js';
 import type { Logger } from './core/types.js';
-import { planSettingsFor } from './reconcile.js';
+import { planSettingsFor, silent } from './reconcile.js';
 
 export type VerifyTrigger = 'cli' | 'repair' | 'timer';
 type VerifyStatus = 'Effective' | 'Findings' | 'Failed';
@@ -53,8 +53,6 @@ export interface VerifyResult {
   arm: { reads: number; posts: number; polls: number; throttled: number };
   error?: ReturnType<typeof describeFailure>;
 }
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];

@@ -1,21 +1,22 @@
 // What the Event Grid trigger acts on. The Event Grid subscription in infra/ filters to exactly these
 // event types and operation names (a test compares both sides), so the function is not woken for nothing.
 
-export const HANDLED_EVENT_TYPES = [
-  'Microsoft.Resources.ResourceWriteSuccess',
-  'Microsoft.Resources.ResourceDeleteSuccess',
-  'Microsoft.Resources.ResourceActionSuccess',
-  // A write or delete whose operation failed: ARM put the previous state back, marked Failed. Whoever made it
-  // (another tool, or one of our runs that stopped polling it), a run must look again.
+/**
+ * Event types of an operation that failed: ARM put the previous state back, marked Failed. Whoever made it
+ * (another tool, or one of our runs that stopped polling it), a run must look again; never the echo of a write
+ * a run confirmed.
+ */
+export const FAILURE_EVENT_TYPES = [
   'Microsoft.Resources.ResourceWriteFailure',
   'Microsoft.Resources.ResourceDeleteFailure',
 ] as const;
 
-/** Event types of an operation that failed: never the echo of a write a run confirmed. */
-export const FAILURE_EVENT_TYPES: readonly string[] = [
-  'Microsoft.Resources.ResourceWriteFailure',
-  'Microsoft.Resources.ResourceDeleteFailure',
-];
+export const HANDLED_EVENT_TYPES = [
+  'Microsoft.Resources.ResourceWriteSuccess',
+  'Microsoft.Resources.ResourceDeleteSuccess',
+  'Microsoft.Resources.ResourceActionSuccess',
+  ...FAILURE_EVENT_TYPES,
+] as const;
 
 /** data.operationName values that can change what the routes should be or what they are. */
 export const HANDLED_OPERATION_NAMES = [

@@ -14,6 +14,7 @@ import type { Logger, ReconcileResult } from '../core/types.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import type { ReconcileTelemetry } from '../telemetry/record.js';
 import type { VerifyOptions, VerifyResult } from '../verify.js';
+import { within } from '../within.js';
 import {
   flush,
   type Instance,
@@ -23,7 +24,6 @@ import {
   settingsOf,
   settingsProblem,
   verifySample,
-  within,
 } from './instance.js';
 import { contextLogger } from './logger.js';
 import { decideOnEvent, parseResourceEvent, type ResourceEvent } from './resource-event.js';

@@ -7,6 +7,7 @@ import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
 import { verifyFindings } from '../telemetry/verify.js';
 import type { VerifyResult, VerifyTrigger } from '../verify.js';
+import { within } from '../within.js';
 import type { HandlerDeps } from './handlers.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -90,19 +91,6 @@ export function logResult(log: Logger, result: ReconcileResult): void {
   else log.info(message);
   for (const refusal of result.refused)
     log.warn(`refused (${refusal.reason}) ${refusal.subject}: ${refusal.message}`);
-}
-
-/** `work`'s outcome if it settles within `ms`, else `undefined` (`work` goes on). */
-export async function within<T>(work: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([work.then((value) => ({ value })), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface RunRequest {

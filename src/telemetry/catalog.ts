@@ -93,6 +93,9 @@ export const METRICS = {
 } as const satisfies Record<string, MetricSpec>;
 
 /** Name of the structured health record (one per run; the audit trail). */
+/** Attribute that makes the Azure Monitor exporter store a log record as a customEvent of that name. */
+export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
+
 export const HEALTH_RECORD_NAME = 'PodRouteHealth';
 
 /** Fields of the health record, as attributes of the log record / custom event. */

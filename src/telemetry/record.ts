@@ -17,7 +17,14 @@ import {
 import { type LoggerProvider, type Logger as OtelLogger, SeverityNumber } from '@opentelemetry/api-logs';
 import type { HealthStatus, ReconcileResult, Trigger } from '../core/types.js';
 import type { VerifyResult } from '../verify.js';
-import { type HEALTH_RECORD_FIELDS, HEALTH_RECORD_NAME, METER_NAME, METRICS } from './catalog.js';
+import { within } from '../within.js';
+import {
+  CUSTOM_EVENT_NAME_ATTRIBUTE,
+  type HEALTH_RECORD_FIELDS,
+  HEALTH_RECORD_NAME,
+  METER_NAME,
+  METRICS,
+} from './catalog.js';
 import { createVerifyRecorder } from './verify.js';
 
 export interface TelemetryProviders {
@@ -42,8 +49,6 @@ export interface ReconcileTelemetry {
   flush(timeoutMs?: number): Promise<FlushOutcome>;
 }
 
-/** Attribute that makes the Azure Monitor exporter store a log record as a customEvent of that name. */
-export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
 const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
 const INSTRUMENTATION_SCOPE = METER_NAME;
 
@@ -241,19 +246,10 @@ async function flushProviders(providers: TelemetryProviders, timeoutMs: number):
   const providersToFlush = [providers.meterProvider, providers.tracerProvider, providers.loggerProvider]
     .map(flushable)
     .filter((p) => p !== undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<FlushOutcome>((resolve) => {
-    timer = setTimeout(() => resolve('timed-out'), timeoutMs);
-    timer.unref();
+  const flushed = await within(Promise.allSettled(providersToFlush.map((p) => p.forceFlush())), timeoutMs, {
+    unref: true,
   });
-  const flushed = Promise.allSettled(providersToFlush.map((p) => p.forceFlush())).then(
-    (): FlushOutcome => 'flushed',
-  );
-  try {
-    return await Promise.race([flushed, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return flushed === undefined ? 'timed-out' : 'flushed';
 }
 
 /** Creates the instruments; call it after the providers are registered (instruments made before never record). */

@@ -3,7 +3,12 @@
 import type { Meter } from '@opentelemetry/api';
 import { type Logger, SeverityNumber } from '@opentelemetry/api-logs';
 import type { VerifyResult } from '../verify.js';
-import { METRICS, type VERIFY_RECORD_FIELDS, VERIFY_RECORD_NAME } from './catalog.js';
+import {
+  CUSTOM_EVENT_NAME_ATTRIBUTE,
+  METRICS,
+  type VERIFY_RECORD_FIELDS,
+  VERIFY_RECORD_NAME,
+} from './catalog.js';
 
 type VerifyRecord = Record<(typeof VERIFY_RECORD_FIELDS)[number], string | number>;
 
@@ -49,7 +54,7 @@ export function createVerifyRecorder(meter: Meter, logger: Logger): (result: Ver
       severityNumber: warn ? SeverityNumber.WARN : SeverityNumber.INFO,
       severityText: warn ? 'WARN' : 'INFO',
       body: `${VERIFY_RECORD_NAME} ${result.status} ${result.routeTable} (${result.trigger}, run ${result.runId})`,
-      attributes: { 'microsoft.custom_event.name': VERIFY_RECORD_NAME, ...verifyRecord(result) },
+      attributes: { [CUSTOM_EVENT_NAME_ATTRIBUTE]: VERIFY_RECORD_NAME, ...verifyRecord(result) },
     });
   };
 }

@@ -2,12 +2,13 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../../src/core/types.js';
-import { HEALTH_RECORD_FIELDS, HEALTH_RECORD_NAME, METRICS } from '../../src/telemetry/catalog.js';
 import {
   CUSTOM_EVENT_NAME_ATTRIBUTE,
-  createReconcileTelemetry,
-  healthRecord,
-} from '../../src/telemetry/record.js';
+  HEALTH_RECORD_FIELDS,
+  HEALTH_RECORD_NAME,
+  METRICS,
+} from '../../src/telemetry/catalog.js';
+import { createReconcileTelemetry, healthRecord } from '../../src/telemetry/record.js';
 import { failedResult, refusedResult, repairedResult } from '../functions/helpers.js';
 import { inMemoryMeter, pointsNamed, RecordingLoggerProvider, RecordingTracerProvider } from './in-memory.js';
 
