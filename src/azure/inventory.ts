@@ -204,6 +204,5 @@ function toSubnetRecord(subnet: Subnet): SubnetRecord {
   return {
     id: required(subnet.id, 'an id', 'the subnet'),
     provisioningState: subnet.provisioningState ?? undefined,
-    routeTableId: subnet.routeTable?.id ?? undefined,
   };
 }

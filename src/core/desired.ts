@@ -53,7 +53,7 @@ export interface DesiredState {
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** The pod CIDR tag value of a VM, matching the tag key case-insensitively (ARM tag names are). */
-export function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; value: string } | undefined {
+function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; value: string } | undefined {
   const wanted = tagName.toLowerCase();
   const keys = Object.keys(vm.tags).sort();
   const key = keys.find((k) => k.toLowerCase() === wanted);
@@ -66,7 +66,7 @@ interface NicIndex {
   byVm: Map<string, NicRecord[]>;
 }
 
-export function indexNics(nics: readonly NicRecord[]): NicIndex {
+function indexNics(nics: readonly NicRecord[]): NicIndex {
   const byId = new Map<string, NicRecord>();
   const byVm = new Map<string, NicRecord[]>();
   for (const nic of nics) {
@@ -79,7 +79,7 @@ export function indexNics(nics: readonly NicRecord[]): NicIndex {
 }
 
 /** The VM's primary NIC: the ref flagged primary, or the only one; fallback: a NIC that names the VM. */
-export function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
+function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
   const ref = vm.nicRefs.find((r) => r.primary === true) ?? vm.nicRefs[0];
   if (ref !== undefined) {
     const byId = index.byId.get(ref.id.toLowerCase());
@@ -218,7 +218,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
 }
 
 /** VMs with the pod CIDR tag, by name, with their primary NIC and its IPs. */
-function findWorkers(inventory: Inventory, settings: PlanSettings): Worker[] {
+export function findWorkers(inventory: Inventory, settings: PlanSettings): Worker[] {
   const nicIndex = indexNics(inventory.nics);
   return [...inventory.vms].sort(byName).flatMap((vm) => {
     const tag = findPodCidrTag(vm, settings.podCidrTag);

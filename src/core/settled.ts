@@ -3,7 +3,7 @@
 // succeeds: if it fails, ARM puts the previous state back, marked `Failed`. A plan built on it can find nothing
 // to do and report Healthy while the routes are about to change under it, so the reconcile re-reads until
 // everything it depends on has settled (src/azure/settle.ts).
-import { findPodCidrTag, indexNics, primaryNic } from './desired.js';
+import { findWorkers } from './desired.js';
 import type { Inventory, PlanSettings } from './types.js';
 
 /** Terminal provisioning states (Network's ProvisioningState enum, plus ARM's generic Canceled). */
@@ -38,11 +38,8 @@ export function unsettledResources(inventory: Inventory, settings: PlanSettings)
       add('route', `${table.id}/routes/${route.name}`, route.provisioningState);
   }
   if (inventory.subnet) add('subnet', inventory.subnet.id, inventory.subnet.provisioningState);
-  const nics = indexNics(inventory.nics);
   const seen = new Set<string>();
-  for (const vm of inventory.vms) {
-    if (findPodCidrTag(vm, settings.podCidrTag) === undefined) continue;
-    const nic = primaryNic(vm, nics);
+  for (const { nic } of findWorkers(inventory, settings)) {
     if (nic === undefined || seen.has(nic.id.toLowerCase())) continue;
     seen.add(nic.id.toLowerCase());
     add('nic', nic.id, nic.provisioningState);

@@ -75,7 +75,6 @@ export interface Inventory {
 export interface SubnetRecord {
   id: string;
   provisioningState: string | undefined;
-  routeTableId: string | undefined;
 }
 
 // ---------------------------------------------------------------- what the planner is told
