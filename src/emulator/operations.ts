@@ -167,7 +167,7 @@ export class Operations {
   /** GET of `.../operations/{id}` (the status) or `.../operationResults/{id}` (the result). */
   poll(req: ArmRequest, id: string, isResult: boolean): ArmReply {
     if (req.method !== 'GET') throw armErrors.notSupported(req.method, req.path);
-    const op = this.byId.get(lower(id)) ?? [...this.byId.values()].find((o) => lower(o.id) === lower(id));
+    const op = this.byId.get(lower(id));
     if (!op)
       throw new ArmError(404, {
         code: 'OperationNotFound',

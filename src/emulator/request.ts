@@ -3,7 +3,7 @@
 // resource (JSON body, If-Match/If-None-Match, provisioning state, ETags).
 import { type ArmErrorBody, armErrors } from './errors.js';
 import type { Operations, PutOperationStart } from './operations.js';
-import { props, type Store, TYPES } from './store.js';
+import { arr, clone, obj, props, type Store, TYPES } from './store.js';
 import { type Json, newEtag } from './world.js';
 
 export interface LroSettings {
@@ -43,9 +43,7 @@ export interface ArmReply {
   lroPoll?: boolean;
 }
 
-export const clone = <T>(v: T): T => structuredClone(v);
-export const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-export const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+export { arr, clone, obj };
 export const lower = (s: string): string => s.toLowerCase();
 export const header = (h: ArmRequest['headers'], name: string): string | undefined => {
   const v = h[name.toLowerCase()];

@@ -26,9 +26,9 @@ export const TYPES = {
 /** Resources a subnet or NIC can refer to, stored and served as generic resources. */
 export const LINKABLE_TYPES = [TYPES.nsg, TYPES.natGateway, TYPES.publicIp, TYPES.serviceEndpointPolicy];
 
-const clone = <T>(v: T): T => structuredClone(v);
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+export const clone = <T>(v: T): T => structuredClone(v);
+export const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+export const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 export const props = (r: Json): Json => {
   if (!r.properties || typeof r.properties !== 'object') r.properties = {};
   return r.properties as Json;

@@ -3,7 +3,7 @@
 // never shows it. The world file may declare it (`properties.instanceView.statuses`, the expanded shape); the
 // admin API changes it. Default: running.
 import { ArmError, armErrors } from '../errors.js';
-import { type Store, TYPES } from '../store.js';
+import { arr, obj, type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS } from '../versions.js';
 import type { Json } from '../world.js';
 
@@ -18,9 +18,6 @@ const DISPLAY: Record<PowerState, string> = {
   deallocating: 'VM deallocating',
   deallocated: 'VM deallocated',
 };
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 
 /** The power state of a stored VM ('running' when its instance view says nothing). */
 export function powerStateOf(vm: Json): PowerState {

@@ -10,8 +10,8 @@
 // The scale set resource itself (GET, list) is served by the generic top-level code of arm.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../errors.js';
-import { type ArmReply, type ArmRequest, bumpEtag } from '../request.js';
-import { props, type Store, TYPES } from '../store.js';
+import { type ArmReply, type ArmRequest, bumpEtag, lower, ok } from '../request.js';
+import { arr, obj, props, type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS, requireRegisteredVersion } from '../versions.js';
 import { type Json, newEtag } from '../world.js';
 
@@ -73,10 +73,6 @@ interface ScaleSetsOptions {
   /** Emits an admin change's ResourceWriteSuccess event. */
   emit: (resourceId: string, operationName: string) => void;
 }
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
-const lower = (s: string) => s.toLowerCase();
 
 const PATH =
   /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)\/providers\/microsoft\.compute\/virtualmachinescalesets\/([^/]+)\/(networkinterfaces|virtualmachines)(?:\/([^/]+)(?:\/(networkinterfaces)(?:\/([^/]+))?)?)?\/?$/iu;
@@ -161,12 +157,12 @@ export class ScaleSets {
 
   /** One instance, its NIC list or one of its NICs. */
   private instanceAnswer(req: ArmRequest, vmss: Json, instance: Instance, path: InstancePath): ArmReply {
-    if (!path.isNicPath) return this.ok(this.instanceView(vmss, instance));
+    if (!path.isNicPath) return ok(this.instanceView(vmss, instance));
     if (path.nicName === undefined) return this.options.page(req, instance.nics);
     const nicName = path.nicName;
     const nic = instance.nics.find((n) => lower(String(n.name)) === lower(nicName));
     if (!nic) throw armErrors.nrpNotFound(`${String(instance.vm.id)}/networkInterfaces/${nicName}`);
-    return this.ok(structuredClone(nic));
+    return ok(structuredClone(nic));
   }
 
   /** Admin: the instances (Uniform) or VMs (Flexible) of a scale set, with their primary NIC's IP. */
@@ -385,10 +381,6 @@ export class ScaleSets {
     const view = structuredClone(instance.vm);
     if (vmss.tags) view.tags = structuredClone(vmss.tags);
     return view;
-  }
-
-  private ok(body: Json): ArmReply {
-    return { status: 200, headers: typeof body.etag === 'string' ? { ETag: body.etag } : {}, body };
   }
 }
 

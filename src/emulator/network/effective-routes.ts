@@ -18,7 +18,7 @@ import type { Arm } from '../arm.js';
 import { handlePowerRequest, powerStateOf } from '../compute/power.js';
 import { ArmError, armErrors } from '../errors.js';
 import type { LatencyModel, LroSettings } from '../request.js';
-import { type Store, TYPES } from '../store.js';
+import { arr, obj, type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
 
@@ -59,8 +59,6 @@ interface Operation {
 const RESERVED = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
 const SOURCE_RANK: Record<string, number> = { User: 0, VirtualNetworkGateway: 1, Default: 2 };
 
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 const norm = (cidr: string): string | undefined => {
   try {
     return normalizeCidr(cidr, { compress: true });
