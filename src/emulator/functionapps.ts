@@ -162,10 +162,7 @@ export class FunctionApps {
   }
 
   private siteNotFound(site: SiteTarget): ArmError {
-    return new ArmError(404, {
-      code: 'ResourceNotFound',
-      message: `The Resource 'Microsoft.Web/sites/${site.app}' under resource group '${site.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-    });
+    return armErrors.resourceNotFound(`Microsoft.Web/sites/${site.app}`, site.rg);
   }
 
   private listFunctions(site: SiteTarget): ArmReply {

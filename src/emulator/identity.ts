@@ -4,6 +4,7 @@
 // the subscription reads `az login` / `az account` make. Nothing here checks secrets: the emulator trusts any
 // client, as it trusts any bearer token.
 import { randomUUID } from 'node:crypto';
+import { type ArmError, armErrors } from './errors.js';
 import type { ArmReply } from './request.js';
 
 interface IdentityOptions {
@@ -123,31 +124,12 @@ export class Identity {
 
   private checkArmRequest(req: IdentityRequest): ArmReply | undefined {
     const auth = req.headers.authorization;
-    if (typeof auth !== 'string' || auth === '')
-      return armError(
-        401,
-        'AuthenticationFailed',
-        "Authentication failed. The 'Authorization' header is missing.",
-      );
-    if (!/^Bearer \S+/u.test(auth))
-      return armError(
-        401,
-        'AuthenticationFailedInvalidHeader',
-        "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-      );
+    if (typeof auth !== 'string' || auth === '') return errorReply(armErrors.authenticationMissing());
+    if (!/^Bearer \S+/u.test(auth)) return errorReply(armErrors.authenticationInvalid());
     const version = req.query.get('api-version');
-    if (!version)
-      return armError(
-        400,
-        'MissingApiVersionParameter',
-        'The api-version query parameter (?api-version=) is required for all requests.',
-      );
+    if (!version) return errorReply(armErrors.missingApiVersion());
     if (!SUBSCRIPTIONS_API_VERSIONS.includes(version))
-      return armError(
-        400,
-        'InvalidApiVersionParameter',
-        `The api-version '${version}' is invalid. The supported versions are '${SUBSCRIPTIONS_API_VERSIONS.join(',')}'.`,
-      );
+      return errorReply(armErrors.invalidApiVersion(version, SUBSCRIPTIONS_API_VERSIONS));
     if (req.method !== 'GET')
       return armError(
         405,
@@ -180,4 +162,8 @@ function basicAuth(headers: IdentityRequest['headers']): boolean {
 
 function armError(status: number, code: string, message: string): ArmReply {
   return json(status, { error: { code, message } });
+}
+
+function errorReply(error: ArmError): ArmReply {
+  return json(error.status, { error: error.body });
 }

@@ -21,6 +21,8 @@ interface Incoming {
   /** Decoded path (the raw one when it does not decode). */
   path: string;
   rawBody: string;
+  /** The body parsed once: the JSON, or the 400 ARM answers for it when a request gets that far. */
+  parsed: { body: unknown } | { error: ArmError };
   headers: IncomingMessage['headers'];
   clientIp: string;
   caller: 'role' | 'owner';
@@ -122,16 +124,18 @@ async function readIncoming(req: IncomingMessage): Promise<Incoming> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const rawBody = Buffer.concat(chunks).toString('utf8');
+  const parsed = parseBody(rawBody);
   return {
     started,
     url,
     method,
     path,
     rawBody,
+    parsed,
     headers: req.headers,
     clientIp: req.socket.remoteAddress ?? '127.0.0.1',
     caller: isOwner(req.headers.authorization) ? 'owner' : 'role',
-    needs: requestNeeds(method, path, safeJson(rawBody)),
+    needs: requestNeeds(method, path, 'body' in parsed ? parsed.body : undefined),
   };
 }
 
@@ -158,7 +162,8 @@ async function answerArm(services: PipelineServices, incoming: Incoming): Promis
     effect = applyFaults(matched, incoming.path, services.arm);
     if (effect.drop) return { reply: { status: 0, headers: {} }, fault: effect.kind, dropped: true };
     if (effect.reply) return { reply: effect.reply, fault: effect.kind };
-    body = parseBody(incoming.rawBody);
+    if ('error' in incoming.parsed) throw incoming.parsed.error;
+    body = incoming.parsed.body;
     const armReq: ArmRequest = {
       method: incoming.method,
       path: incoming.path,
@@ -192,15 +197,17 @@ function throttleError(services: PipelineServices, method: string): ArmError | u
   );
 }
 
-function parseBody(rawBody: string): unknown {
-  if (rawBody.length === 0) return undefined;
+function parseBody(rawBody: string): { body: unknown } | { error: ArmError } {
+  if (rawBody.length === 0) return { body: undefined };
   try {
-    return JSON.parse(rawBody);
+    return { body: JSON.parse(rawBody) };
   } catch (err) {
-    throw new ArmError(400, {
-      code: 'InvalidRequestContent',
-      message: `The request content was invalid and could not be deserialized: ${(err as Error).message}`,
-    });
+    return {
+      error: new ArmError(400, {
+        code: 'InvalidRequestContent',
+        message: `The request content was invalid and could not be deserialized: ${(err as Error).message}`,
+      }),
+    };
   }
 }
 
@@ -242,12 +249,4 @@ function send(
   res.writeHead(reply.status, headers);
   res.end(text);
   return headers;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
 }

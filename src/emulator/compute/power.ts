@@ -2,7 +2,7 @@
 // resource group's VM list with `$expand=instanceView` (each VM's properties.instanceView). A plain GET or list
 // never shows it. The world file may declare it (`properties.instanceView.statuses`, the expanded shape); the
 // admin API changes it. Default: running.
-import { ArmError, armErrors } from '../errors.js';
+import { armErrors } from '../errors.js';
 import { arr, obj, type Store, TYPES } from '../store.js';
 import { COMPUTE_API_VERSIONS } from '../versions.js';
 import type { Json } from '../world.js';
@@ -129,8 +129,5 @@ export function handlePowerRequest(
 function checkVersion(req: Request): void {
   const version = req.query.get('api-version') ?? '';
   if (!(COMPUTE_API_VERSIONS as readonly string[]).includes(version))
-    throw new ArmError(400, {
-      code: 'InvalidApiVersionParameter',
-      message: `The api-version '${version}' is invalid. The supported versions are '${COMPUTE_API_VERSIONS.join(',')}'.`,
-    });
+    throw armErrors.invalidApiVersion(version, COMPUTE_API_VERSIONS);
 }
