@@ -4,11 +4,7 @@
 // (the pages of a list follow each other: each nextLink comes with the previous page), then the PUT, the
 // long-running operation and the final GET; a client that knew when the operation ends would wait no less.
 
-export interface LatencyModel {
-  readMs: number;
-  writeMs: number;
-  lroMs: number;
-}
+import type { LatencyModel } from '../src/emulator/arm.js';
 
 export interface Minimum {
   reads: number;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { LatencyModel } from './minimum.js';
+import type { LatencyModel } from '../src/emulator/arm.js';
 
 /** The directory of the bundled runner (tmp/bench/), where the children's bundles are too. */
 export const bundleDir = dirname(fileURLToPath(import.meta.url));

@@ -82,6 +82,10 @@ const booleanSetting = z
   .pipe(z.enum(['true', 'false'], { error: "expected 'true' or 'false'" }))
   .transform((v) => v === 'true');
 
+/** A setting holding a whole number written in decimal digits (`digits` limits how many), `message` if not. */
+const wholeNumber = (message: string, digits = /^\d+$/u) =>
+  z.string().trim().regex(digits, message).transform(Number);
+
 const settingsSchema = z.object({
   AZURE_SUBSCRIPTION_ID: uuid,
   CLUSTER_RESOURCE_GROUP: resourceName('the resource group of the cluster VMs and NICs'),
@@ -107,41 +111,29 @@ const settingsSchema = z.object({
   REMEDIATION_MODE: z
     .enum(['enforce', 'report'], { error: "expected 'enforce' or 'report'" })
     .default('enforce'),
-  MAX_ROUTE_DELETIONS: z
-    .string()
-    .trim()
-    .regex(/^\d+$/u, "expected a whole number of routes (0 or more), or 'auto'")
-    .transform(Number)
+  MAX_ROUTE_DELETIONS: wholeNumber("expected a whole number of routes (0 or more), or 'auto'")
     .or(z.literal('auto'))
     .default('auto'),
-  MAX_ROUTES_PER_TABLE: z
-    .string()
-    .trim()
-    .regex(/^\d+$/u, `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE}`)
-    .transform(Number)
+  MAX_ROUTES_PER_TABLE: wholeNumber(
+    `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE}`,
+  )
     .refine(
       (n) => n >= 1 && n <= AZURE_MAX_ROUTES_PER_TABLE,
       `expected a whole number of routes from 1 to ${AZURE_MAX_ROUTES_PER_TABLE} (Azure's limit of user-defined routes per table; lower it where a cloud still has the old limit of 400)`,
     )
     .default(AZURE_MAX_ROUTES_PER_TABLE),
   REPAIR_IP_FORWARDING: booleanSetting.default(false),
-  VERIFY_SAMPLE_SIZE: z
-    .string()
-    .trim()
-    .regex(/^\d{1,4}$/u, 'expected a whole number of workers (0 turns verification off)')
-    .transform(Number)
-    .default(0),
+  VERIFY_SAMPLE_SIZE: wholeNumber(
+    'expected a whole number of workers (0 turns verification off)',
+    /^\d{1,4}$/u,
+  ).default(0),
   ARM_ENDPOINT: z
     .url({ error: 'expected an https:// URL such as https://management.azure.com' })
     .refine((u) => u.startsWith('https://'), 'expected an https:// URL (the Azure SDK refuses plain http)')
     .transform((u) => u.replace(/\/+$/u, ''))
     .default(PUBLIC_CLOUD_ARM_ENDPOINT),
   ARM_CA_FILE: z.string().trim().min(1, 'expected a path to a PEM CA file').optional(),
-  EVENT_RUN_TIMEOUT_MS: z
-    .string()
-    .trim()
-    .regex(/^\d+$/u, 'expected a whole number of milliseconds')
-    .transform(Number)
+  EVENT_RUN_TIMEOUT_MS: wholeNumber('expected a whole number of milliseconds')
     .refine(
       (ms) => ms >= MIN_EVENT_RUN_TIMEOUT_MS && ms <= MAX_EVENT_RUN_TIMEOUT_MS,
       `expected ${MIN_EVENT_RUN_TIMEOUT_MS} to ${MAX_EVENT_RUN_TIMEOUT_MS} ms: Event Grid waits 30 000 ms for the answer, which also includes the telemetry flush (at most ${EVENT_FLUSH_TIMEOUT_MS} ms) and a margin for the host`,

@@ -5,10 +5,12 @@ import {
   armId,
   describe,
   invalid,
+  isObj,
   MAX_ADVANCED_FILTERS,
   MAX_FILTER_VALUES,
   MAX_STRING_VALUE_LENGTH,
   OPERATOR_TYPES,
+  str,
 } from './validate.js';
 
 type Json = Record<string, unknown>;
@@ -41,7 +43,6 @@ export interface SubscriptionSpec {
   properties: Json;
 }
 
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const lower = (s: string) => s.toLowerCase();
 
 function need(v: unknown, field: string): Json {
@@ -56,16 +57,10 @@ function optInt(v: unknown, field: string, min: number, max: number, fallback: n
   return v;
 }
 
-function optStr(v: unknown, field: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalid(`${field}: expected a string, got ${describe(v)}.`);
-  return v;
-}
-
 function destination(v: unknown): { spec: SubscriptionSpec['destination']; stored: Json } {
   if (v === undefined || v === null) throw invalid('properties.destination is required.');
   const d = need(v, 'properties.destination');
-  const type = optStr(d.endpointType, 'properties.destination.endpointType');
+  const type = str(d.endpointType, 'properties.destination.endpointType');
   if (!type) throw invalid('properties.destination.endpointType is required.');
   const p = d.properties === undefined ? {} : need(d.properties, 'properties.destination.properties');
   const batch = optInt(
@@ -94,7 +89,7 @@ function destination(v: unknown): { spec: SubscriptionSpec['destination']; store
     };
   }
   if (lower(type) === 'webhook') {
-    const url = optStr(p.endpointUrl, 'properties.destination.properties.endpointUrl');
+    const url = str(p.endpointUrl, 'properties.destination.properties.endpointUrl');
     let parsed: URL | undefined;
     try {
       parsed = url ? new URL(url) : undefined;
@@ -122,11 +117,11 @@ function destination(v: unknown): { spec: SubscriptionSpec['destination']; store
 
 function advancedFilter(v: unknown, at: string): AdvancedFilter {
   const f = need(v, at);
-  const op = optStr(f.operatorType, `${at}.operatorType`);
+  const op = str(f.operatorType, `${at}.operatorType`);
   const operatorType = OPERATOR_TYPES.find((o) => lower(o) === lower(op ?? ''));
   if (!operatorType)
     throw invalid(`${at}.operatorType: expected one of ${OPERATOR_TYPES.join(', ')}, got ${describe(op)}.`);
-  const key = optStr(f.key, `${at}.key`);
+  const key = str(f.key, `${at}.key`);
   if (!key) throw invalid(`${at}.key is required.`);
   if (operatorType === 'IsNullOrUndefined' || operatorType === 'IsNotNull') return { operatorType, key };
   if (operatorType === 'BoolEquals') {
@@ -166,8 +161,8 @@ function filter(v: unknown, eventTypes: readonly string[]): { spec: Subscription
           `properties.filter.includedEventTypes: '${t}' is not an event type of this topic (expected one of ${eventTypes.join(', ')}).`,
         );
   }
-  const beginsWith = optStr(f.subjectBeginsWith, 'properties.filter.subjectBeginsWith');
-  const endsWith = optStr(f.subjectEndsWith, 'properties.filter.subjectEndsWith');
+  const beginsWith = str(f.subjectBeginsWith, 'properties.filter.subjectBeginsWith');
+  const endsWith = str(f.subjectEndsWith, 'properties.filter.subjectEndsWith');
   const cs = f.isSubjectCaseSensitive;
   if (cs !== undefined && cs !== null && typeof cs !== 'boolean')
     throw invalid(`properties.filter.isSubjectCaseSensitive: expected true or false, got ${describe(cs)}.`);
@@ -209,7 +204,7 @@ function deadLetter(v: unknown): SubscriptionSpec['deadLetter'] {
   const at = 'properties.deadLetterWithResourceIdentity';
   const d = need(v, at);
   const identity = need(d.identity, `${at}.identity`);
-  const type = optStr(identity.type, `${at}.identity.type`);
+  const type = str(identity.type, `${at}.identity.type`);
   if (type !== 'SystemAssigned' && type !== 'UserAssigned')
     throw invalid(`${at}.identity.type: expected 'SystemAssigned' or 'UserAssigned', got ${describe(type)}.`);
   if (type === 'UserAssigned')
@@ -229,7 +224,7 @@ function deadLetter(v: unknown): SubscriptionSpec['deadLetter'] {
     `${at}.deadLetterDestination.properties.resourceId`,
     'Microsoft.Storage/storageAccounts',
   );
-  const container = optStr(p.blobContainerName, `${at}.deadLetterDestination.properties.blobContainerName`);
+  const container = str(p.blobContainerName, `${at}.deadLetterDestination.properties.blobContainerName`);
   if (!container || !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/u.test(container))
     throw invalid(
       `${at}.deadLetterDestination.properties.blobContainerName: expected a blob container name (3-63 lower-case letters, digits and single hyphens), got ${describe(container)}.`,
@@ -243,7 +238,7 @@ export function validateEventSubscription(body: unknown, eventTypes: readonly st
   const p = body.properties === undefined ? {} : need(body.properties, 'properties');
   const dest = destination(p.destination);
   const flt = filter(p.filter, eventTypes);
-  const schema = optStr(p.eventDeliverySchema, 'properties.eventDeliverySchema') ?? 'EventGridSchema';
+  const schema = str(p.eventDeliverySchema, 'properties.eventDeliverySchema') ?? 'EventGridSchema';
   const schemas = ['EventGridSchema', 'CloudEventSchemaV1_0', 'CustomInputSchema'] as const;
   const eventDeliverySchema = schemas.find((s) => lower(s) === lower(schema));
   if (!eventDeliverySchema)

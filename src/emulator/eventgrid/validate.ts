@@ -63,7 +63,7 @@ export const MAX_STRING_VALUE_LENGTH = 512;
 
 export const invalid = (message: string): ArmError => new ArmError(400, { code: 'InvalidRequest', message });
 
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const lower = (s: string) => s.toLowerCase();
 
 function object(v: unknown, field: string, required = false): Json | undefined {
@@ -75,7 +75,7 @@ function object(v: unknown, field: string, required = false): Json | undefined {
   return v;
 }
 
-function str(v: unknown, field: string, required = false): string | undefined {
+export function str(v: unknown, field: string, required = false): string | undefined {
   if (v === undefined || v === null) {
     if (required) throw invalid(`${field} is required.`);
     return undefined;
