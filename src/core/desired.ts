@@ -41,10 +41,10 @@ export interface DesiredState {
   /** Routes to own, sorted by name; refused claims excluded. */
   routes: DesiredRoute[];
   refusals: Refusal[];
-  /** Normalised prefixes whose existing owned routes must be kept exactly as they are (refused claims). */
-  heldPrefixes: Set<string>;
-  /** Canonical IPs of refused workers: owned routes pointing at them are kept rather than deleted. */
-  heldNextHops: Set<string>;
+  /** Normalised prefixes of refused claims: their existing owned routes are kept exactly as they are. */
+  refusedPrefixes: Set<string>;
+  /** Canonical IPs of workers with a refused claim (and none accepted in that family): their routes are kept. */
+  refusedWorkerIps: Set<string>;
   ipForwardingDrift: Drift[];
   /** NIC ids to enable IP forwarding on (only with settings.repairIpForwarding). */
   enableIpForwarding: string[];
@@ -118,19 +118,22 @@ interface Claim extends PodCidrClaim {
   worker: Worker;
 }
 
-/** Splits a tag value into CIDR parts; refusals name the VM, tag and value. */
+/**
+ * Splits a tag value into CIDR parts; refusals name the VM, tag and value. A CIDR with host bits is refused but
+ * its network still blocks the prefix (`blocking`): a typo must not hand the worker's route to another claim.
+ */
 function parseTag(
   worker: Worker,
   refusals: Refusal[],
-  held: Set<string>,
-  heldFamilies: Set<IpFamily>,
+  blocking: PodCidrClaim[],
+  refusedFamilies: Set<IpFamily>,
 ): PodCidrClaim[] {
   const vmName = worker.vm.name;
   const where = `VM '${vmName}' tag '${worker.tagKey}' = '${worker.tagValue}'`;
   const refuse = (reason: Refusal['reason'], subject: string, why: string, family?: IpFamily) => {
     refusals.push({ reason, subject, worker: vmName, message: `${where}: ${why}` });
     // Unknown family: hold the worker's routes of both families.
-    for (const f of family === undefined ? ([4, 6] as const) : [family]) heldFamilies.add(f);
+    for (const f of family === undefined ? ([4, 6] as const) : [family]) refusedFamilies.add(f);
   };
   const parts = worker.tagValue
     .split(',')
@@ -165,8 +168,8 @@ function parseTag(
       continue;
     }
     if (parsed.hostBitsSet) {
-      // A typo must not move or delete the route the worker has now: hold the network's prefix.
-      held.add(parsed.cidr);
+      // A typo must not move or delete the route the worker has now: its network's prefix stays blocked.
+      blocking.push({ cidr: parsed.cidr, family: parsed.family });
       refuse(
         'pod-cidr-host-bits',
         part,
@@ -183,7 +186,9 @@ function parseTag(
 /** What the refusals so far hold: their records, the prefixes left as they are, the families per worker. */
 interface Holds {
   refusals: Refusal[];
-  heldPrefixes: Set<string>;
+  refusedPrefixes: Set<string>;
+  /** Refused claims whose prefix no other claim may take (host bits: the network the worker meant). */
+  blockingClaims: Claim[];
   /** Workers with a refused claim, and the families refused. */
   refusedFamilies: Map<Worker, Set<IpFamily>>;
 }
@@ -196,22 +201,27 @@ function holdFamily(holds: Holds, worker: Worker, family: IpFamily): void {
 
 /**
  * Workers and the routes they need. Every refused claim leaves the routes it touches as they are:
- * its prefix (when valid) and the worker's IPs are returned as held, so the planner neither deletes
+ * its prefix (when valid) and the worker's IPs are returned as refused, so the planner neither deletes
  * nor rewrites them.
  */
 export function deriveDesired(inventory: Inventory, settings: PlanSettings): DesiredState {
-  const holds: Holds = { refusals: [], heldPrefixes: new Set(), refusedFamilies: new Map() };
+  const holds: Holds = {
+    refusals: [],
+    refusedPrefixes: new Set(),
+    blockingClaims: [],
+    refusedFamilies: new Map(),
+  };
   const workers = findWorkers(inventory, settings);
   const claims = workers.flatMap((worker) => claimsOf(worker, settings, holds));
-  const overlapping = sweepOverlaps(claims, holds.refusals);
+  const overlapping = sweepOverlaps(claims, holds.blockingClaims, holds.refusals);
   const routes = routesOf(claims, overlapping, settings, holds);
   const forwarding = ipForwardingOf(workers, settings);
   return {
     workers,
     routes,
     refusals: holds.refusals,
-    heldPrefixes: holds.heldPrefixes,
-    heldNextHops: heldNextHopsOf(holds, routes),
+    refusedPrefixes: holds.refusedPrefixes,
+    refusedWorkerIps: refusedWorkerIpsOf(holds, routes),
     ipForwardingDrift: forwarding.drift,
     enableIpForwarding: [...new Set(forwarding.enable)].sort(),
   };
@@ -228,11 +238,12 @@ export function findWorkers(inventory: Inventory, settings: PlanSettings): Worke
   });
 }
 
-/** A worker's valid claims inside the cluster CIDRs; the others are refused and their families held. */
+/** A worker's valid claims inside the cluster CIDRs; the others are refused and their families recorded. */
 function claimsOf(worker: Worker, settings: PlanSettings, holds: Holds): Claim[] {
   const families = new Set<IpFamily>();
   const claims: Claim[] = [];
-  for (const claim of parseTag(worker, holds.refusals, holds.heldPrefixes, families)) {
+  const blocking: PodCidrClaim[] = [];
+  for (const claim of parseTag(worker, holds.refusals, blocking, families)) {
     if (!settings.clusterCidrs.some((cluster) => cidrContains(cluster, claim.cidr))) {
       const ranges = settings.clusterCidrs.join(', ') || 'none';
       holds.refusals.push({
@@ -247,16 +258,27 @@ function claimsOf(worker: Worker, settings: PlanSettings, holds: Holds): Claim[]
     claims.push({ ...claim, worker });
   }
   for (const family of families) holdFamily(holds, worker, family);
+  for (const claim of blocking) {
+    holds.refusedPrefixes.add(claim.cidr);
+    holds.blockingClaims.push({ ...claim, worker });
+  }
   return claims;
 }
 
 /**
- * Overlapping claims: neither side wins; both are refused (and their prefixes held by routesOf). A sweep
- * over ranges sorted by start keeps this O(n log n + overlaps) for tables near the 1,000-route limit.
+ * Overlapping claims: neither side wins; both are refused (and their prefixes kept by routesOf). A claim
+ * already refused but blocking its prefix refuses the claims it overlaps too, so nobody takes the route its
+ * worker has until a person decides. A sweep over ranges sorted by start keeps this O(n log n + overlaps)
+ * for tables near the 1,000-route limit.
  */
-function sweepOverlaps(claims: readonly Claim[], refusals: Refusal[]): Set<Claim> {
+function sweepOverlaps(
+  claims: readonly Claim[],
+  blocking: readonly Claim[],
+  refusals: Refusal[],
+): Set<Claim> {
   const overlapping = new Set<Claim>();
-  const ranged = claims
+  const refused = new Set(blocking);
+  const ranged = [...claims, ...blocking]
     .map((claim, order) => ({ claim, order, ...cidrRange(claim.cidr) }))
     .sort(
       (a, b) =>
@@ -272,8 +294,9 @@ function sweepOverlaps(claims: readonly Claim[], refusals: Refusal[]): Set<Claim
       const pair =
         earlier.order < current.order ? [earlier.claim, current.claim] : [current.claim, earlier.claim];
       for (const [mine, other] of [pair, [pair[1], pair[0]]] as const) {
+        if (refused.has(mine!)) continue;
         overlapping.add(mine!);
-        refusals.push(overlapRefusal(mine!, other!));
+        refusals.push(overlapRefusal(mine!, other!, refused.has(other!)));
       }
     }
     open.push(current);
@@ -281,16 +304,17 @@ function sweepOverlaps(claims: readonly Claim[], refusals: Refusal[]): Set<Claim
   return overlapping;
 }
 
-function overlapRefusal(mine: Claim, other: Claim): Refusal {
+function overlapRefusal(mine: Claim, other: Claim, otherRefused: boolean): Refusal {
+  const whose = otherRefused ? `the refused tag '${other.worker.tagValue}' of VM` : 'VM';
   return {
     reason: 'overlapping-pod-cidrs',
     subject: mine.cidr,
     worker: mine.worker.vm.name,
-    message: `VM '${mine.worker.vm.name}' tag '${mine.worker.tagKey}' = '${mine.worker.tagValue}': ${mine.cidr} overlaps ${other.cidr} of VM '${other.worker.vm.name}'; neither route is changed`,
+    message: `VM '${mine.worker.vm.name}' tag '${mine.worker.tagKey}' = '${mine.worker.tagValue}': ${mine.cidr} overlaps ${other.cidr} of ${whose} '${other.worker.vm.name}'; neither route is changed`,
   };
 }
 
-/** The routes of the claims left: a claim that overlaps, or whose worker has no NIC or IP, is held. */
+/** The routes of the claims left: a claim that overlaps, or whose worker has no NIC or IP, is refused (its prefix kept). */
 function routesOf(
   claims: readonly Claim[],
   overlapping: ReadonlySet<Claim>,
@@ -301,7 +325,7 @@ function routesOf(
   for (const claim of claims) {
     const refusal = overlapping.has(claim) ? undefined : unroutable(claim);
     if (overlapping.has(claim) || refusal !== undefined) {
-      holds.heldPrefixes.add(claim.cidr);
+      holds.refusedPrefixes.add(claim.cidr);
       holdFamily(holds, claim.worker, claim.family);
       if (refusal !== undefined) holds.refusals.push(refusal);
       continue;
@@ -345,16 +369,16 @@ function unroutable(claim: Claim): Refusal | undefined {
  * A worker with any refused claim keeps every route to its IPs in a family where it has no accepted
  * claim: a bad tag edit must not delete the route its pods use now.
  */
-function heldNextHopsOf(holds: Holds, routes: readonly DesiredRoute[]): Set<string> {
-  const held = new Set<string>();
+function refusedWorkerIpsOf(holds: Holds, routes: readonly DesiredRoute[]): Set<string> {
+  const ips = new Set<string>();
   for (const worker of holds.refusedFamilies.keys()) {
     for (const family of [4, 6] as const) {
       const ip = worker.ips[family];
       if (ip === undefined) continue;
-      if (!routes.some((r) => r.worker === worker.vm.name && r.family === family)) held.add(ip);
+      if (!routes.some((r) => r.worker === worker.vm.name && r.family === family)) ips.add(ip);
     }
   }
-  return held;
+  return ips;
 }
 
 /** Workers whose primary NIC does not forward: drift, repaired only with REPAIR_IP_FORWARDING. */

@@ -87,7 +87,7 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
   const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
   const foreign = foreignConflicts(routes, desired, findings);
   const owned = ownedByPrefix(routes);
-  const survivors = holdSurvivors(owned, foreign.active, foreign, desired, inventory, settings, findings);
+  const survivors = keepUnclaimed(owned, foreign.active, foreign, desired, inventory, settings, findings);
   const groups = planOwnedGroups(owned, survivors, foreign, routes, findings);
   const missing = survivors.active.filter((d) => !owned.has(d.route.addressPrefix));
   const created = pairStaleWithMissing(groups.stale, missing, findings);
@@ -109,8 +109,8 @@ interface ForeignView {
   tableWritable: boolean;
   /** Claims no foreign route holds. */
   active: DesiredRoute[];
-  /** Prefixes whose owned routes stay as they are (refused claims, growing as claims are refused). */
-  held: Set<string>;
+  /** Prefixes of refused claims (any reason): their owned routes stay as they are; grows as claims are refused. */
+  refusedPrefixes: Set<string>;
 }
 
 function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings: Findings): ForeignView {
@@ -133,7 +133,7 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
   }
   const byName = new Map(foreign.map((r) => [r.route.name.toLowerCase(), r]));
   // Our claims that a foreign route already holds (by prefix or by name) are not written.
-  const held = new Set(desired.heldPrefixes);
+  const refusedPrefixes = new Set(desired.refusedPrefixes);
   const active: DesiredRoute[] = [];
   for (const d of desired.routes) {
     const byPrefix = byKey.get(d.route.addressPrefix)?.[0];
@@ -142,7 +142,7 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
       active.push(d);
       continue;
     }
-    held.add(d.route.addressPrefix);
+    refusedPrefixes.add(d.route.addressPrefix);
     findings.refused.push({
       reason: 'foreign-route-conflict',
       subject: d.route.name,
@@ -150,7 +150,7 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
       message: `worker '${d.worker}' needs ${d.route.addressPrefix} -> ${d.route.nextHopIpAddress}, but foreign route ${describe(holder)} already holds its ${byPrefix ? 'prefix' : 'name'}; the foreign route is left untouched`,
     });
   }
-  return { byKey, tableWritable, active, held };
+  return { byKey, tableWritable, active, refusedPrefixes };
 }
 
 /** Owned routes by normalised prefix, each group sorted by name. */
@@ -161,17 +161,17 @@ function ownedByPrefix(routes: TableRoute[]): Map<string, TableRoute[]> {
   return groups;
 }
 
-// ------------------------------------------------------------------------------ survivors held by refusals
+// ------------------------------------------------------------------------------ unclaimed routes kept by refusals
 
 interface Survivors {
-  /** Unclaimed owned prefixes kept as they are, and the route kept for each. */
-  held: Map<string, TableRoute>;
-  /** Claims still to be written once held names are out of the way. */
+  /** Unclaimed owned prefixes kept as they are (a refusal or a scale-set instance), and the route kept for each. */
+  keptUnclaimed: Map<string, TableRoute>;
+  /** Claims still to be written once the kept routes' names are out of the way. */
   active: DesiredRoute[];
 }
 
 /** For each unclaimed owned group: the route a refusal (or a scale-set instance) keeps, if any. */
-function heldSurvivorsOf(
+function keptUnclaimedOf(
   owned: Map<string, TableRoute[]>,
   active: readonly DesiredRoute[],
   foreign: ForeignView,
@@ -186,17 +186,17 @@ function heldSurvivorsOf(
   for (const [prefix, group] of owned) {
     if (claimed.has(prefix) || foreign.byKey.has(prefix)) continue;
     const canonical = routeNameForCidr(prefix, settings.routeNamePrefix);
-    // The survivor must be a route that is itself held, or the next plan would find nothing holding it.
-    const byHop = group.filter(hopIn(desired.heldNextHops));
+    // The survivor must be a route that is itself kept for that reason, or the next plan would not keep it.
+    const byHop = group.filter(hopIn(desired.refusedWorkerIps));
     const bySet = group.filter(hopIn(scaleSetHops));
-    if (foreign.held.has(prefix)) survivors.set(prefix, survivorOf(group, canonical));
+    if (foreign.refusedPrefixes.has(prefix)) survivors.set(prefix, survivorOf(group, canonical));
     else if (byHop.length > 0) survivors.set(prefix, survivorOf(byHop, canonical));
     else if (bySet.length > 0) survivors.set(prefix, survivorOf(bySet, canonical));
   }
   return survivors;
 }
 
-function holdSurvivors(
+function keepUnclaimed(
   owned: Map<string, TableRoute[]>,
   claims: DesiredRoute[],
   foreign: ForeignView,
@@ -205,26 +205,26 @@ function holdSurvivors(
   settings: PlanSettings,
   findings: Findings,
 ): Survivors {
-  // Unclaimed owned routes pointing at a scale-set instance's NIC (no listed VM) are held too.
+  // Unclaimed owned routes pointing at a scale-set instance's NIC (no listed VM) are kept too.
   const scaleSetHops = unlistedNicHops(inventory);
-  // A held route's name may be the one a claim needs (a misnamed legacy route): refuse that claim too,
+  // A kept route's name may be the one a claim needs (a misnamed legacy route): refuse that claim too,
   // until nothing collides.
   let active = claims;
   for (;;) {
-    const held = heldSurvivorsOf(owned, active, foreign, desired, scaleSetHops, settings);
-    const heldNames = new Map([...held.values()].map((r) => [r.route.name.toLowerCase(), r]));
-    const colliding = active.filter((d) => heldNames.has(d.route.name.toLowerCase()));
+    const kept = keptUnclaimedOf(owned, active, foreign, desired, scaleSetHops, settings);
+    const keptNames = new Map([...kept.values()].map((r) => [r.route.name.toLowerCase(), r]));
+    const colliding = active.filter((d) => keptNames.has(d.route.name.toLowerCase()));
     if (colliding.length === 0) {
-      refuseScaleSetHolds(held, scaleSetHops, foreign, desired, findings);
-      return { held, active };
+      refuseScaleSetHolds(kept, scaleSetHops, foreign, desired, findings);
+      return { keptUnclaimed: kept, active };
     }
     for (const d of colliding) {
-      foreign.held.add(d.route.addressPrefix);
+      foreign.refusedPrefixes.add(d.route.addressPrefix);
       findings.refused.push({
         reason: 'foreign-route-conflict',
         subject: d.route.name,
         worker: d.worker,
-        message: `worker '${d.worker}' needs route '${d.route.name}' for ${d.route.addressPrefix}, but that name is taken by ${describe(heldNames.get(d.route.name.toLowerCase())!)}, which is kept because its own claim was refused`,
+        message: `worker '${d.worker}' needs route '${d.route.name}' for ${d.route.addressPrefix}, but that name is taken by ${describe(keptNames.get(d.route.name.toLowerCase())!)}, which is kept because its own claim was refused`,
       });
     }
     active = active.filter((d) => !colliding.includes(d));
@@ -233,15 +233,20 @@ function holdSurvivors(
 
 /** A route kept only because a scale-set instance holds its next hop is reported as such. */
 function refuseScaleSetHolds(
-  held: Map<string, TableRoute>,
+  kept: Map<string, TableRoute>,
   scaleSetHops: ReturnType<typeof unlistedNicHops>,
   foreign: ForeignView,
   desired: DesiredState,
   findings: Findings,
 ): void {
-  for (const r of held.values()) {
+  for (const r of kept.values()) {
     const nic = r.nextHop === undefined ? undefined : scaleSetHops.get(r.nextHop);
-    if (nic === undefined || foreign.held.has(r.prefix!) || desired.heldNextHops.has(r.nextHop!)) continue;
+    if (
+      nic === undefined ||
+      foreign.refusedPrefixes.has(r.prefix!) ||
+      desired.refusedWorkerIps.has(r.nextHop!)
+    )
+      continue;
     findings.refused.push({
       reason: 'next-hop-is-scale-set-instance',
       subject: r.route.name,
@@ -254,7 +259,7 @@ function refuseScaleSetHolds(
 // ------------------------------------------------------------------------------ owned groups
 
 interface OwnedGroups {
-  /** Routes written back as they are (every foreign route, and owned routes that are right or held). */
+  /** Routes written back as they are (every foreign route, and owned routes that are right or kept by a refusal). */
   keep: Set<TableRoute>;
   puts: RouteSpec[];
   /** Owned routes no claim and no refusal holds. */
@@ -279,18 +284,18 @@ function planOwnedGroups(
       continue;
     }
     const claim = activeByPrefix.get(prefix);
-    const heldSurvivor = survivors.held.get(prefix);
-    if (claim === undefined && heldSurvivor === undefined) {
+    const keptSurvivor = survivors.keptUnclaimed.get(prefix);
+    if (claim === undefined && keptSurvivor === undefined) {
       result.stale.push(...group);
       continue;
     }
-    const survivor = claim !== undefined ? survivorOf(group, claim.route.name) : heldSurvivor!;
+    const survivor = claim !== undefined ? survivorOf(group, claim.route.name) : keptSurvivor!;
     for (const r of group) {
       if (r === survivor) continue;
       const why = `repeats prefix ${prefix} of route '${survivor.route.name}'`;
       removeStale(findings, r, `route ${describe(r)} ${why}; removed`);
     }
-    // Held (a refused claim): left exactly as it is. Claimed: kept if right, else rewritten.
+    // Kept by a refused claim: left exactly as it is. Claimed: kept if right, else rewritten.
     if (claim === undefined || !rewriteIfWrong(survivor, claim, findings)) result.keep.add(survivor);
     else result.puts.push(claim.route);
   }

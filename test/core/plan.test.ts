@@ -592,3 +592,20 @@ describe('subnets: the planner decides association or refusal per subnet', () =>
     expect(plan.associateSubnets).toEqual([]);
   });
 });
+
+describe('a refused claim still blocks its prefix (issue 17, bug 2)', () => {
+  it("a typo on worker-0 (host bits) does not hand worker-0's route to worker-2 claiming the same prefix", () => {
+    const inv = world((i) => {
+      i.vms[0]!.tags['pod-cidr'] = '10.200.0.1/24';
+      i.vms.push(vm('worker-2', '10.200.0.0/24'));
+      i.nics.push(nic('worker-2', '10.240.0.22'));
+    });
+    const plan = planReconcile(inv, settings());
+    expect(plan.refused.map((r) => [r.reason, r.worker]).sort()).toEqual([
+      ['overlapping-pod-cidrs', 'worker-2'],
+      ['pod-cidr-host-bits', 'worker-0'],
+    ]);
+    expect(plan.tableWrite).toBeNull();
+    expect(plan.actions).toEqual([]);
+  });
+});
