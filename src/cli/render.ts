@@ -2,6 +2,7 @@
 // a stable JSON document, and a markdown audit record for change tickets. They read the result; they never
 // recompute it.
 import Table from 'cli-table3';
+import { verdictOf } from '../core/outcome.js';
 import type { Drift, ReconcileResult, RouteRecord } from '../core/types.js';
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
@@ -13,7 +14,7 @@ const JSON_SCHEMA_VERSION = 1;
 interface JsonReport {
   schemaVersion: typeof JSON_SCHEMA_VERSION;
   command: Command;
-  /** plan: nothing we own has drifted; apply: nothing we own is out of sync afterwards. */
+  /** Healthy or Repaired: nothing left to repair, nothing refused (core/outcome.ts verdictOf). */
   inSync: boolean;
   status: ReconcileResult['status'];
   mode: ReconcileResult['mode'];
@@ -29,16 +30,16 @@ interface JsonReport {
   error?: ReconcileResult['error'];
 }
 
-function isInSync(command: Command, result: ReconcileResult): boolean {
-  if (result.status === 'Failed') return false;
-  return command === 'plan' ? result.plan.drift.length === 0 : result.unrepaired.length === 0;
+/** The one verdict (core/outcome.ts): plan never writes, apply writes only in enforce mode. */
+function verdict(command: Command, result: ReconcileResult) {
+  return verdictOf(result.status, command === 'apply' && result.mode === 'enforce');
 }
 
 function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
     command,
-    inSync: isInSync(command, result),
+    inSync: verdict(command, result).inSync,
     status: result.status,
     mode: result.mode,
     runId: result.runId,
@@ -230,11 +231,5 @@ export function render(format: OutputFormat, command: Command, result: Reconcile
 
 /** plan: 0 in sync, 2 drift or refusals found, 1 error. apply: 0 in sync, 3 in sync but for refusals, 1 otherwise. */
 export function exitCodeFor(command: Command, result: ReconcileResult): number {
-  if (result.status === 'Failed') return 1;
-  if (command === 'plan') return result.plan.drift.length === 0 && result.refused.length === 0 ? 0 : 2;
-  if (result.mode === 'report') return result.plan.drift.length === 0 && result.refused.length === 0 ? 0 : 2;
-  // Drift left behind a refusal is what the safety rules held back: "in sync except what was refused".
-  if (result.refused.length > 0) return 3;
-  if (result.unrepaired.some((d) => d.repairable)) return 1;
-  return result.unrepaired.length > 0 ? 3 : 0;
+  return verdict(command, result).cliExitCode;
 }

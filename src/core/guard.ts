@@ -119,7 +119,7 @@ function withRefusal(plan: Plan, refusal: Refusal, holdsBack: (d: Drift) => bool
   return {
     ...plan,
     drift,
-    inSync: !drift.some((d) => d.repairable),
+    nothingToRepair: !drift.some((d) => d.repairable),
     refused: sortBySubject([...plan.refused, refusal]),
   };
 }

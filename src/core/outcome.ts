@@ -1,6 +1,8 @@
-// Which plan a run reports, and its health status. A run makes up to three plans: from its first read
-// (what it found), from the table its write confirmed, and at the end of its writes. What it reports as
-// repaired, still drifted and refused depends on how far it got; this is the one place that decides it.
+// Which plan a run reports, its health status, and what every surface says about it. A run makes up to three
+// plans: from its first read (what it found), from the table its write confirmed, and at the end of its writes.
+// What it reports as repaired, still drifted and refused depends on how far it got; this is the one place that
+// decides it, and `verdictOf` the one place that turns the status into "in sync" and exit codes (the CLI's
+// renderer and the HTTP drift report read it; neither recomputes it).
 import type { Drift, HealthStatus, Plan, Refusal } from './types.js';
 
 interface RunPlans {
@@ -26,7 +28,7 @@ interface RunOutcome {
 
 export function emptyPlan(): Plan {
   return {
-    inSync: false,
+    nothingToRepair: false,
     drift: [],
     refused: [],
     actions: [],
@@ -51,6 +53,27 @@ export function outcome(plans: RunPlans): RunOutcome {
   const refused = remaining.refused;
   const status = healthStatusOf(plans.failed, unrepaired, refused, repaired);
   return { found, remaining, repaired, unrepaired, refused, status };
+}
+
+/** What every surface says about one result: all of it follows from the status alone. */
+export interface Verdict {
+  /** Nothing left to repair and nothing refused: Healthy or Repaired. */
+  inSync: boolean;
+  /** pod-routes plan|apply: 0 in sync, 1 failed (or drift a write left behind), 2 found but not written, 3 refused. */
+  cliExitCode: number;
+  /** GET /api/driftReport: 503 when the run failed (a health probe's "down"), else 200. */
+  httpStatus: number;
+}
+
+/** `wrote`: the run was allowed to write (CLI apply in enforce mode); otherwise drift is only found. */
+export function verdictOf(status: HealthStatus, wrote: boolean): Verdict {
+  const inSync = status === 'Healthy' || status === 'Repaired';
+  const httpStatus = status === 'Failed' ? 503 : 200;
+  if (status === 'Failed') return { inSync, cliExitCode: 1, httpStatus };
+  if (inSync) return { inSync, cliExitCode: 0, httpStatus };
+  if (!wrote) return { inSync, cliExitCode: 2, httpStatus };
+  // Drift left behind a refusal is what the safety rules held back: "in sync except what was refused".
+  return { inSync, cliExitCode: status === 'Refused' ? 3 : 1, httpStatus };
 }
 
 function healthStatusOf(

@@ -436,7 +436,7 @@ function assemble(
     : null;
   // Without a write, no route changes: drift stays reported, actions list only what will happen.
   return {
-    inSync: !drift.some((x) => x.repairable),
+    nothingToRepair: !drift.some((x) => x.repairable),
     drift: sortBySubject(drift),
     refused: sortBySubject(refused),
     actions: sortBySubject(tableWritable ? actions : actions.filter((a) => !ROUTE_ACTIONS.has(a.kind))),

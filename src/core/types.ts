@@ -188,8 +188,11 @@ export interface SubnetAssociation {
 }
 
 export interface Plan {
-  /** true when nothing we own differs from what it should be (refusals may still exist). */
-  inSync: boolean;
+  /**
+   * true when this plan leaves nothing repairable (refusals and drift they hold back may remain). Not "in sync":
+   * that is decided once, from the run's status (core/outcome.ts verdictOf).
+   */
+  nothingToRepair: boolean;
   drift: Drift[];
   refused: Refusal[];
   actions: Action[];

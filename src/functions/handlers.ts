@@ -10,6 +10,7 @@ import type {
   TimerHandler,
 } from '@azure/functions';
 import { type Config, EVENT_FLUSH_TIMEOUT_MS } from '../config.js';
+import { verdictOf } from '../core/outcome.js';
 import type { Logger, ReconcileResult } from '../core/types.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import type { ReconcileTelemetry } from '../telemetry/record.js';
@@ -200,12 +201,13 @@ async function driftReport(instance: Instance, context: InvocationContext): Prom
 }
 
 function driftReportAnswer(result: ReconcileResult): HttpResponseInit {
-  const failed = result.status === 'Failed';
+  // The drift report never writes: the same verdict as `pod-routes plan` (core/outcome.ts).
+  const verdict = verdictOf(result.status, false);
   return {
-    status: failed ? 503 : 200,
+    status: verdict.httpStatus,
     headers: { 'cache-control': 'no-store' },
     jsonBody: {
-      inSync: !failed && result.plan.inSync,
+      inSync: verdict.inSync,
       status: result.status,
       mode: result.mode,
       routeTable: result.routeTable,

@@ -2,7 +2,7 @@
 // counts as repaired, what is left over and the health status. The plans are real plans of the report's
 // cluster, made by planReconcile before and after the table write the plan asked for.
 import { describe, expect, it } from 'vitest';
-import { outcome } from '../../src/core/outcome.js';
+import { outcome, verdictOf } from '../../src/core/outcome.js';
 import { planReconcile } from '../../src/core/plan.js';
 import type { Inventory, Plan } from '../../src/core/types.js';
 import { applyWrite, nic, reportCluster, settings, table, vm } from './fixtures.js';
@@ -142,5 +142,21 @@ describe('which plan a run reports', () => {
     expect(found.drift.map((d) => [d.kind, d.repairable])).toEqual([['ip-forwarding-disabled', false]]);
     const result = outcome({ initial: found, confirmed: undefined, final: undefined, failed: false });
     expect(result.status).toBe('Drifted');
+  });
+});
+
+describe('one verdict per status (inSync, CLI exit code, HTTP status)', () => {
+  it.each([
+    ['Healthy', false, true, 0, 200],
+    ['Healthy', true, true, 0, 200],
+    ['Repaired', true, true, 0, 200],
+    ['Drifted', false, false, 2, 200],
+    ['Drifted', true, false, 1, 200],
+    ['Refused', false, false, 2, 200],
+    ['Refused', true, false, 3, 200],
+    ['Failed', false, false, 1, 503],
+    ['Failed', true, false, 1, 503],
+  ] as const)('%s (wrote: %s): inSync %s, exit %i, HTTP %i', (status, wrote, inSync, exit, http) => {
+    expect(verdictOf(status, wrote)).toEqual({ inSync, cliExitCode: exit, httpStatus: http });
   });
 });

@@ -56,7 +56,7 @@ describe('planning the report cluster', () => {
   it('a correct table and associated subnet are in sync and write nothing', () => {
     const plan = planReconcile(reportCluster(), settings());
     expect(plan).toMatchObject({
-      inSync: true,
+      nothingToRepair: true,
       drift: [],
       refused: [],
       actions: [],
@@ -76,7 +76,7 @@ describe('planning the report cluster', () => {
     });
     const plan = planReconcile(inv, settings());
     expect(kinds(plan)).toEqual(['missing-route']);
-    expect(plan.inSync).toBe(false);
+    expect(plan.nothingToRepair).toBe(false);
     expect(plan.tableWrite).toMatchObject({ create: false, ifMatch: 'W/"e1"', location: 'eastus2' });
     expect(plan.tableWrite?.routes).toEqual<RouteEntry[]>([
       { keep: 'kubernetes-route-10-200-0-0-24' },
@@ -127,7 +127,7 @@ describe('planning the report cluster', () => {
         route('kubernetes-route-fd00-10-244-1---64', 'fd00:10:244:1::/64', 'FD00:0:0::20'),
       );
     });
-    expect(planReconcile(inv, s)).toMatchObject({ inSync: true, tableWrite: null });
+    expect(planReconcile(inv, s)).toMatchObject({ nothingToRepair: true, tableWrite: null });
   });
 
   it('a stale route of a removed worker is deleted', () => {
@@ -247,10 +247,10 @@ describe('planning the report cluster', () => {
     expect(reportOnly.drift).toEqual([
       expect.objectContaining({ kind: 'ip-forwarding-disabled', repairable: false, worker: 'worker-0' }),
     ]);
-    expect(reportOnly.inSync).toBe(true);
+    expect(reportOnly.nothingToRepair).toBe(true);
     expect(reportOnly.enableIpForwarding).toEqual([]);
     const repair = planReconcile(inv, settings({ repairIpForwarding: true }));
-    expect(repair.inSync).toBe(false);
+    expect(repair.nothingToRepair).toBe(false);
     expect(repair.enableIpForwarding).toEqual([inv.nics[0]!.id]);
     expect(repair.actions).toEqual([expect.objectContaining({ kind: 'enable-ip-forwarding' })]);
   });
@@ -259,7 +259,7 @@ describe('planning the report cluster', () => {
     const inv = world((i) => {
       i.vms[0]!.tags = { 'POD-CIDR': '10.200.0.0/24' };
     });
-    expect(planReconcile(inv, settings()).inSync).toBe(true);
+    expect(planReconcile(inv, settings()).nothingToRepair).toBe(true);
   });
 
   it('the NIC is found by id case-insensitively, or by the VM it names', () => {
@@ -267,7 +267,7 @@ describe('planning the report cluster', () => {
       i.vms[0]!.nicRefs[0]!.id = i.vms[0]!.nicRefs[0]!.id.toUpperCase();
       i.vms[1]!.nicRefs = [];
     });
-    expect(planReconcile(inv, settings()).inSync).toBe(true);
+    expect(planReconcile(inv, settings()).nothingToRepair).toBe(true);
   });
 });
 
@@ -330,7 +330,7 @@ describe('refusals', () => {
     });
     const plan = planReconcile(inv, s);
     expect(reasons(plan)).toEqual(['worker-without-ip']);
-    expect(plan.inSync).toBe(true);
+    expect(plan.nothingToRepair).toBe(true);
   });
 
   it('a foreign route already holding a needed prefix is left untouched and ours is not written', () => {
@@ -384,7 +384,7 @@ describe('refusals', () => {
     const plan = planReconcile(inv, settings());
     expect(reasons(plan)).toEqual(['duplicate-route-prefix']);
     expect(plan.tableWrite).toBeNull();
-    expect(plan.inSync).toBe(false);
+    expect(plan.nothingToRepair).toBe(false);
   });
 
   it('an empty VM list would delete every route: the guard keeps them and refuses mass deletion', () => {
@@ -482,7 +482,7 @@ describe('dual stack', () => {
     });
     const plan = planReconcile(inv, settings());
     expect(reasons(plan)).toEqual(['pod-cidr-outside-cluster']);
-    expect(plan.inSync).toBe(true);
+    expect(plan.nothingToRepair).toBe(true);
   });
 });
 
@@ -560,7 +560,7 @@ describe('subnets: the planner decides association or refusal per subnet', () =>
     expect(plan.drift).toEqual([
       expect.objectContaining({ kind: 'subnet-not-associated', repairable: false }),
     ]);
-    expect(plan.inSync).toBe(true);
+    expect(plan.nothingToRepair).toBe(true);
   });
 
   it('a free subnet is associated; one whose own record names this table is associated already', () => {

@@ -24,7 +24,7 @@ describe('routes to scale-set instances', () => {
     ]);
     expect(plan.tableWrite).toBeNull();
     expect(plan.drift).toEqual([]);
-    expect(plan.inSync).toBe(true);
+    expect(plan.nothingToRepair).toBe(true);
   });
 
   it('without the scale sets read, the same route is stale (what the engine did before)', () => {

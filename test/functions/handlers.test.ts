@@ -1,7 +1,8 @@
 import { HttpRequest } from '@azure/functions';
 import { describe, expect, it, vi } from 'vitest';
+import { exitCodeFor, render } from '../../src/cli/render.js';
 import { ConfigError } from '../../src/config.js';
-import type { ReconcileResult } from '../../src/core/types.js';
+import type { Drift, ReconcileResult } from '../../src/core/types.js';
 import { createHandlers, type HandlerDeps, TransientReconcileError } from '../../src/functions/handlers.js';
 import type { ReconcileOptions } from '../../src/reconcile.js';
 import {
@@ -425,6 +426,31 @@ describe('driftReport', () => {
     expect(response.jsonBody.refused).toEqual([
       expect.objectContaining({ reason: 'pod-cidr-outside-cluster' }),
     ]);
+  });
+
+  it('IP forwarding off and its repair not enabled: Drifted, not in sync, as pod-routes plan says (bug 3)', async () => {
+    // The planner has nothing it may repair (the drift is reported only), yet the status is Drifted.
+    const ipForwardingOff: Drift = {
+      kind: 'ip-forwarding-disabled',
+      subject: 'worker-0-nic',
+      worker: 'worker-0',
+      before: null,
+      after: null,
+      message: 'NIC worker-0-nic has IP forwarding disabled (REPAIR_IP_FORWARDING is off: reported only)',
+      repairable: false,
+    };
+    const result = healthyResult({
+      status: 'Drifted',
+      mode: 'report',
+      plan: { ...healthyResult().plan, nothingToRepair: true, drift: [ipForwardingOff] },
+      unrepaired: [ipForwardingOff],
+    });
+    const { handlers } = setup(() => result);
+    const response = await handlers.driftReport(request(), invocation('driftReport').context);
+    const cli = JSON.parse(render('json', 'plan', result)) as { inSync: boolean; status: string };
+    expect(response.jsonBody).toMatchObject({ inSync: false, status: 'Drifted' });
+    expect(cli).toMatchObject({ inSync: false, status: 'Drifted' });
+    expect(exitCodeFor('plan', result)).toBe(2);
   });
 
   it('503 with the error when the run failed', async () => {

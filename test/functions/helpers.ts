@@ -138,9 +138,9 @@ export function invocation(functionName: string): { context: InvocationContext; 
   return { context, logs };
 }
 
-// emptyPlan() is the engine's plan of a run that could not read (inSync false); the fixtures' healthy run read a
-// table in sync, so its plan says so. A drifted plan is the empty one with drift (inSync stays false).
-const inSyncPlan: Plan = { ...emptyPlan(), inSync: true };
+// emptyPlan() is the engine's plan of a run that could not read (nothingToRepair false); the fixtures' healthy run
+// read a table in sync, so its plan says so. A drifted plan is the empty one with drift.
+const inSyncPlan: Plan = { ...emptyPlan(), nothingToRepair: true };
 
 const route0 = {
   name: 'kubernetes-route-10-200-0-0-24',
