@@ -1,4 +1,5 @@
-// The three triggers' handlers: parse the input, run the engine (coalesced per route table), record, flush.
+// The handlers of the four functions (the reconcile timer, the verify timer, Event Grid, the HTTP drift report):
+// parse the input, run the engine (coalesced per route table), record, flush.
 // No reconcile logic here: the engine decides what is drift and what to write. The engine, the settings
 // loader and the telemetry come in through createHandlers so that tests can replace them.
 import type {
@@ -12,12 +13,10 @@ import type {
 import { type Config, EVENT_FLUSH_TIMEOUT_MS } from '../config.js';
 import { verdictOf } from '../core/outcome.js';
 import type { Logger, ReconcileResult } from '../core/types.js';
-import type { ReconcileOptions } from '../reconcile.js';
-import type { ReconcileTelemetry } from '../telemetry/record.js';
-import type { VerifyOptions, VerifyResult } from '../verify.js';
 import { within } from '../within.js';
 import {
   flush,
+  type HandlerDeps,
   type Instance,
   logResult,
   newInstance,
@@ -29,28 +28,15 @@ import {
 import { contextLogger } from './logger.js';
 import { decideOnEvent, parseResourceEvent, type ResourceEvent } from './resource-event.js';
 
-export interface HandlerDeps {
-  /** The engine (src/reconcile.ts). It never throws for ARM failures: it returns status 'Failed'. */
-  reconcile: (options: ReconcileOptions) => Promise<ReconcileResult>;
-  /** Settings; called once per instance (the outcome, good or bad, is kept until the host restarts). */
-  loadConfig: () => Config;
-  telemetry?: ReconcileTelemetry;
-  /** Upper bound of the telemetry flush at the end of each invocation. */
-  flushTimeoutMs?: number;
-  /** Recognises the events of the engine's own writes by correlation id (src/azure/own-writes.ts). */
-  isOwnWrite?: (correlationId: string | undefined) => boolean;
-  /** The effective-route check (src/verify.ts), run on VERIFY_SAMPLE_SIZE workers after a repair and on its timer. */
-  verify?: (options: VerifyOptions) => Promise<VerifyResult>;
-  /** Time budget of the check after a repair (default VERIFY_AFTER_REPAIR_BUDGET_MS, instance.ts). */
-  verifyAfterRepairBudgetMs?: number;
-}
-
 export interface Handlers {
   reconcileOnSchedule: TimerHandler;
   verifyOnSchedule: TimerHandler;
   reconcileOnResourceChange: EventGridHandler<unknown>;
   driftReport: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 }
+
+/** Declared where the instance keeps them; re-exported for the app's entry and tests. */
+export type { HandlerDeps } from './instance.js';
 
 /** Thrown by the Event Grid handler so that Event Grid redelivers the event later (transient ARM failure). */
 export class TransientReconcileError extends Error {

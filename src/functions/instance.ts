@@ -4,22 +4,38 @@
 import { routeTableId } from '../azure/ids.js';
 import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
+import type { ReconcileOptions } from '../reconcile.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
 import { verifyFindings } from '../telemetry/verify.js';
-import type { VerifyResult, VerifyTrigger } from '../verify.js';
+import type { VerifyOptions, VerifyResult, VerifyTrigger } from '../verify.js';
 import { within } from '../within.js';
-import type { HandlerDeps } from './handlers.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Time the effective-route check after a repair may take (it runs inside the trigger's invocation). */
 const VERIFY_AFTER_REPAIR_BUDGET_MS = 15_000;
+
+export interface HandlerDeps {
+  /** The engine (src/reconcile.ts). It never throws for ARM failures: it returns status 'Failed'. */
+  reconcile: (options: ReconcileOptions) => Promise<ReconcileResult>;
+  /** Settings; called once per instance (the outcome, good or bad, is kept until the host restarts). */
+  loadConfig: () => Config;
+  telemetry?: ReconcileTelemetry;
+  /** Upper bound of the telemetry flush at the end of each invocation. */
+  flushTimeoutMs?: number;
+  /** Recognises the events of the engine's own writes by correlation id (src/azure/own-writes.ts). */
+  isOwnWrite?: (correlationId: string | undefined) => boolean;
+  /** The effective-route check (src/verify.ts), run on VERIFY_SAMPLE_SIZE workers after a repair and on its timer. */
+  verify?: (options: VerifyOptions) => Promise<VerifyResult>;
+  /** Time budget of the check after a repair (default VERIFY_AFTER_REPAIR_BUDGET_MS, instance.ts). */
+  verifyAfterRepairBudgetMs?: number;
+}
 
 type SettingsOutcome = { ok: true; config: Config } | { ok: false; message: string };
 
 export interface Instance {
   deps: HandlerDeps;
   telemetry: ReconcileTelemetry;
-  runs: SingleFlight<ReconcileResult>;
+  runs: SingleFlight<ReconcileResult, QueuedRun>;
   flushes: SingleFlight<FlushOutcome>;
   verifies: SingleFlight<VerifyResult | undefined>;
   /** The settings as loaded on first use, good or bad, until the host restarts. */
@@ -32,7 +48,7 @@ export function newInstance(deps: HandlerDeps): Instance {
   return {
     deps,
     telemetry: deps.telemetry ?? noTelemetry,
-    runs: new SingleFlight<ReconcileResult>(),
+    runs: new SingleFlight<ReconcileResult, QueuedRun>(joinRuns),
     flushes: new SingleFlight<FlushOutcome>(),
     verifies: new SingleFlight<VerifyResult | undefined>(),
     settings: undefined,
@@ -100,6 +116,42 @@ interface RunRequest {
   timeoutMs?: number;
 }
 
+/** What one run is asked for: a queued follow-up runs with every waiter's request joined (joinRuns). */
+interface QueuedRun extends RunRequest {
+  config: Config;
+  log: Logger;
+}
+
+/** Logs reach every waiter's invocation. */
+function fanOut(a: Logger, b: Logger): Logger {
+  if (a === b) return a;
+  const both =
+    (level: keyof Logger) =>
+    (message: string, properties?: Record<string, unknown>): void => {
+      a[level](message, properties);
+      b[level](message, properties);
+    };
+  return { debug: both('debug'), info: both('info'), warn: both('warn'), error: both('error') };
+}
+
+/** A budget left open is the engine's default (120 s), longer than any event deadline (at most 22 s). */
+const budgetOf = (request: RunRequest) => request.timeoutMs ?? Number.POSITIVE_INFINITY;
+
+/**
+ * The follow-up's request once `joining` waits for it too: the longest budget, and the trigger that asked for
+ * it (so the run records whom it ran for), a logger reaching every waiter. Same key: same table and dry-run.
+ */
+function joinRuns(queued: QueuedRun, joining: QueuedRun): QueuedRun {
+  const strongest = budgetOf(joining) > budgetOf(queued) ? joining : queued;
+  const { timeoutMs: _dropped, ...rest } = queued;
+  return {
+    ...rest,
+    trigger: strongest.trigger,
+    ...(strongest.timeoutMs !== undefined ? { timeoutMs: strongest.timeoutMs } : {}),
+    log: fanOut(queued.log, joining.log),
+  };
+}
+
 /** One reconcile of the configured table, shared with concurrent triggers on this instance. */
 export function reconcileOnce(
   instance: Instance,
@@ -107,26 +159,28 @@ export function reconcileOnce(
   request: RunRequest,
   log: Logger,
 ): Promise<ReconcileResult> {
-  const { trigger, dryRun, timeoutMs } = request;
-  const key = `${dryRun ? 'plan' : 'apply'} ${routeTableKey(config)}`;
-  return instance.runs.run(key, () =>
-    instance.telemetry.traceRun({ routeTableName: config.routeTableName, trigger }, async () => {
-      const startedAt = Date.now();
-      const result = await instance.deps.reconcile({
-        config,
-        trigger,
-        dryRun,
-        log,
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
-      if (result.repaired.length === 0) return result;
-      // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
-      // event run's check gets what is left of the run's budget, so the invocation still answers in time.
-      const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
-      const checked = await verifySample(instance, config, 'repair', log, left);
-      return checked === undefined ? result : { ...result, verification: verificationOf(checked) };
-    }),
-  );
+  const key = `${request.dryRun ? 'plan' : 'apply'} ${routeTableKey(config)}`;
+  return instance.runs.runWith(key, { ...request, config, log }, (run) => runOnce(instance, run));
+}
+
+function runOnce(instance: Instance, run: QueuedRun): Promise<ReconcileResult> {
+  const { config, trigger, dryRun, timeoutMs, log } = run;
+  return instance.telemetry.traceRun({ routeTableName: config.routeTableName, trigger }, async () => {
+    const startedAt = Date.now();
+    const result = await instance.deps.reconcile({
+      config,
+      trigger,
+      dryRun,
+      log,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+    if (result.repaired.length === 0) return result;
+    // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
+    // event run's check gets what is left of the run's budget, so the invocation still answers in time.
+    const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
+    const checked = await verifySample(instance, config, 'repair', log, left);
+    return checked === undefined ? result : { ...result, verification: verificationOf(checked) };
+  });
 }
 
 function verificationOf(checked: VerifyResult): NonNullable<ReconcileResult['verification']> {

@@ -278,7 +278,31 @@ describe('reconcileOnResourceChange: coalescing', () => {
       handlers.reconcileOnResourceChange(event(), invocation('e').context),
       handlers.reconcileOnSchedule(timer(), invocation('t').context),
     ]);
-    expect(calls.map((c) => c.trigger)).toEqual(['timer', 'event']);
+    // The follow-up's waiters are two events and a timer: it runs for the timer, the strongest of them.
+    expect(calls.map((c) => c.trigger)).toEqual(['timer', 'timer']);
+  });
+
+  it("a follow-up runs with its strongest waiter's needs: the timer's budget and trigger, logs to every waiter (bug 4)", async () => {
+    const { handlers, calls } = setup();
+    const event = () =>
+      sampleEvent('event-grid-schema', 'write', IDS.vm, 'Microsoft.Compute/virtualMachines/write');
+    const [first, second, third] = [invocation('e1'), invocation('e2'), invocation('t')];
+    // An event run is in flight; a second event queues the follow-up; then the timer joins it.
+    const runs = [
+      handlers.reconcileOnResourceChange(event(), first.context),
+      handlers.reconcileOnResourceChange(event(), second.context),
+      handlers.reconcileOnSchedule(timer(), third.context),
+    ];
+    await Promise.all(runs);
+    expect(calls.map((c) => [c.trigger, c.timeoutMs])).toEqual([
+      ['event', config.eventRunTimeoutMs],
+      ['timer', undefined], // the engine's 120 s, not the event's 20 s
+    ]);
+    calls[1]!.log!.info('from the follow-up');
+    for (const waiter of [second, third]) {
+      expect(waiter.logs.map((l) => l.message)).toContain('from the follow-up');
+    }
+    expect(first.logs.map((l) => l.message)).not.toContain('from the follow-up');
   });
 
   it('the drift report never shares a run with a writing trigger', async () => {
