@@ -5,7 +5,7 @@ import type { ArmClients } from './azure/clients.js';
 import { httpStatusOf, InventoryError, LroFailedError } from './azure/errors.js';
 import { sameId } from './azure/ids.js';
 import { type InventoryRead, readRouteTable, toRouteTableRecord } from './azure/inventory.js';
-import { readSettledInventory } from './azure/settle.js';
+import { readSettledInventory, readUntilSettled } from './azure/settle.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';
 import { countRouteDeletions, routeDeletionLimit } from './core/guard.js';
@@ -104,6 +104,21 @@ function retryableWriteFailure(error: unknown): LroFailedError | 412 | undefined
   return error instanceof LroFailedError && error.transient ? error : undefined;
 }
 
+/**
+ * The table again after a 412 or a failed write operation, read until settled: whoever changed it may still be
+ * writing it, and nothing is planned from such a table (src/azure/settle.ts). A table deleted meanwhile is
+ * created again where it was (its subnets' region), as any run creates a missing table.
+ */
+async function rereadTable(ctx: RunContext, before: InventoryRead): Promise<InventoryRead> {
+  const location = before.inventory.routeTable?.location ?? before.inventory.vnetLocation;
+  const read = async (): Promise<InventoryRead> => {
+    const table = await readRouteTable(ctx.clients, ctx.config, ctx.signal);
+    const inventory = withTable(before.inventory, table);
+    return { inventory: table === null ? { ...inventory, vnetLocation: location } : inventory, table };
+  };
+  return readUntilSettled(ctx.clients, ctx.settings, read, ctx.signal, ctx.log);
+}
+
 /** Phase 3: one PUT of the whole table; on 412 or a transient failed operation, re-read, re-plan, retry. */
 export async function writeTable(ctx: RunContext, first: FirstPlan): Promise<TableWritten> {
   let read = first.read;
@@ -125,8 +140,7 @@ export async function writeTable(ctx: RunContext, first: FirstPlan): Promise<Tab
         { attempt: attempts },
       );
       try {
-        const table = await readRouteTable(ctx.clients, ctx.config, ctx.signal);
-        read = { inventory: withTable(read.inventory, table), table };
+        read = await rereadTable(ctx, read);
       } catch (readError) {
         return { ok: false, attempts, error: readError };
       }

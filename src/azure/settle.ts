@@ -34,18 +34,32 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export async function readSettledInventory(
+export function readSettledInventory(
   clients: ArmClients,
   config: Config,
   settings: PlanSettings,
   signal?: AbortSignal,
   log?: Logger,
 ): Promise<InventoryRead> {
+  return readUntilSettled(clients, settings, () => readInventory(clients, config, signal), signal, log);
+}
+
+/**
+ * Repeats `read` until nothing in it is mid-write: the first read of a run, and every re-read of it (the table
+ * after a 412 or a failed write operation: whoever changed it may still be writing it).
+ */
+export async function readUntilSettled(
+  clients: ArmClients,
+  settings: PlanSettings,
+  read: () => Promise<InventoryRead>,
+  signal?: AbortSignal,
+  log?: Logger,
+): Promise<InventoryRead> {
   const started = Date.now();
   for (let n = 0; ; n++) {
-    const read = await readInventory(clients, config, signal);
-    const pending = unsettledResources(read.inventory, settings);
-    if (pending.length === 0) return read;
+    const got = await read();
+    const pending = unsettledResources(got.inventory, settings);
+    if (pending.length === 0) return got;
     const delay = settleDelayMs(clients.pollIntervalMs, n);
     const deadline = currentArmRun()?.deadline ?? Number.POSITIVE_INFINITY;
     if (n >= MAX_SETTLE_READS || Date.now() + delay > deadline) {

@@ -57,6 +57,60 @@ describe('someone else writes the table between our read and our write', () => {
   });
 });
 
+describe('the table changes again right after our 412', () => {
+  /** Our PUT meets another writer's change (412); `then` runs as that writer's event is emitted. */
+  function otherWriterThen(then: () => void): () => void {
+    cluster.emulator.faults.add({
+      kind: 'externalWrite',
+      method: 'PUT',
+      path: 'routeTables/kubernetes-routes',
+      times: 1,
+      externalWrite: { tags: { touched: 'yes' } },
+    });
+    let done = false;
+    return cluster.emulator.subscribe((event) => {
+      if (done || !event.subject.toLowerCase().endsWith('/routetables/kubernetes-routes')) return;
+      done = true;
+      then();
+    });
+  }
+
+  it('a table deleted between our read and our write is created again where it was (bug 5)', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    const stop = otherWriterThen(() =>
+      cluster.emulator.deleteResource(cluster.tableId, { emitEvent: false }),
+    );
+    const result = await cluster.run();
+    stop();
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('Repaired');
+    expect(result.attempts).toBe(2);
+    expect(cluster.emulator.getResource(cluster.tableId)?.location).toBe('eastus2');
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+
+  it('the re-read after a 412 never plans from a table still being written (bug 6)', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    const setState = (state: string) => {
+      const table = cluster.emulator.getResource(cluster.tableId)!;
+      (table.properties as Record<string, unknown>).provisioningState = state;
+      cluster.emulator.upsertResource(table, { emitEvent: false });
+    };
+    // The other writer's operation is still running through every re-read of this run.
+    const stop = otherWriterThen(() => setState('Updating'));
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    stop();
+    expect(result.status).toBe('Failed');
+    expect(result.error).toMatchObject({ code: 'OperationInProgress', transient: true });
+    expect(puts().map((r) => r.status)).toEqual([412]);
+    // Once it has settled, the next run repairs.
+    setState('Succeeded');
+    expect((await cluster.run()).status).toBe('Repaired');
+    expect(routeMap(cluster.storedRoutes())).toEqual(CONVERGED);
+  });
+});
+
 describe('throttling', () => {
   it('a 429 with Retry-After on the write is waited out and the write goes through', async () => {
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
