@@ -111,6 +111,26 @@ interface ForeignView {
   active: DesiredRoute[];
   /** Prefixes of refused claims (any reason): their owned routes stay as they are; grows as claims are refused. */
   refusedPrefixes: Set<string>;
+  /** IPs of workers with a refused claim and no accepted one of its family: routes to them are kept. */
+  refusedWorkerIps: Set<string>;
+}
+
+/**
+ * A refused claim protects its worker's routes in every family where no claim of that worker goes ahead, as a
+ * refusal found in the tags does (desired.ts).
+ */
+function protectWorkerOf(
+  refused: DesiredRoute,
+  active: readonly DesiredRoute[],
+  desired: DesiredState,
+  ips: Set<string>,
+): void {
+  const worker = desired.workers.find((w) => w.vm.name === refused.worker);
+  for (const family of [4, 6] as const) {
+    const ip = worker?.ips[family];
+    if (ip !== undefined && !active.some((a) => a.worker === refused.worker && a.family === family))
+      ips.add(ip);
+  }
 }
 
 function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings: Findings): ForeignView {
@@ -150,7 +170,10 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
       message: `worker '${d.worker}' needs ${d.route.addressPrefix} -> ${d.route.nextHopIpAddress}, but foreign route ${describe(holder)} already holds its ${byPrefix ? 'prefix' : 'name'}; the foreign route is left untouched`,
     });
   }
-  return { byKey, tableWritable, active, refusedPrefixes };
+  const refusedWorkerIps = new Set(desired.refusedWorkerIps);
+  for (const d of desired.routes)
+    if (!active.includes(d)) protectWorkerOf(d, active, desired, refusedWorkerIps);
+  return { byKey, tableWritable, active, refusedPrefixes, refusedWorkerIps };
 }
 
 /** Owned routes by normalised prefix, each group sorted by name. */
@@ -175,7 +198,6 @@ function keptUnclaimedOf(
   owned: Map<string, TableRoute[]>,
   active: readonly DesiredRoute[],
   foreign: ForeignView,
-  desired: DesiredState,
   scaleSetHops: ReadonlyMap<string, unknown>,
   settings: PlanSettings,
 ): Map<string, TableRoute> {
@@ -187,7 +209,7 @@ function keptUnclaimedOf(
     if (claimed.has(prefix) || foreign.byKey.has(prefix)) continue;
     const canonical = routeNameForCidr(prefix, settings.routeNamePrefix);
     // The survivor must be a route that is itself kept for that reason, or the next plan would not keep it.
-    const byHop = group.filter(hopIn(desired.refusedWorkerIps));
+    const byHop = group.filter(hopIn(foreign.refusedWorkerIps));
     const bySet = group.filter(hopIn(scaleSetHops));
     if (foreign.refusedPrefixes.has(prefix)) survivors.set(prefix, survivorOf(group, canonical));
     else if (byHop.length > 0) survivors.set(prefix, survivorOf(byHop, canonical));
@@ -211,11 +233,11 @@ function keepUnclaimed(
   // until nothing collides.
   let active = claims;
   for (;;) {
-    const kept = keptUnclaimedOf(owned, active, foreign, desired, scaleSetHops, settings);
+    const kept = keptUnclaimedOf(owned, active, foreign, scaleSetHops, settings);
     const keptNames = new Map([...kept.values()].map((r) => [r.route.name.toLowerCase(), r]));
     const colliding = active.filter((d) => keptNames.has(d.route.name.toLowerCase()));
     if (colliding.length === 0) {
-      refuseScaleSetHolds(kept, scaleSetHops, foreign, desired, findings);
+      refuseScaleSetHolds(kept, scaleSetHops, foreign, findings);
       return { keptUnclaimed: kept, active };
     }
     for (const d of colliding) {
@@ -228,6 +250,7 @@ function keepUnclaimed(
       });
     }
     active = active.filter((d) => !colliding.includes(d));
+    for (const d of colliding) protectWorkerOf(d, active, desired, foreign.refusedWorkerIps);
   }
 }
 
@@ -236,7 +259,6 @@ function refuseScaleSetHolds(
   kept: Map<string, TableRoute>,
   scaleSetHops: ReturnType<typeof unlistedNicHops>,
   foreign: ForeignView,
-  desired: DesiredState,
   findings: Findings,
 ): void {
   for (const r of kept.values()) {
@@ -244,7 +266,7 @@ function refuseScaleSetHolds(
     if (
       nic === undefined ||
       foreign.refusedPrefixes.has(r.prefix!) ||
-      desired.refusedWorkerIps.has(r.nextHop!)
+      foreign.refusedWorkerIps.has(r.nextHop!)
     )
       continue;
     findings.refused.push({

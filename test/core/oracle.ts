@@ -63,7 +63,7 @@ export function parseNet(text: string | undefined): Net | undefined {
   };
 }
 
-const within = (inner: Net, outer: Net) =>
+export const within = (inner: Net, outer: Net) =>
   inner.family === outer.family && outer.start <= inner.start && inner.end <= outer.end;
 const overlaps = (a: Net, b: Net) => a.family === b.family && a.start <= b.end && b.start <= a.end;
 
@@ -209,4 +209,26 @@ export function mayRemain(route: RouteRecord, view: OracleView): boolean {
     (net !== undefined && view.unclean.prefixes.some((p) => overlaps(p, net))) ||
     (hop !== undefined && view.unclean.ips.has(hop))
   );
+}
+
+/** ARM's route name rule (1-80 characters: a letter or digit first, a letter, digit or underscore last, . - _ between). */
+export function isArmRouteName(name: string): boolean {
+  return /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/u.test(name);
+}
+
+/** Is this name ours by the name rule alone (our prefix, compared case-insensitively)? */
+export function hasOurPrefix(name: string, settings: PlanSettings): boolean {
+  return name.toLowerCase().startsWith(settings.routeNamePrefix.toLowerCase());
+}
+
+/** The IP as the planner compares next hops (IPv6 in RFC 5952 form). */
+export function hopOf(route: RouteRecord): string | undefined {
+  return canonicalIp(route.nextHopIpAddress);
+}
+
+/** The IPs of a worker's primary NIC (both families), as the model finds them; empty when it has none. */
+export function workerIps(inventory: Inventory, vmName: string): string[] {
+  const vm = inventory.vms.find((v) => v.name === vmName);
+  const nic = vm && nicOf(vm, inventory.nics);
+  return nic ? [ipOf(nic, 4), ipOf(nic, 6)].filter((x): x is string => x !== undefined) : [];
 }

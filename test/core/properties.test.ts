@@ -2,300 +2,27 @@
 // is always one ARM would accept, and the guard's limit holds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, parseCidr } from '../../src/core/cidr.js';
-import { countRouteDeletions, guardPlan, routeDeletionLimit } from '../../src/core/guard.js';
-import { isOwnedRouteName, isValidRouteName, routeNameForCidr } from '../../src/core/naming.js';
-import { classifyRoutes } from '../../src/core/ownership.js';
+import { parseCidr } from '../../src/core/cidr.js';
+import { guardPlan } from '../../src/core/guard.js';
+import { routeNameForCidr } from '../../src/core/naming.js';
 import { planReconcile } from '../../src/core/plan.js';
-import type {
-  Inventory,
-  NicRecord,
-  PlanSettings,
-  RouteRecord,
-  TableWrite,
-  VmRecord,
-} from '../../src/core/types.js';
-import { applyWrite, settings as baseSettings, instanceNic, SUB, table } from './fixtures.js';
-import { holds, mayRemain, nameFor, oracle, parseNet } from './oracle.js';
-
-// FC_NUM_RUNS raises the run count for a soak without editing the file.
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
-const PREFIX = 'kubernetes-route-';
-
-// Small pools so that claims, routes and next hops collide often.
-const POD_CIDRS = [
-  '10.200.0.0/24',
-  '10.200.1.0/24',
-  '10.200.2.0/24',
-  '10.200.3.0/24',
-  '10.200.0.0/23',
-  '10.200.1.0/24',
-  'fd00:10:244::/64',
-  'fd00:10:244:1::/64',
-  'fd00:10:244:2::/64',
-];
-const ODD_TAGS = [
-  '',
-  '  ',
-  'banana',
-  '10.200.0.1/24',
-  '0.0.0.0/0',
-  '10.201.0.0/24',
-  '10.200.0.0/24,',
-  '1.2.3.4/33',
-];
-const IPV4 = ['10.240.0.20', '10.240.0.21', '10.240.0.22', '10.240.0.23'];
-const IPV6 = ['fd00::20', 'fd00::21', 'FD00:0::22'];
-/** IPs of Uniform scale-set instances' NICs (in no listed VM, never a worker's IP). */
-const SCALE_SET_IPS = ['10.240.0.30', '10.0.0.4'];
-const ROUTE_PREFIXES = [
-  ...POD_CIDRS,
-  '0.0.0.0/0',
-  '192.168.0.0/24',
-  '10.201.0.0/24',
-  'not-a-cidr',
-  '10.200.4.0/24',
-];
-
-const arbTag = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...POD_CIDRS) },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(
-        fc.constantFrom(...POD_CIDRS.filter((c) => !c.includes(':'))),
-        fc.constantFrom(...POD_CIDRS.filter((c) => c.includes(':'))),
-      )
-      .map(([a, b]) => `${a} , ${b}`),
-  },
-  { weight: 2, arbitrary: fc.constantFrom(...ODD_TAGS) },
-  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
-);
-
-const arbWorker = fc.record({
-  tag: fc.option(arbTag, { nil: undefined, freq: 6 }),
-  tagKey: fc.constantFrom('pod-cidr', 'Pod-Cidr', 'POD-CIDR'),
-  hasNic: fc.boolean(),
-  listedRef: fc.boolean(),
-  ipv4: fc.option(fc.constantFrom(...IPV4), { nil: undefined, freq: 8 }),
-  ipv6: fc.option(fc.constantFrom(...IPV6), { nil: undefined }),
-  forwarding: fc.boolean(),
-});
-
-const arbRoute = fc.record({
-  name: fc.oneof(
-    fc.constantFrom(...POD_CIDRS).map((c) => routeNameForCidr(c, PREFIX)),
-    fc.constantFrom(...POD_CIDRS).map((c) => routeNameForCidr(c, PREFIX).toUpperCase()),
-    fc.constantFrom(
-      'kubernetes-route-node-1',
-      'kubernetes-route-node-10',
-      'firewall',
-      'to-onprem',
-      'legacy-route',
-    ),
-  ),
-  addressPrefix: fc.constantFrom(...ROUTE_PREFIXES),
-  nextHopType: fc.constantFrom('VirtualAppliance', 'VirtualAppliance', 'Internet'),
-  nextHopIpAddress: fc.option(fc.constantFrom(...IPV4, ...IPV6, ...SCALE_SET_IPS), {
-    nil: undefined,
-    freq: 6,
-  }),
-  provisioningState: fc.constantFrom('Succeeded', 'Succeeded', 'Succeeded', 'Failed'),
-});
-
-const arbWorld = fc
-  .record({
-    workers: fc.array(arbWorker, { maxLength: 6 }),
-    routes: fc.option(fc.uniqueArray(arbRoute, { maxLength: 9, selector: (r) => r.name.toLowerCase() }), {
-      nil: null,
-      freq: 8,
-    }),
-    associated: fc.boolean(),
-    dualStack: fc.boolean(),
-    maxRouteDeletions: fc.constantFrom<PlanSettings['maxRouteDeletions']>('auto', 'auto', 0, 1, 3),
-    forceDeletions: fc.boolean(),
-    repairIpForwarding: fc.boolean(),
-    scaleSetIps: fc.subarray(SCALE_SET_IPS),
-  })
-  .map(({ workers, routes, associated, dualStack, scaleSetIps, ...over }) => {
-    const s = baseSettings({
-      ...over,
-      clusterCidrs: dualStack ? ['10.200.0.0/16', 'fd00:10:244::/56'] : ['10.200.0.0/16'],
-    });
-    const vms: VmRecord[] = [];
-    const nics: NicRecord[] = [];
-    workers.forEach((w, i) => {
-      const name = `worker-${i}`;
-      const vmId = `${SUB}/Microsoft.Compute/virtualMachines/${name}`;
-      const nicId = `${SUB}/Microsoft.Network/networkInterfaces/${name}-nic`;
-      vms.push({
-        id: vmId,
-        name,
-        tags: w.tag === undefined ? { env: 'x' } : { [w.tagKey]: w.tag },
-        nicRefs: w.listedRef ? [{ id: nicId.toUpperCase(), primary: undefined }] : [],
-      });
-      if (!w.hasNic) return;
-      const configs: NicRecord['ipConfigurations'] = [];
-      if (w.ipv4)
-        configs.push({
-          name: 'v4',
-          primary: true,
-          privateIpAddress: w.ipv4,
-          privateIpVersion: 'IPv4',
-          subnetId: undefined,
-        });
-      if (w.ipv6)
-        configs.push({
-          name: 'v6',
-          primary: false,
-          privateIpAddress: w.ipv6,
-          privateIpVersion: 'IPv6',
-          subnetId: undefined,
-        });
-      nics.push({
-        id: nicId,
-        name: `${name}-nic`,
-        vmId,
-        enableIpForwarding: w.forwarding,
-        ipConfigurations: configs,
-      });
-    });
-    const inventory: Inventory = {
-      vms,
-      nics,
-      routeTable: routes === null ? null : table(routes as RouteRecord[], associated ? s.subnetIds : []),
-      vnetLocation: 'eastus2',
-      scaleSetNics: scaleSetIps.map((ip, i) => instanceNic(String(i), ip)),
-    };
-    return { inventory, settings: s };
-  });
-
-/**
- * Tidier worlds for the reference-model properties: valid, distinct pod CIDRs and one IP per worker, so that
- * most claims are clean and the interesting repairs (wrong next hops, stale routes, pod CIDR moves, foreign
- * routes holding a claim, Failed routes, the deletion guard) are what varies.
- */
-const ROUTE_KINDS = [
-  'correct',
-  'wrong-hop',
-  'moved',
-  'stale',
-  'foreign-conflict',
-  'foreign',
-  'failed',
-] as const;
-const arbTidyWorld = fc
-  .record({
-    pods: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 6 }),
-    routes: fc.array(fc.record({ kind: fc.constantFrom(...ROUTE_KINDS), i: fc.nat(9) }), { maxLength: 10 }),
-    maxRouteDeletions: fc.constantFrom<PlanSettings['maxRouteDeletions']>('auto', 'auto', 1, 3),
-    forceDeletions: fc.boolean(),
-  })
-  .map(({ pods, routes, ...over }) => {
-    const s = baseSettings({ ...over, clusterCidrs: ['10.200.0.0/16'] });
-    const vms: VmRecord[] = [];
-    const nics: NicRecord[] = [];
-    pods.forEach((n, k) => {
-      const name = `worker-${k}`;
-      const vmId = `${SUB}/Microsoft.Compute/virtualMachines/${name}`;
-      const nicId = `${SUB}/Microsoft.Network/networkInterfaces/${name}-nic`;
-      vms.push({
-        id: vmId,
-        name,
-        tags: { 'pod-cidr': `10.200.${n}.0/24` },
-        nicRefs: [{ id: nicId, primary: true }],
-      });
-      nics.push({
-        id: nicId,
-        name: `${name}-nic`,
-        vmId,
-        enableIpForwarding: true,
-        ipConfigurations: [
-          {
-            name: 'v4',
-            primary: true,
-            privateIpAddress: `10.240.0.${20 + k}`,
-            privateIpVersion: 'IPv4',
-            subnetId: undefined,
-          },
-        ],
-      });
-    });
-    const worker = (i: number) => ({
-      cidr: `10.200.${pods[i % pods.length]}.0/24`,
-      ip: `10.240.0.${20 + (i % pods.length)}`,
-    });
-    const va = (name: string, prefix: string, ip: string, state = 'Succeeded'): RouteRecord => ({
-      name,
-      addressPrefix: prefix,
-      nextHopType: 'VirtualAppliance',
-      nextHopIpAddress: ip,
-      provisioningState: state,
-    });
-    const table_: RouteRecord[] = [];
-    for (const { kind, i } of routes) {
-      const w = worker(i);
-      const route =
-        kind === 'correct'
-          ? va(routeNameForCidr(w.cidr, PREFIX), w.cidr, w.ip)
-          : kind === 'wrong-hop'
-            ? va(routeNameForCidr(w.cidr, PREFIX), w.cidr, '10.240.0.99')
-            : kind === 'failed'
-              ? va(routeNameForCidr(w.cidr, PREFIX), w.cidr, w.ip, 'Failed')
-              : kind === 'moved'
-                ? va(routeNameForCidr(`10.200.${100 + i}.0/24`, PREFIX), `10.200.${100 + i}.0/24`, w.ip)
-                : kind === 'stale'
-                  ? va(
-                      routeNameForCidr(`10.200.${120 + i}.0/24`, PREFIX),
-                      `10.200.${120 + i}.0/24`,
-                      `10.240.0.${150 + i}`,
-                    )
-                  : kind === 'foreign-conflict'
-                    ? va(`firewall-${i}`, w.cidr, '10.240.0.4')
-                    : {
-                        name: `onprem-${i}`,
-                        addressPrefix: `192.168.${i}.0/24`,
-                        nextHopType: 'VirtualNetworkGateway',
-                        nextHopIpAddress: undefined,
-                        provisioningState: 'Succeeded',
-                      };
-      if (!table_.some((r) => r.name.toLowerCase() === route.name.toLowerCase())) table_.push(route);
-    }
-    const inventory: Inventory = {
-      vms,
-      nics,
-      routeTable: table(table_, s.subnetIds),
-      vnetLocation: 'eastus2',
-    };
-    return { inventory, settings: s };
-  });
-
-/** Both kinds of world: the wild one (odd tags, shared IPs, bad prefixes) and the tidy one. */
-const arbAnyWorld = fc.oneof(arbWorld, arbTidyWorld);
-
-/** The simulator also applies the NIC repair, so "converged" covers it. */
-function apply(inventory: Inventory, plan: ReturnType<typeof planReconcile>): Inventory {
-  const after = applyWrite(inventory, plan.tableWrite, plan.associateSubnets.length > 0);
-  const fixed = new Set(plan.enableIpForwarding);
-  return {
-    ...after,
-    nics: after.nics.map((n) => (fixed.has(n.id) ? { ...n, enableIpForwarding: true } : n)),
-  };
-}
-
-function resolve(write: TableWrite, inventory: Inventory): RouteRecord[] {
-  const current = inventory.routeTable?.routes ?? [];
-  return write.routes.map((e) =>
-    'put' in e
-      ? { ...e.put, provisioningState: undefined }
-      : current.find((r) => r.name.toLowerCase() === e.keep.toLowerCase())!,
-  );
-}
+import type { PlanSettings, RouteRecord } from '../../src/core/types.js';
+import {
+  hasOurPrefix,
+  holds,
+  hopOf,
+  isArmRouteName,
+  mayRemain,
+  nameFor,
+  oracle,
+  parseNet,
+  within,
+} from './oracle.js';
+import { apply, arbAnyWorld, arbWorld, NUM_RUNS, resolve } from './worlds.js';
 
 const prefixKey = (p: string | undefined) => {
   if (p === undefined) return undefined;
-  const parsed = parseCidr(p);
-  return parsed.ok ? parsed.cidr : `raw:${p}`;
+  return parseNet(p)?.text ?? `raw:${p}`;
 };
 
 /** How often each interesting branch was hit across the runs of the oracle properties (fc.statistics-style). */
@@ -346,9 +73,7 @@ describe('properties of plan + guard over random tables and inventories', () => 
       fc.property(arbWorld, ({ inventory, settings }) => {
         const write = planReconcile(inventory, settings).tableWrite;
         if (write === null) return;
-        const foreign = classifyRoutes(inventory.routeTable?.routes ?? [], settings)
-          .filter((r) => !r.owned)
-          .map((r) => r.route.name);
+        const foreign = oracle(inventory, settings).foreign.map((r) => r.name);
         const foreignSet = new Set(foreign);
         const keptForeign = write.routes.flatMap((e) =>
           'keep' in e && foreignSet.has(e.keep) ? [e.keep] : [],
@@ -384,11 +109,11 @@ describe('properties of plan + guard over random tables and inventories', () => 
         const write = planReconcile(inventory, settings).tableWrite;
         for (const e of write?.routes ?? []) {
           if (!('put' in e)) continue;
-          const parsed = parseCidr(e.put.addressPrefix);
-          expect(parsed.ok && parsed.cidr === e.put.addressPrefix && !parsed.hostBitsSet).toBe(true);
-          expect(settings.clusterCidrs.some((c) => cidrContains(c, e.put.addressPrefix))).toBe(true);
-          expect(isOwnedRouteName(e.put.name, settings.routeNamePrefix)).toBe(true);
-          expect(isValidRouteName(e.put.name)).toBe(true);
+          const net = parseNet(e.put.addressPrefix);
+          expect(net !== undefined && net.text === e.put.addressPrefix && !net.hostBits).toBe(true);
+          expect(settings.clusterCidrs.some((c) => within(net!, parseNet(c)!))).toBe(true);
+          expect(hasOurPrefix(e.put.name, settings)).toBe(true);
+          expect(isArmRouteName(e.put.name)).toBe(true);
           expect(e.put.nextHopType).toBe('VirtualAppliance');
         }
       }),
@@ -400,11 +125,14 @@ describe('properties of plan + guard over random tables and inventories', () => 
     fc.assert(
       fc.property(arbWorld, ({ inventory, settings }) => {
         const plan = planReconcile(inventory, settings);
-        const { ownedPrefixes, deleted } = countRouteDeletions(plan.tableWrite, inventory, settings);
-        if (!settings.forceDeletions) {
-          expect(deleted.size).toBeLessThanOrEqual(
-            routeDeletionLimit(ownedPrefixes, settings.maxRouteDeletions),
-          );
+        // The model counts by prefix: an owned prefix of the table as read that no route of the result holds.
+        const owned = new Set(oracle(inventory, settings).owned.map((r) => parseNet(r.addressPrefix)!.text));
+        const left = new Set(
+          (apply(inventory, plan).routeTable?.routes ?? []).map((r) => parseNet(r.addressPrefix)?.text),
+        );
+        const vanished = [...owned].filter((n) => !left.has(n));
+        if (plan.tableWrite !== null && !plan.tableWrite.create) {
+          expect(vanished.length).toBeLessThanOrEqual(surelyAllowedDeletions(owned.size, settings));
         }
         // the guard is idempotent: a caller applying it again changes nothing
         expect(guardPlan(plan, inventory, settings)).toEqual(plan);
@@ -431,16 +159,18 @@ describe('properties of plan + guard over random tables and inventories', () => 
         const hops = new Set(
           (inventory.scaleSetNics ?? []).map((n) => n.ipConfigurations[0]!.privateIpAddress),
         );
-        const routes = classifyRoutes(inventory.routeTable?.routes ?? [], settings);
-        const foreign = new Set(routes.filter((r) => !r.owned).map((r) => r.prefixKey));
+        const view = oracle(inventory, settings);
+        const netOf = (r: RouteRecord) => prefixKey(r.addressPrefix);
+        const foreign = new Set(view.foreign.map(netOf));
         const claimed = new Set(plan.desiredRoutes.map((d) => d.addressPrefix));
-        const after = classifyRoutes(apply(inventory, plan).routeTable?.routes ?? [], settings);
-        for (const r of routes) {
-          if (!r.owned || r.nextHop === undefined || !hops.has(r.nextHop)) continue;
-          if (claimed.has(r.prefix!) || foreign.has(r.prefix)) continue;
+        const after = apply(inventory, plan).routeTable?.routes ?? [];
+        for (const r of view.owned) {
+          const hop = hopOf(r);
+          if (hop === undefined || !hops.has(hop)) continue;
+          if (claimed.has(netOf(r)!) || foreign.has(netOf(r))) continue;
           // With duplicates of its prefix, a route held for another reason may be the one kept.
-          if (routes.filter((o) => o.owned && o.prefix === r.prefix).length > 1) continue;
-          expect(after.some((a) => a.route.name === r.route.name && a.nextHop === r.nextHop)).toBe(true);
+          if (view.owned.filter((o) => netOf(o) === netOf(r)).length > 1) continue;
+          expect(after.some((a) => a.name === r.name && hopOf(a) === hop)).toBe(true);
           // Kept by the scale-set rule or by another refusal (a refused claim of the same prefix): reported.
           expect(plan.refused.length).toBeGreaterThan(0);
         }
@@ -547,20 +277,23 @@ describe('properties of plan + guard over random tables and inventories', () => 
   it('(g) route names are injective and valid, readable or hashed', () => {
     const arbCidr = fc.oneof(
       fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, n]) => `${ip}/${n}`),
-      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([ip, n]) => `${ip}/${n}`),
+      fc
+        .tuple(
+          fc.ipV6().filter((ip) => !ip.includes('.')),
+          fc.integer({ min: 0, max: 128 }),
+        )
+        .map(([ip, n]) => `${ip}/${n}`),
     );
     const arbPrefix = fc.constantFrom('kubernetes-route-', 'k', `r${'x'.repeat(59)}`, 'a.b_c-');
     fc.assert(
       fc.property(arbCidr, arbCidr, arbPrefix, (a, b, prefix) => {
-        const pa = parseCidr(a);
-        const pb = parseCidr(b);
-        fc.pre(pa.ok && pb.ok);
-        if (!pa.ok || !pb.ok) return;
+        // The domain: what the planner accepts as a CIDR. The expectation: the model's own normalisation.
+        fc.pre(parseCidr(a).ok && parseCidr(b).ok);
         const na = routeNameForCidr(a, prefix);
         const nb = routeNameForCidr(b, prefix);
-        expect(isValidRouteName(na)).toBe(true);
-        expect(isOwnedRouteName(na, prefix)).toBe(true);
-        expect(na === nb).toBe(pa.cidr === pb.cidr);
+        expect(isArmRouteName(na)).toBe(true);
+        expect(na.toLowerCase().startsWith(prefix.toLowerCase())).toBe(true);
+        expect(na === nb).toBe(parseNet(a)!.text === parseNet(b)!.text);
       }),
       { numRuns: 2000 },
     );
