@@ -79,6 +79,25 @@ describe('bad-input catalogue: pod-cidr tags (worker-1 has a correct route befor
   });
 });
 
+describe('a refused claim still blocks its prefix (issue 17, bug 2)', () => {
+  it("a typo on worker-1 (host bits) next to a new worker-2 claiming 10.200.1.0/24: both refused, worker-1's route kept", async () => {
+    setTag('worker-1', '10.200.1.7/24');
+    env.emulator.upsertVm(
+      {
+        resourceGroup: 'kubernetes',
+        name: 'worker-2',
+        privateIp: '10.240.0.22',
+        tags: { 'pod-cidr': '10.200.1.0/24' },
+      },
+      { emitEvent: false },
+    );
+    const r = await run('typo next to a claim of its network'); // checkRun: refusal protects
+    expect(r.result.status).toBe('Refused');
+    expect(reasons(r).sort()).toEqual(['overlapping-pod-cidrs', 'pod-cidr-host-bits']);
+    expect(route(r, W1)).toMatchObject({ addressPrefix: '10.200.1.0/24', nextHopIpAddress: '10.240.0.21' });
+  });
+});
+
 describe('bad-input catalogue: settings (loadConfig)', () => {
   const good = {
     AZURE_SUBSCRIPTION_ID: '3f2a7c1e-8b4d-4e6f-9a1b-2c3d4e5f6a7b',

@@ -16,6 +16,7 @@ import {
   stableJson,
   TABLE,
 } from './harness.js';
+import { checkOneStatus, checkRefusalProtects } from './truth.js';
 
 const props = (r: Json | undefined): Json => (r?.properties as Json | undefined) ?? {};
 const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -163,5 +164,8 @@ export function checkRun(env: ChaosEnv, run: RunRecord): string[] {
     const served = run.requests.length;
     if (served > run.bound) tag(`emulator served ${served} requests in one run, over the bound ${run.bound}`);
   }
+
+  // 7, 8. A refusal protects what it refuses; one status for every surface (issue 17: truth.ts).
+  violations.push(...checkRefusalProtects(run), ...checkOneStatus(run.label, result, 'apply'));
   return violations;
 }

@@ -3,7 +3,9 @@
 // rules, same probabilistic draws); only timing-dependent interleavings can differ.
 import type { ArmClients } from '../../src/azure/clients.js';
 import type { FaultRuleInput, Json } from '../../src/emulator/index.js';
+import { reconcile } from '../../src/reconcile.js';
 import {
+  CHAOS_TIMEOUT_MS,
   type ChaosEnv,
   checkRun,
   convergenceProblems,
@@ -18,6 +20,7 @@ import {
   settleOperations,
   snapshot,
 } from './harness.js';
+import { checkAgreement, checkOneStatus } from './truth.js';
 
 export type FaultLabel =
   | '429-read'
@@ -413,8 +416,17 @@ export async function runScenario(
 
   let convergedAfter: number | undefined;
   for (let i = 1; i <= 3 && convergedAfter === undefined; i++) {
+    // What `pod-routes plan` says of the same state, to hold apply to it (issue 17: truth.ts).
+    const planned = await reconcile({
+      config: env.config,
+      trigger: 'cli',
+      dryRun: true,
+      clients,
+      timeoutMs: CHAOS_TIMEOUT_MS,
+    });
     const run = await recordedRun(env, { label: `seed ${seed} clean run ${i}`, bound, clients });
-    violations.push(...checkRun(env, run));
+    violations.push(...checkRun(env, run), ...checkAgreement(env, planned, run));
+    violations.push(...checkOneStatus(`seed ${seed} plan ${i}`, planned, 'plan'));
     maxRequests = Math.max(maxRequests, requestsPerRun(run));
     if (
       convergenceProblems(env, run.after).length === 0 &&
