@@ -8,7 +8,7 @@ import { type InventoryRead, readRouteTable, toRouteTableRecord } from './azure/
 import { readSettledInventory, readUntilSettled } from './azure/settle.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';
-import { countRouteDeletions, routeDeletionLimit } from './core/guard.js';
+import { countRouteDeletions, emptyInventoryLooksWrong, routeDeletionLimit } from './core/guard.js';
 import { planReconcile } from './core/plan.js';
 import type { Inventory, Logger, Plan, PlanSettings, RouteRecord, SubnetAssociation } from './core/types.js';
 
@@ -68,10 +68,9 @@ export function planFirst(ctx: RunContext, read: InventoryRead): FirstPlan {
   return { read, runSettings, plan: planReconcile(read.inventory, runSettings) };
 }
 
-/** An empty VM list next to routes we own is more likely a bad read than a cluster scaled to zero. */
+/** The guard's suspicious-empty-inventory rule (core/guard.ts), as the run's failure. */
 export function suspiciousEmptyVmList(ctx: RunContext, first: FirstPlan): InventoryError | undefined {
-  const deletes = first.plan.actions.some((action) => action.kind === 'delete-route');
-  if (first.read.inventory.vms.length > 0 || !deletes || ctx.settings.forceDeletions) return undefined;
+  if (!emptyInventoryLooksWrong(first.read.inventory, first.plan, ctx.settings)) return undefined;
   return new InventoryError(
     `the VM list of resource group '${ctx.config.clusterResourceGroup}' came back empty while the route table holds routes we own; ` +
       'refusing to treat that as "no workers" (check CLUSTER_RESOURCE_GROUP, or apply with --force if the cluster really has no workers)',

@@ -78,7 +78,10 @@ function indexNics(nics: readonly NicRecord[]): NicIndex {
   return { byId, byVm };
 }
 
-/** The VM's primary NIC: the ref flagged primary, or the only one; fallback: a NIC that names the VM. */
+/**
+ * The VM's primary NIC: the ref flagged primary, else its first ref (ARM lists the primary first); fallback when
+ * that NIC is not in the list: a NIC that names the VM.
+ */
 function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
   const ref = vm.nicRefs.find((r) => r.primary === true) ?? vm.nicRefs[0];
   if (ref !== undefined) {

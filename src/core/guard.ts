@@ -1,4 +1,5 @@
-// Safety rules applied to a plan, pure: the mass-deletion guard and the per-table route limit.
+// Safety rules applied to a plan, pure: the mass-deletion guard, the per-table route limit, and the
+// suspicious-empty-inventory rule (the run fails instead of planning from such a read).
 // A wrong or partial inventory read looks exactly like "every worker is gone"; the guard keeps such a
 // run from emptying the table, while the other repairs of the same run still go ahead.
 import { sameRouteName } from './naming.js';
@@ -43,6 +44,15 @@ export function countRouteDeletions(
     deleted.set(r.prefix!, [...(deleted.get(r.prefix!) ?? []), r]);
   }
   return { ownedPrefixes: new Set(owned.map((r) => r.prefix)).size, deleted };
+}
+
+/**
+ * An empty VM list next to routes we own that the plan would delete is more likely a bad read than a cluster
+ * scaled to zero: the run fails rather than write (unless the operator forces deletions).
+ */
+export function emptyInventoryLooksWrong(inventory: Inventory, plan: Plan, settings: PlanSettings): boolean {
+  const deletes = plan.actions.some((action) => action.kind === 'delete-route');
+  return inventory.vms.length === 0 && deletes && !settings.forceDeletions;
 }
 
 export function guardPlan(plan: Plan, inventory: Inventory, settings: PlanSettings): Plan {

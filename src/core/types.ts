@@ -129,7 +129,10 @@ export interface Drift {
   before: RouteRecord | null;
   after: RouteRecord | null;
   message: string;
-  /** false when the drift is only reported (ip forwarding without REPAIR_IP_FORWARDING, or report mode). */
+  /**
+   * false when the drift is only reported: IP forwarding without REPAIR_IP_FORWARDING, or drift a refusal holds back.
+   * (Report mode and plan do not change it: they write nothing, whatever is repairable.)
+   */
   repairable: boolean;
 }
 

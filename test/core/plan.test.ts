@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardPlan } from '../../src/core/guard.js';
+import { emptyInventoryLooksWrong, guardPlan } from '../../src/core/guard.js';
 import { isOwnedRouteName, isValidRouteName, routeNameForCidr } from '../../src/core/naming.js';
 import { planReconcile, planUnguarded } from '../../src/core/plan.js';
 import type { Inventory, Plan, RouteEntry } from '../../src/core/types.js';
@@ -554,5 +554,20 @@ describe('a refused claim still blocks its prefix (issue 17, bug 2)', () => {
     ]);
     expect(plan.tableWrite).toBeNull();
     expect(plan.actions).toEqual([]);
+  });
+});
+
+describe('the suspicious-empty-inventory rule (core/guard.ts)', () => {
+  it('an empty VM list next to owned routes the plan would delete looks wrong, unless deletions are forced', () => {
+    const inv = world((i) => {
+      i.vms = [];
+      i.nics = [];
+    });
+    const loose = settings({ maxRouteDeletions: 10 });
+    expect(emptyInventoryLooksWrong(inv, planReconcile(inv, loose), loose)).toBe(true);
+    const forced = settings({ forceDeletions: true });
+    expect(emptyInventoryLooksWrong(inv, planReconcile(inv, forced), forced)).toBe(false);
+    const cluster = reportCluster();
+    expect(emptyInventoryLooksWrong(cluster, planReconcile(cluster, settings()), settings())).toBe(false);
   });
 });
