@@ -72,7 +72,11 @@ export async function readVerifyInventory(
   };
 }
 
-function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
+/**
+ * ARM's EffectiveRoute. `hasBgpOverride` is sent by real ARM (Azure/azure-powershell#23091) but missing from the
+ * spec, so the SDK types lack it; its deserializer keeps unknown properties, so it is there to read.
+ */
+function toEffectiveRouteRecord(route: EffectiveRoute & { hasBgpOverride?: unknown }): EffectiveRouteRecord {
   return {
     name: route.name ?? undefined,
     source: route.source ?? undefined,
@@ -80,6 +84,7 @@ function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
     addressPrefixes: (route.addressPrefix ?? []).filter((p): p is string => typeof p === 'string'),
     nextHopType: route.nextHopType ?? undefined,
     nextHopIpAddresses: (route.nextHopIpAddress ?? []).filter((p): p is string => typeof p === 'string'),
+    hasBgpOverride: route.hasBgpOverride === true,
   };
 }
 

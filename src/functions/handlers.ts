@@ -42,6 +42,8 @@ export interface HandlerDeps {
   verify?: (options: VerifyOptions) => Promise<VerifyResult>;
   /** Time budget of the check after a repair (default VERIFY_AFTER_REPAIR_BUDGET_MS, instance.ts). */
   verifyAfterRepairBudgetMs?: number;
+  /** How long a verify finding must persist before it counts (default DEFAULT_CONFIRM_AFTER_MS, verify.ts). */
+  verifyConfirmAfterMs?: number;
 }
 
 export interface Handlers {

@@ -24,6 +24,7 @@ const r = (
   addressPrefixes: [prefix],
   nextHopType,
   nextHopIpAddresses: ip === undefined ? [] : [ip],
+  hasBgpOverride: false,
   ...over,
 });
 
