@@ -109,7 +109,14 @@ async function observe(
   const readAt = Date.now();
   const { worker, nicId, notes } = target;
   if (nicId === undefined || target.notApplicable !== undefined) {
-    const result = { worker, nicId: undefined, status: 'not-applicable', ...target.notApplicable, checks: [], notes };
+    const result = {
+      worker,
+      nicId: undefined,
+      status: 'not-applicable',
+      ...target.notApplicable,
+      checks: [],
+      notes,
+    };
     return { readAt, result: result as WorkerVerification };
   }
   try {
@@ -197,7 +204,9 @@ async function check(
   // The re-read takes about as long as the first read of these workers did.
   const rereadMs = ((Date.now() - firstReadFrom) * unconfirmed.length) / Math.max(1, targets.length);
   if (at + rereadMs > deadline) {
-    log.info(`verify: ${unconfirmed.length} worker(s) with findings left unconfirmed: the re-check would end past the run's budget`);
+    log.info(
+      `verify: ${unconfirmed.length} worker(s) with findings left unconfirmed: the re-check would end past the run's budget`,
+    );
     return;
   }
   log.debug('verify: re-checking findings after the propagation delay', { waitMs: at - Date.now() });

@@ -224,6 +224,15 @@ function addEmulatorCommand(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--route-propagation-ms <ms>',
+      "delay before a route table change reaches the NICs' effective routes, as on Azure (default: the world's routePropagationMs, else 0)",
+      (v) => {
+        if (!/^\d+$/u.test(v))
+          throw new Error(`--route-propagation-ms: expected a whole number of milliseconds, got '${v}'`);
+        return Number(v);
+      },
+    )
     .action(
       async (flags: {
         world: string;
@@ -231,6 +240,7 @@ function addEmulatorCommand(program: Command): void {
         eventsTo?: string;
         rbac?: boolean;
         maxRoutesPerTable?: number;
+        routePropagationMs?: number;
       }) => {
         const { runEmulatorCommand } = await import('../emulator/main.js');
         const { roleActions } = await import('../azure/operations.js');
@@ -239,6 +249,7 @@ function addEmulatorCommand(program: Command): void {
           port: flags.port,
           eventsTo: flags.eventsTo,
           maxRoutesPerTable: flags.maxRoutesPerTable,
+          routePropagationMs: flags.routePropagationMs,
           ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
         });
       },

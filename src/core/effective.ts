@@ -244,7 +244,8 @@ export function sampleWorkers(names: readonly string[], size: number | 'all', of
 /** Counts: a finding counts as shadowed, missing or read-failed only once confirmed; until then as unconfirmed. */
 export function summarizeVerification(workers: readonly WorkerVerification[]): VerifySummary {
   const checks = workers.flatMap((w) => w.checks);
-  const confirmed = (v: PrefixVerdict) => checks.filter((c) => c.verdict === v && c.confirmed === true).length;
+  const confirmed = (v: PrefixVerdict) =>
+    checks.filter((c) => c.verdict === v && c.confirmed === true).length;
   const readFailures = workers.filter((w) => w.status === 'read-failed');
   const unconfirmed =
     checks.filter((c) => c.verdict !== 'ok' && c.confirmed !== true).length +

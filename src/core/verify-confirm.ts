@@ -62,10 +62,12 @@ function findingsOf(w: WorkerVerification): Finding[] {
  * When each finding of `observation` was first seen: as in `before` (the findings of the worker's previous read,
  * or a previous check's pending ones) when it was there, else at this read.
  */
-export function seenSince(observation: Observation, before: ReadonlyMap<string, number>): Map<string, number> {
+export function seenSince(
+  observation: Observation,
+  before: ReadonlyMap<string, number>,
+): Map<string, number> {
   const out = new Map<string, number>();
-  for (const f of findingsOf(observation.result))
-    out.set(f.key, before.get(f.key) ?? observation.readAt);
+  for (const f of findingsOf(observation.result)) out.set(f.key, before.get(f.key) ?? observation.readAt);
   return out;
 }
 
@@ -77,8 +79,7 @@ export function markConfirmed(
 ): WorkerVerification {
   const { result, readAt } = observation;
   const confirmed = (key: string) => readAt - (seen.get(key) ?? readAt) >= confirmAfterMs;
-  if (result.status === 'read-failed')
-    return { ...result, confirmed: confirmed(readKey(result.worker)) };
+  if (result.status === 'read-failed') return { ...result, confirmed: confirmed(readKey(result.worker)) };
   return {
     ...result,
     checks: result.checks.map((c) =>

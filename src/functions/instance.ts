@@ -4,8 +4,8 @@
 import { routeTableId } from '../azure/ids.js';
 import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
-import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
 import type { PendingFinding } from '../core/verify-confirm.js';
+import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
 import { unconfirmedFindings, verifyFindings } from '../telemetry/verify.js';
 import type { VerifyResult, VerifyTrigger } from '../verify.js';
 import { within } from '../within.js';
