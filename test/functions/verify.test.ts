@@ -199,7 +199,9 @@ describe('verify in the Functions app does not cry wolf', () => {
     expect(pointsNamed(await meter.collect(), METRICS.verifyFindings.name)).toEqual([]);
     // The timer reads worker-1 again: its finding, pending since the repair check, is now old enough to count.
     await new Promise((r) => setTimeout(r, 2_600));
+    cluster.emulator.clearRequests();
     await handlers.verifyOnSchedule(timer(), invocation('verifyOnSchedule').context);
+    expect(effectivePosts()).toHaveLength(2); // confirmed at its first read: no wait, no re-read
     const timerRecord = record(VERIFY_RECORD_NAME)[1];
     expect(timerRecord).toMatchObject({ status: 'Findings', shadowed: 1, unconfirmed: 0 });
     const points = pointsNamed(await meter.collect(), METRICS.verifyFindings.name);
