@@ -37,7 +37,7 @@ export type VerifyTrigger = 'cli' | 'repair' | 'timer';
 type VerifyStatus = 'Effective' | 'Findings' | 'Unconfirmed' | 'Failed';
 
 /** How long a finding must persist before it counts: reports put route propagation at up to about a minute. */
-export const DEFAULT_CONFIRM_AFTER_MS = 60_000;
+const DEFAULT_CONFIRM_AFTER_MS = 60_000;
 
 export interface VerifyOptions {
   config: Config;
