@@ -4,7 +4,7 @@
 // reported for comparison only.
 import { clearCidrMemo } from '../src/core/cidr.js';
 import { planReconcile } from '../src/core/plan.js';
-import { planSettingsFor } from '../src/reconcile.js';
+import { planSettingsFor } from '../src/run-settings.js';
 import { median, round as roundTo } from './format.js';
 import { benchConfig, makeInventory } from './world.js';
 

@@ -4,12 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { type ArmClients, clientsFor } from './azure/clients.js';
 import { describeFailure } from './azure/errors.js';
-import { routeTableId, subnetId } from './azure/ids.js';
 import { newCounts, withArmRun } from './azure/session.js';
 import type { Config } from './config.js';
 import { outcome } from './core/outcome.js';
 import { classifyRoutes } from './core/ownership.js';
-import type { Logger, PlanSettings, ReconcileResult, RouteRecord, Trigger } from './core/types.js';
+import type { Logger, ReconcileResult, RouteRecord, Trigger } from './core/types.js';
 import {
   type FirstPlan,
   needsWrite,
@@ -23,6 +22,7 @@ import {
   type TableSnapshot,
   writeTable,
 } from './reconcile-phases.js';
+import { planSettingsFor, silent } from './run-settings.js';
 
 export { MAX_WRITE_ATTEMPTS } from './reconcile-phases.js';
 
@@ -43,23 +43,6 @@ export interface ReconcileOptions {
   clients?: ArmClients;
   /** Total time budget: no retry wait starts past it. Default 120 s. */
   timeoutMs?: number;
-}
-
-export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-export function planSettingsFor(config: Config, forceDeletions = false): PlanSettings {
-  return {
-    clusterCidrs: config.clusterCidrs,
-    podCidrTag: config.podCidrTag,
-    routeNamePrefix: config.routeNamePrefix,
-    routeTableId: routeTableId(config),
-    routeTableName: config.routeTableName,
-    subnetIds: [subnetId(config)],
-    maxRouteDeletions: config.maxRouteDeletions,
-    forceDeletions,
-    repairIpForwarding: config.repairIpForwarding,
-    maxRoutesPerTable: config.maxRoutesPerTable,
-  };
 }
 
 /** What the phases of one run produced, as far as it got. */

@@ -6,6 +6,7 @@ import type { EffectiveRoute } from '@azure/arm-network';
 import type { Config } from '../config.js';
 import type { EffectiveRouteRecord } from '../core/effective.js';
 import type { Inventory } from '../core/types.js';
+import { withAnswerBodies } from './answer-bodies.js';
 import type { ArmClients } from './clients.js';
 import { httpStatusOf } from './errors.js';
 import { collect, toNicRecord, toVmRecord } from './inventory.js';
@@ -72,7 +73,21 @@ export async function readVerifyInventory(
   };
 }
 
-function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
+/** The `hasBgpOverride` of each route of the final answer (by position), from the bodies as ARM sent them. */
+function bgpOverrides(bodies: readonly string[]): boolean[] {
+  for (const body of [...bodies].reverse()) {
+    try {
+      const parsed = JSON.parse(body) as { value?: unknown };
+      if (Array.isArray(parsed.value))
+        return parsed.value.map((r) => (r as { hasBgpOverride?: unknown } | null)?.hasBgpOverride === true);
+    } catch {
+      // Not JSON (an empty 202): not the answer.
+    }
+  }
+  return [];
+}
+
+function toEffectiveRouteRecord(route: EffectiveRoute, hasBgpOverride: boolean): EffectiveRouteRecord {
   return {
     name: route.name ?? undefined,
     source: route.source ?? undefined,
@@ -80,6 +95,7 @@ function toEffectiveRouteRecord(route: EffectiveRoute): EffectiveRouteRecord {
     addressPrefixes: (route.addressPrefix ?? []).filter((p): p is string => typeof p === 'string'),
     nextHopType: route.nextHopType ?? undefined,
     nextHopIpAddresses: (route.nextHopIpAddress ?? []).filter((p): p is string => typeof p === 'string'),
+    hasBgpOverride,
   };
 }
 
@@ -93,10 +109,15 @@ export async function readEffectiveRoutes(
     nicId,
   );
   if (!m) throw new Error(`not a network interface id: ${nicId}`);
-  const poller = clients.network.networkInterfaces.getEffectiveRouteTable(m[1]!, m[2]!, {
-    updateIntervalInMs: clients.pollIntervalMs,
-    ...(signal ? { abortSignal: signal } : {}),
+  // Real ARM sends hasBgpOverride on every effective route (Azure/azure-powershell#23091), but the spec's
+  // EffectiveRoute lacks it and the SDK's deserializer drops it: it is read from the answers as ARM sent them.
+  const { result, bodies } = await withAnswerBodies(() => {
+    const poller = clients.network.networkInterfaces.getEffectiveRouteTable(m[1]!, m[2]!, {
+      updateIntervalInMs: clients.pollIntervalMs,
+      ...(signal ? { abortSignal: signal } : {}),
+    });
+    return awaitLro(() => poller.pollUntilDone());
   });
-  const result = await awaitLro(() => poller.pollUntilDone());
-  return (result.value ?? []).map(toEffectiveRouteRecord);
+  const overrides = bgpOverrides(bodies);
+  return (result.value ?? []).map((route, i) => toEffectiveRouteRecord(route, overrides[i] === true));
 }

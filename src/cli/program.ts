@@ -98,6 +98,12 @@ function parseWorkers(value: string): 'all' | number {
   return Number(value);
 }
 
+function parseConfirmAfter(value: string): number {
+  if (!/^\d+$/u.test(value) || Number(value) > 3600)
+    throw new Error(`--confirm-after: expected a whole number of seconds (0 to 3600), got '${value}'`);
+  return Number(value);
+}
+
 const outputOption = () =>
   new Option('-o, --output <format>', 'output format')
     .choices(['table', 'json', 'markdown'])
@@ -148,10 +154,16 @@ function addVerifyCommand(program: Command): void {
     program
       .command('verify')
       .description(
-        "check that every worker's NIC really routes the other workers' pod CIDRs to them (effective routes); writes nothing. Exit 0 all effective, 2 findings, 1 error",
+        "check that every worker's NIC really routes the other workers' pod CIDRs to them (effective routes); writes nothing. Exit 0 all effective, 2 findings, 4 findings not confirmed yet, 1 error",
       )
       .addOption(outputOption())
       .option('--workers <all|N>', "'all', or check a sample of N workers", parseWorkers, 'all' as const)
+      .option(
+        '--confirm-after <seconds>',
+        'a finding counts once the workers with findings, read again this long after, still show it (route changes take up to about a minute to reach the NICs); 0 counts every finding at once',
+        parseConfirmAfter,
+        60,
+      )
       .option('-v, --verbose', 'log ARM progress to stderr'),
   ).action(async (flags: Record<string, unknown>) => {
     const config = cliConfig(flags);
@@ -161,6 +173,7 @@ function addVerifyCommand(program: Command): void {
     }
     const { verify } = await import('../verify.js');
     const { renderVerify, verifyExitCode } = await import('./render-verify.js');
+    const confirmAfterMs = (flags.confirmAfter as number) * 1000;
     const result = await untilInterrupted((signal) =>
       verify({
         config,
@@ -168,6 +181,9 @@ function addVerifyCommand(program: Command): void {
         workers: flags.workers as 'all' | number,
         log: stderrLogger(flags.verbose === true),
         signal,
+        confirmAfterMs,
+        // The wait for confirmation comes on top of the reads' usual budget.
+        timeoutMs: 120_000 + confirmAfterMs,
       }),
     );
     process.stdout.write(`${renderVerify(flags.output as OutputFormat, result)}\n`);
@@ -208,6 +224,15 @@ function addEmulatorCommand(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--route-propagation-ms <ms>',
+      "delay before a route table change reaches the NICs' effective routes, as on Azure (default: the world's routePropagationMs, else 0)",
+      (v) => {
+        if (!/^\d+$/u.test(v))
+          throw new Error(`--route-propagation-ms: expected a whole number of milliseconds, got '${v}'`);
+        return Number(v);
+      },
+    )
     .action(
       async (flags: {
         world: string;
@@ -215,6 +240,7 @@ function addEmulatorCommand(program: Command): void {
         eventsTo?: string;
         rbac?: boolean;
         maxRoutesPerTable?: number;
+        routePropagationMs?: number;
       }) => {
         const { runEmulatorCommand } = await import('../emulator/main.js');
         const { roleActions } = await import('../azure/operations.js');
@@ -223,6 +249,7 @@ function addEmulatorCommand(program: Command): void {
           port: flags.port,
           eventsTo: flags.eventsTo,
           maxRoutesPerTable: flags.maxRoutesPerTable,
+          routePropagationMs: flags.routePropagationMs,
           ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
         });
       },

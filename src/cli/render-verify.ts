@@ -2,6 +2,7 @@
 // record, like plan's. They read the result; they never recompute it.
 import Table from 'cli-table3';
 import { describeRoute, type PrefixCheck, type WorkerVerification } from '../core/effective.js';
+import { confirmedFindings, unconfirmedFindings } from '../telemetry/verify.js';
 import type { VerifyResult } from '../verify.js';
 import type { OutputFormat } from './render.js';
 
@@ -20,6 +21,8 @@ function toVerifyJson(result: VerifyResult) {
     subnetId: result.subnetId,
     summary: result.summary,
     workers: result.workers,
+    confirmAfterMs: result.confirmAfterMs,
+    cleared: result.cleared,
     arm: result.arm,
     ...(result.error ? { error: result.error } : {}),
   };
@@ -31,8 +34,14 @@ const VERDICT_TEXT: Record<PrefixCheck['verdict'], string> = {
   missing: 'MISSING',
 };
 
+/** A finding not confirmed yet says so: it may be routes still propagating. */
+const verdictText = (verdict: string, confirmed: boolean | undefined) =>
+  confirmed === true ? verdict : `${verdict} (unconfirmed)`;
+
 function rows(w: WorkerVerification): string[][] {
   const nic = w.nicId?.slice(w.nicId.lastIndexOf('/') + 1) ?? '-';
+  if (w.status === 'read-failed')
+    return [[w.worker, nic, '-', '-', verdictText('READ FAILED', w.confirmed), w.message ?? '-']];
   if (w.status === 'not-applicable')
     return [[w.worker, nic, '-', '-', `not applicable (${w.reason ?? 'unknown'})`, w.message ?? '-']];
   if (w.checks.length === 0) return [[w.worker, nic, '-', '-', 'ok', 'no other worker to reach']];
@@ -41,7 +50,7 @@ function rows(w: WorkerVerification): string[][] {
     nic,
     c.prefix,
     c.toWorker,
-    VERDICT_TEXT[c.verdict],
+    c.verdict === 'ok' ? VERDICT_TEXT.ok : verdictText(VERDICT_TEXT[c.verdict], c.confirmed),
     c.winner ? describeRoute(c.winner) : 'no Active route (unroutable)',
   ]);
 }
@@ -50,16 +59,27 @@ function verifySummaryLine(result: VerifyResult): string {
   if (result.status === 'Failed') return `Error: ${result.error?.message ?? 'verify failed'}`;
   const { summary, arm } = result;
   const calls = `ARM: ${arm.reads} reads, ${arm.posts} effective-route POSTs, ${arm.polls} polls`;
-  const counts = `${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing on ${summary.checked} worker(s); ${summary.notApplicable} not applicable`;
-  return `${result.status === 'Effective' ? 'Effective' : 'Findings'}: ${counts}. ${calls}.`;
+  const counts = `${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing, ${summary.readFailed} read failed, ${summary.unconfirmed} not confirmed yet on ${summary.checked} worker(s); ${summary.notApplicable} not applicable`;
+  const unconfirmed =
+    result.status === 'Unconfirmed'
+      ? ` Findings not confirmed yet (seen, but not for ${result.confirmAfterMs / 1000} s): run verify again.`
+      : '';
+  return `${result.status}: ${counts}.${unconfirmed} ${calls}.`;
 }
 
+/** Findings that count, those not confirmed yet, those the re-check cleared, then not-applicable workers and notes. */
 function findings(result: VerifyResult): string[] {
-  return result.workers.flatMap((w) => [
-    ...w.checks.filter((c) => c.verdict !== 'ok').map((c) => `${w.worker}: ${c.verdict}: ${c.message}`),
-    ...(w.status === 'not-applicable' ? [`${w.worker}: not applicable: ${w.message ?? w.reason}`] : []),
-    ...w.notes.map((n) => `${w.worker}: note: ${n}`),
-  ]);
+  return [
+    ...confirmedFindings(result),
+    ...unconfirmedFindings(result).map((f) => `not confirmed yet: ${f}`),
+    ...result.cleared.map(
+      (c) => `cleared on re-check (was propagating): ${c.worker}: ${c.verdict}: ${c.message}`,
+    ),
+    ...result.workers.flatMap((w) => [
+      ...(w.status === 'not-applicable' ? [`${w.worker}: not applicable: ${w.message ?? w.reason}`] : []),
+      ...w.notes.map((n) => `${w.worker}: note: ${n}`),
+    ]),
+  ];
 }
 
 function renderVerifyTable(result: VerifyResult): string {
@@ -108,8 +128,12 @@ export function renderVerify(format: OutputFormat, result: VerifyResult): string
   return renderVerifyTable(result);
 }
 
-/** Like plan: 0 every checked pod route in effect, 2 findings (shadowed or missing), 1 error. */
+/**
+ * Like plan: 0 every checked pod route in effect, 2 confirmed findings (shadowed, missing, read failed), 4 only
+ * findings not confirmed yet (maybe routes still propagating: run it again), 1 error.
+ */
 export function verifyExitCode(result: VerifyResult): number {
   if (result.status === 'Failed') return 1;
+  if (result.status === 'Unconfirmed') return 4;
   return result.status === 'Effective' ? 0 : 2;
 }

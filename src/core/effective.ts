@@ -12,6 +12,11 @@ export interface EffectiveRouteRecord {
   addressPrefixes: string[];
   nextHopType: string | undefined;
   nextHopIpAddresses: string[];
+  /**
+   * ARM sends it on every effective route, though the spec's EffectiveRoute lacks it (Azure/azure-powershell#23091,
+   * #22231); on a route it means "overrides overlapping BGP routes regardless of LPM" (routeTable.json, Route).
+   */
+  hasBgpOverride: boolean;
 }
 
 /** The route that decides where traffic goes, as shown in findings. */
@@ -35,6 +40,8 @@ export interface PrefixCheck {
   /** What routes the prefix instead (shadowed: the route that takes it; missing: what traffic follows now). */
   winner: WinningRoute | undefined;
   message: string;
+  /** Findings only (not ok): seen again after the propagation delay (src/core/verify-confirm.ts). */
+  confirmed?: boolean;
 }
 
 type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 'read-failed';
@@ -42,13 +49,18 @@ type NotApplicableReason = 'vm-not-running' | 'nic-outside-subnet' | 'no-nic' | 
 export interface WorkerVerification {
   worker: string;
   nicId: string | undefined;
-  /** 'checked' when the NIC's effective routes were read and judged. */
-  status: 'checked' | 'not-applicable';
+  /**
+   * 'checked': the NIC's effective routes were read and judged; 'read-failed': ARM did not give them (a finding,
+   * reason 'read-failed'); 'not-applicable': nothing to judge (VM not running, NIC elsewhere, no NIC).
+   */
+  status: 'checked' | 'not-applicable' | 'read-failed';
   reason?: NotApplicableReason;
   message?: string;
   checks: PrefixCheck[];
   /** Remarks that change no verdict (e.g. a worker with several NICs: only the primary one is checked). */
   notes: string[];
+  /** 'read-failed' only: the failure was seen again after the propagation delay. */
+  confirmed?: boolean;
 }
 
 export interface VerifySummary {
@@ -56,9 +68,13 @@ export interface VerifySummary {
   checked: number;
   notApplicable: number;
   ok: number;
+  /** Confirmed findings only: seen again after the propagation delay. */
   shadowed: number;
   missing: number;
-  /** true when every checked prefix is ok (not-applicable workers are listed, not findings). */
+  readFailed: number;
+  /** Findings seen but not confirmed yet (re-checked later): never counted above, never alerted on. */
+  unconfirmed: number;
+  /** true when no finding, confirmed or not (not-applicable workers are listed, not findings). */
   effective: boolean;
 }
 
@@ -69,9 +85,23 @@ interface ActiveEntry {
   route: EffectiveRouteRecord;
 }
 
-/** For the same prefix Azure prefers a user route, then a BGP route, then a system route. */
-const SOURCE_RANK: Record<string, number> = { user: 0, virtualnetworkgateway: 1, default: 2 };
-const rank = (source: string | undefined) => SOURCE_RANK[(source ?? '').toLowerCase()] ?? 3;
+/**
+ * Same prefix: a user route wins over a BGP route, which wins over a system route ("How Azure selects a route",
+ * virtual-networks-udr-overview). A source not listed ranks last; add new system sources (e.g. VNetPeering,
+ * which is Default-like) here.
+ */
+const SOURCE_PRECEDENCE: Readonly<Record<string, number>> = {
+  user: 0,
+  virtualnetworkgateway: 1,
+  default: 2,
+};
+const precedence = (source: string | undefined) =>
+  SOURCE_PRECEDENCE[(source ?? '').toLowerCase()] ?? Object.keys(SOURCE_PRECEDENCE).length;
+const isSource = (e: ActiveEntry, source: string) => (e.route.source ?? '').toLowerCase() === source;
+
+/** Longest prefix first, then source precedence. */
+const byPreference = (a: ActiveEntry, b: ActiveEntry) =>
+  b.length - a.length || precedence(a.route.source) - precedence(b.route.source);
 
 function activeEntries(routes: readonly EffectiveRouteRecord[]): ActiveEntry[] {
   const out: ActiveEntry[] = [];
@@ -84,6 +114,20 @@ function activeEntries(routes: readonly EffectiveRouteRecord[]): ActiveEntry[] {
     }
   }
   return out;
+}
+
+/**
+ * The Active route that carries traffic to the whole of `cidr` (`length`: its prefix length): among the routes
+ * containing it, longest prefix, then source precedence; but a user route with hasBgpOverride beats every
+ * overlapping BGP route "regardless of LPM" (routeTable.json, Route.hasBgpOverride), so BGP routes drop out
+ * wherever such a user route covers the traffic.
+ */
+function routeFor(active: readonly ActiveEntry[], cidr: string, length: number): ActiveEntry | undefined {
+  const containing = active.filter((e) => e.length <= length && cidrContains(e.cidr, cidr));
+  const overridden = containing.some((e) => isSource(e, 'user') && e.route.hasBgpOverride);
+  return containing
+    .filter((e) => !(overridden && isSource(e, 'virtualnetworkgateway')))
+    .sort(byPreference)[0];
 }
 
 function winnerOf(entry: ActiveEntry): WinningRoute {
@@ -122,19 +166,17 @@ export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: D
   }
   const active = activeEntries(routes).filter((e) => e.family === target.family);
   const isOurs = (e: ActiveEntry) => e.cidr === target.cidr && sendsTo(e.route, ip);
-  // Routes strictly inside the pod CIDR win for part of it; one that does not go to the worker takes that part.
-  const inside = active
-    .filter(
-      (e) => e.length > target.prefixLength && cidrContains(target.cidr, e.cidr) && !sendsTo(e.route, ip),
-    )
-    .sort((a, b) => b.length - a.length || rank(a.route.source) - rank(b.route.source));
-  const containing = active
-    .filter((e) => e.length <= target.prefixLength && cidrContains(e.cidr, target.cidr))
-    .sort((a, b) => b.length - a.length || rank(a.route.source) - rank(b.route.source));
-  const top = containing[0];
+  // A route strictly inside the pod CIDR carries part of it when it wins for its own range; one that does not
+  // go to the worker takes that part away (the most specific one is named).
+  const takenBy = active
+    .filter((e) => e.length > target.prefixLength && cidrContains(target.cidr, e.cidr))
+    .sort(byPreference)
+    .map((e) => routeFor(active, e.cidr, e.length))
+    .find((w) => w !== undefined && w.length > target.prefixLength && !sendsTo(w.route, ip));
+  const top = routeFor(active, target.cidr, target.prefixLength);
   const ours = `our route ${target.cidr} -> VirtualAppliance ${ip} (worker '${expected.worker}')`;
-  if (inside[0] !== undefined) {
-    const winner = winnerOf(inside[0]);
+  if (takenBy !== undefined) {
+    const winner = winnerOf(takenBy);
     return {
       ...base,
       verdict: 'shadowed',
@@ -199,19 +241,28 @@ export function sampleWorkers(names: readonly string[], size: number | 'all', of
   return Array.from({ length: size }, (_, i) => sorted[(start + i) % sorted.length]!).sort();
 }
 
+/** Counts: a finding counts as shadowed, missing or read-failed only once confirmed; until then as unconfirmed. */
 export function summarizeVerification(workers: readonly WorkerVerification[]): VerifySummary {
   const checks = workers.flatMap((w) => w.checks);
-  const count = (v: PrefixVerdict) => checks.filter((c) => c.verdict === v).length;
-  const shadowed = count('shadowed');
-  const missing = count('missing');
+  const confirmed = (v: PrefixVerdict) =>
+    checks.filter((c) => c.verdict === v && c.confirmed === true).length;
+  const readFailures = workers.filter((w) => w.status === 'read-failed');
+  const unconfirmed =
+    checks.filter((c) => c.verdict !== 'ok' && c.confirmed !== true).length +
+    readFailures.filter((w) => w.confirmed !== true).length;
+  const shadowed = confirmed('shadowed');
+  const missing = confirmed('missing');
+  const readFailed = readFailures.length - readFailures.filter((w) => w.confirmed !== true).length;
   return {
     workers: workers.length,
     checked: workers.filter((w) => w.status === 'checked').length,
     notApplicable: workers.filter((w) => w.status === 'not-applicable').length,
-    ok: count('ok'),
+    ok: checks.filter((c) => c.verdict === 'ok').length,
     shadowed,
     missing,
-    effective: shadowed === 0 && missing === 0,
+    readFailed,
+    unconfirmed,
+    effective: shadowed + missing + readFailed + unconfirmed === 0,
   };
 }
 

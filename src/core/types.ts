@@ -260,8 +260,11 @@ export interface ReconcileResult {
     runId: string;
     shadowed: number;
     missing: number;
+    readFailed: number;
     notApplicable: number;
     findings: string[];
+    /** Findings seen but not confirmed yet (maybe routes still propagating): not counted above. */
+    unconfirmed: string[];
   };
 }
 

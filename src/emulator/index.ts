@@ -59,6 +59,11 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Routes per route table before a PUT is refused (default 1,000, Azure's limit since 2026; 400 before). */
   maxRoutesPerTable?: number;
+  /**
+   * Route propagation delay (ms): a NIC's effective routes show a network change only this long after it
+   * (default: the world's `routePropagationMs`, else 0).
+   */
+  routePropagationMs?: number;
   /** Called with every emitted Event Grid event. */
   onEvent?: EventListener;
   /**
@@ -144,6 +149,8 @@ export interface Emulator {
   setPowerState(vmId: string, state: string): Json;
   /** Admin: replaces the routes gateways learned over BGP (the world file's `learnedRoutes`, until reset). */
   setLearnedRoutes(routes: LearnedRoute[]): void;
+  /** Admin: the route propagation delay from now on (ms; until reset); the network is taken as settled now. */
+  setRoutePropagation(ms: number): void;
   /** Admin: change a route table as another writer would (new etag, routes added/removed), emitting an event. */
   externalWrite(routeTableId: string, change: ExternalTableChange): void;
   /** Functions apps (src/emulator/functionapps.ts): register a deployed function and its local delivery URL. */
@@ -233,9 +240,11 @@ function assemble(options: EmulatorOptions): Services {
     arm: services.arm,
     store,
     world,
+    events: hub,
     endpoint,
     latency,
     lro,
+    ...(options.routePropagationMs !== undefined ? { propagationMs: options.routePropagationMs } : {}),
   });
   services.identity = new Identity(store, endpoint);
   services.edits = new WorldEdits(store, (kind, id, operationName) =>
@@ -258,9 +267,9 @@ function addSeedFaults(services: Services): void {
 /** Back to the seeded world: resources, faults, operations, request log and events. */
 function reset(services: Services): void {
   services.arm.reset();
-  services.effectiveRoutes.reset();
   services.throttle.reset();
   services.store.reset();
+  services.effectiveRoutes.reset(); // after the store: the reset network is the settled one
   services.faults.clear();
   addSeedFaults(services);
   services.functions.reset();
@@ -325,6 +334,7 @@ function emulatorApi(services: Services): Omit<Emulator, 'ca' | 'caFile' | 'stop
     scaleOut: (id, count, opts) => arm.scaleSets.scaleOut(id, count, opts),
     setPowerState: (vmId, state) => setPowerState(store, vmId, state),
     setLearnedRoutes: (routes) => services.effectiveRoutes.setLearnedRoutes(routes),
+    setRoutePropagation: (ms) => services.effectiveRoutes.setPropagationMs(ms),
     externalWrite: (tableId, change) => {
       if (!arm.externalWrite(tableId, change)) throw new Error(`externalWrite: no route table ${tableId}`);
     },

@@ -10,6 +10,8 @@ interface EmulatorCommandOptions {
   rbac?: import('./rbac.js').RbacSettings;
   /** Routes per table before a PUT is refused (default 1,000; 400 models a cloud with the old limit). */
   maxRoutesPerTable?: number;
+  /** Route propagation delay (ms) before effective routes show a network change (default: the world's, else 0). */
+  routePropagationMs?: number;
   /** Where the ready line goes (default process.stdout). */
   out?: (line: string) => void;
   /** Resolves to stop the emulator instead of waiting for a signal (for tests). */
@@ -23,6 +25,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     ...(options.eventsTo ? { eventsTo: options.eventsTo } : {}),
     ...(options.rbac ? { rbac: options.rbac } : {}),
     ...(options.maxRoutesPerTable !== undefined ? { maxRoutesPerTable: options.maxRoutesPerTable } : {}),
+    ...(options.routePropagationMs !== undefined ? { routePropagationMs: options.routePropagationMs } : {}),
   });
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   out(

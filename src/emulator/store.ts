@@ -53,7 +53,12 @@ function fillResource(input: Json, parsed: ParsedId, etag = newEtag()): Json {
   if (type === TYPES.routeTable.toLowerCase()) {
     p.resourceGuid ??= randomUUID();
     p.disableBgpRoutePropagation ??= false;
-    p.routes = arr(p.routes).map((route) => fillRoute(route, id, etag));
+    // hasBgpOverride is Azure's to set (read-only): a world file may declare it, a PUT cannot (fillRoute).
+    p.routes = arr(p.routes).map((route) => {
+      const filled = fillRoute(route, id, etag);
+      if (obj(route.properties).hasBgpOverride === true) props(filled).hasBgpOverride = true;
+      return filled;
+    });
     delete p.subnets; // computed on read from the subnets that reference the table
   } else if (type === TYPES.vnet.toLowerCase()) {
     p.resourceGuid ??= randomUUID();

@@ -18,6 +18,8 @@ export interface WorldFile {
   functions?: Array<{ resourceId: string; url?: string }>;
   /** Routes gateways learned over BGP (see src/emulator/network/effective-routes.ts). */
   learnedRoutes?: Array<{ gateway: string; network: string; nextHop: string }>;
+  /** Delay (ms) before a network change reaches NICs' effective routes (network/propagation.ts); default 0. */
+  routePropagationMs?: number;
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -166,6 +168,11 @@ const worldSchema = z.object({
         nextHop: ipAddress,
       }),
     )
+    .optional(),
+  routePropagationMs: z
+    .number()
+    .int('expected a whole number of milliseconds')
+    .min(0, 'expected a whole number of milliseconds (0 or more)')
     .optional(),
 });
 

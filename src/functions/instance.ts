@@ -4,9 +4,10 @@
 import { routeTableId } from '../azure/ids.js';
 import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
+import type { PendingFinding } from '../core/verify-confirm.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
-import { verifyFindings } from '../telemetry/verify.js';
+import { unconfirmedFindings, verifyFindings } from '../telemetry/verify.js';
 import type { VerifyOptions, VerifyResult, VerifyTrigger } from '../verify.js';
 import { within } from '../within.js';
 import { SingleFlight } from './single-flight.js';
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   verify?: (options: VerifyOptions) => Promise<VerifyResult>;
   /** Time budget of the check after a repair (default VERIFY_AFTER_REPAIR_BUDGET_MS, instance.ts). */
   verifyAfterRepairBudgetMs?: number;
+  /** How long a verify finding must persist before it counts (default DEFAULT_CONFIRM_AFTER_MS, verify.ts). */
+  verifyConfirmAfterMs?: number;
 }
 
 type SettingsOutcome = { ok: true; config: Config } | { ok: false; message: string };
@@ -42,6 +45,8 @@ export interface Instance {
   settings: SettingsOutcome | undefined;
   /** Where the next sample starts: successive samples rotate through the workers. */
   sampleOffset: number;
+  /** Per route table, verify findings not confirmed yet: the next check reads their workers again. */
+  pendingFindings: Map<string, readonly PendingFinding[]>;
 }
 
 export function newInstance(deps: HandlerDeps): Instance {
@@ -54,6 +59,7 @@ export function newInstance(deps: HandlerDeps): Instance {
     settings: undefined,
     // Instances start at different places.
     sampleOffset: Math.floor(Math.random() * 1_000),
+    pendingFindings: new Map(),
   };
 }
 
@@ -189,8 +195,10 @@ function verificationOf(checked: VerifyResult): NonNullable<ReconcileResult['ver
     runId: checked.runId,
     shadowed: checked.summary.shadowed,
     missing: checked.summary.missing,
+    readFailed: checked.summary.readFailed,
     notApplicable: checked.summary.notApplicable,
     findings: verifyFindings(checked),
+    unconfirmed: unconfirmedFindings(checked),
   };
 }
 
@@ -209,25 +217,36 @@ export function verifySample(
     log.warn(`verify ${config.routeTableName} (${trigger}) skipped: the run's time budget is spent`);
     return Promise.resolve(undefined);
   }
-  return instance.verifies.run(`verify ${routeTableKey(config)}`, async () => {
+  const key = routeTableKey(config);
+  // After a repair the check shares the invocation with the reconcile: it must end well within Event Grid's 30 s
+  // delivery timeout, or the event would be delivered again.
+  const budget =
+    trigger === 'repair'
+      ? Math.min(
+          instance.deps.verifyAfterRepairBudgetMs ?? VERIFY_AFTER_REPAIR_BUDGET_MS,
+          leftMs ?? Number.POSITIVE_INFINITY,
+        )
+      : undefined;
+  const checked = instance.verifies.run(`verify ${key}`, async () => {
     const offset = instance.sampleOffset;
     instance.sampleOffset += size;
     try {
-      // After a repair the check shares the invocation with the reconcile: it must end well within Event Grid's
-      // 30 s delivery timeout, or the event would be delivered again.
-      const budget = Math.min(
-        instance.deps.verifyAfterRepairBudgetMs ?? VERIFY_AFTER_REPAIR_BUDGET_MS,
-        leftMs ?? Number.POSITIVE_INFINITY,
-      );
-      const signal = trigger === 'repair' ? AbortSignal.timeout(budget) : undefined;
       const result = await verify({
         config,
         trigger,
         workers: size,
         offset,
         log,
-        ...(signal ? { signal } : {}),
+        pending: instance.pendingFindings.get(key) ?? [],
+        ...(instance.deps.verifyConfirmAfterMs !== undefined
+          ? { confirmAfterMs: instance.deps.verifyConfirmAfterMs }
+          : {}),
+        ...(budget !== undefined ? { signal: AbortSignal.timeout(budget), timeoutMs: budget } : {}),
       });
+      // What this run read replaces what was pending for those workers; a run that ended early keeps the rest.
+      const read = new Set(result.workers.map((w) => w.worker));
+      const kept = (instance.pendingFindings.get(key) ?? []).filter((p) => !read.has(p.worker));
+      instance.pendingFindings.set(key, [...kept, ...result.pending]);
       instance.telemetry.recordVerify?.(result);
       logVerify(log, config, trigger, result);
       return result;
@@ -236,14 +255,18 @@ export function verifySample(
       return undefined;
     }
   });
+  // A check in flight (the timer's may wait out the propagation delay) is not waited for past this one's budget.
+  return budget === undefined ? checked : within(checked, budget).then((settled) => settled?.value);
 }
 
 function logVerify(log: Logger, config: Config, trigger: VerifyTrigger, result: VerifyResult): void {
   const { summary } = result;
-  const line = `verify ${config.routeTableName} (${trigger}): ${result.status} [${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing, ${summary.notApplicable} not applicable; ${result.arm.posts} POSTs]`;
-  if (result.status === 'Effective') log.info(line);
+  const line = `verify ${config.routeTableName} (${trigger}): ${result.status} [${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing, ${summary.readFailed} read failed, ${summary.unconfirmed} unconfirmed, ${summary.notApplicable} not applicable; ${result.arm.posts} POSTs]`;
+  if (result.status === 'Effective' || result.status === 'Unconfirmed') log.info(line);
   else log.warn(line);
   for (const finding of verifyFindings(result)) log.warn(`verify: ${finding}`);
+  for (const finding of unconfirmedFindings(result))
+    log.info(`verify: not confirmed yet (re-checked at the next check): ${finding}`);
 }
 
 /** The telemetry flush, shared by concurrent invocations; `boundMs`: the most this invocation waits for it. */

@@ -80,7 +80,7 @@ export const METRICS = {
     kind: 'counter',
     unit: '{finding}',
     description:
-      'Pod CIDRs a verify run found not in effect on a worker NIC (shadowed, missing), and workers it could not check (not-applicable).',
+      'Confirmed findings of a verify run (seen again after the propagation delay): pod CIDRs not in effect on a worker NIC (shadowed, missing), NICs whose effective routes ARM did not give (read-failed); and workers it could not check (not-applicable).',
     dimensions: ['verdict', 'trigger', 'route_table'],
   },
   health: {
@@ -130,7 +130,10 @@ export const VERIFY_RECORD_FIELDS = [
   'ok',
   'shadowed',
   'missing',
+  'readFailed',
   'notApplicable',
+  'unconfirmed',
   'findings',
+  'unconfirmedFindings',
   'error',
 ] as const;

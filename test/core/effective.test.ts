@@ -24,6 +24,7 @@ const r = (
   addressPrefixes: [prefix],
   nextHopType,
   nextHopIpAddresses: ip === undefined ? [] : [ip],
+  hasBgpOverride: false,
   ...over,
 });
 
@@ -114,6 +115,31 @@ describe('judging one pod CIDR against a NIC effective routes', () => {
     expect(judgePrefix([...system, ours, half], toWorker1).verdict).toBe('ok');
   });
 
+  // Route.hasBgpOverride (routeTable.json): "this route overrides overlapping BGP routes regardless of LPM".
+  it('lets our route with hasBgpOverride keep a more specific BGP route from taking part of it', () => {
+    const bgp = r('10.200.1.0/25', 'VirtualNetworkGateway', '10.240.255.4', {
+      source: 'VirtualNetworkGateway',
+    });
+    expect(judgePrefix([...system, ours, bgp], toWorker1).verdict).toBe('shadowed');
+    expect(judgePrefix([...system, { ...ours, hasBgpOverride: true }, bgp], toWorker1).verdict).toBe('ok');
+    // The override of a broader user route (a firewall's 10.200.0.0/16) also removes the BGP route; our /24 wins.
+    const fw = r('10.200.0.0/16', 'VirtualAppliance', '10.240.0.4', { source: 'User', hasBgpOverride: true });
+    expect(judgePrefix([...system, fw, ours, bgp], toWorker1).verdict).toBe('ok');
+    // Only BGP routes are overridden: a more specific user route still takes its part.
+    const user = r('10.200.1.0/25', 'None', undefined, { source: 'User' });
+    expect(judgePrefix([...system, { ...ours, hasBgpOverride: true }, user], toWorker1).verdict).toBe(
+      'shadowed',
+    );
+  });
+
+  it('does not let a BGP route of the same prefix beat our route, override or not', () => {
+    const same = r('10.200.1.0/24', 'VirtualNetworkGateway', '10.240.255.4', {
+      source: 'VirtualNetworkGateway',
+    });
+    expect(judgePrefix([...system, same, ours], toWorker1).verdict).toBe('ok');
+    expect(judgePrefix([...system, same, { ...ours, hasBgpOverride: true }], toWorker1).verdict).toBe('ok');
+  });
+
   it('judges IPv6 pod CIDRs among IPv6 routes only', () => {
     const v6: DesiredRoute = {
       ...toWorker1,
@@ -138,7 +164,7 @@ describe('checking a worker', () => {
     expect(checks.map((c) => [c.toWorker, c.verdict])).toEqual([['worker-1', 'ok']]);
   });
 
-  it('summarizes: effective only when no prefix is shadowed or missing', () => {
+  it('summarizes: effective only when no finding, confirmed or not; only confirmed findings are counted', () => {
     const ok = {
       worker: 'a',
       nicId: 'n',
@@ -153,8 +179,21 @@ describe('checking a worker', () => {
       notApplicable: 1,
       ok: 1,
     });
-    const bad = { ...ok, checks: [judgePrefix(system, toWorker1)] };
-    expect(summarizeVerification([bad, na])).toMatchObject({ effective: false, missing: 1 });
+    const seen = { ...ok, checks: [judgePrefix(system, toWorker1)] };
+    expect(summarizeVerification([seen, na])).toMatchObject({ effective: false, missing: 0, unconfirmed: 1 });
+    const confirmed = { ...ok, checks: [{ ...judgePrefix(system, toWorker1), confirmed: true }] };
+    expect(summarizeVerification([confirmed, na])).toMatchObject({
+      effective: false,
+      missing: 1,
+      unconfirmed: 0,
+    });
+    const failedRead = { worker: 'c', nicId: 'n3', status: 'read-failed' as const, checks: [], notes: [] };
+    expect(summarizeVerification([ok, { ...failedRead, confirmed: true }])).toMatchObject({
+      effective: false,
+      readFailed: 1,
+      notApplicable: 0,
+    });
+    expect(summarizeVerification([ok, failedRead])).toMatchObject({ readFailed: 0, unconfirmed: 1 });
   });
 });
 

@@ -42,16 +42,29 @@ async function effective(nic = 'worker-0-nic'): Promise<string[]> {
 
 describe('effective routes', () => {
   it('are the vnet, the defaults and the table routes for a NIC of the provisioning report', async () => {
-    expect(await effective()).toEqual([
+    const routes = await effective();
+    expect(routes.slice(0, 2)).toEqual([
       'Default Active 10.240.0.0/24 VnetLocal',
       'Default Active 0.0.0.0/0 Internet',
-      'Default Active 10.0.0.0/8 None',
-      'Default Active 172.16.0.0/12 None',
-      'Default Active 192.168.0.0/16 None',
-      'Default Active 100.64.0.0/10 None',
+    ]);
+    expect(routes.slice(-2)).toEqual([
       'User Active 10.200.0.0/24 VirtualAppliance 10.240.0.20',
       'User Active 10.200.1.0/24 VirtualAppliance 10.240.0.21',
     ]);
+    // The documented None routes, and those real NICs list too (127.0.0.0/8, 198.18.0.0/15, Microsoft ranges).
+    const none = routes.filter((r) => r.endsWith(' None')).map((r) => r.split(' ')[2]);
+    expect(none).toEqual(
+      expect.arrayContaining([
+        '10.0.0.0/8',
+        '172.16.0.0/12',
+        '192.168.0.0/16',
+        '100.64.0.0/10',
+        '127.0.0.0/8',
+        '198.18.0.0/15',
+      ]),
+    );
+    expect(none.length).toBeGreaterThan(6);
+    expect(routes.filter((r) => r.startsWith('Default') && !r.startsWith('Default Active'))).toEqual([]);
   });
 
   it('a vnet range that is or includes a reserved prefix replaces its None route', async () => {
@@ -63,10 +76,10 @@ describe('effective routes', () => {
     const routes = await effective();
     expect(routes).toContain('Default Active 192.168.0.0/16 VnetLocal');
     expect(routes).toContain('Default Active 100.0.0.0/8 VnetLocal');
-    expect(routes.filter((r) => r.endsWith(' None')).map((r) => r.split(' ')[2])).toEqual([
-      '10.0.0.0/8',
-      '172.16.0.0/12',
-    ]);
+    const none = routes.filter((r) => r.endsWith(' None')).map((r) => r.split(' ')[2]);
+    expect(none).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '127.0.0.0/8']));
+    expect(none).not.toContain('192.168.0.0/16');
+    expect(none).not.toContain('100.64.0.0/10');
   });
 
   it('a user route of a system prefix wins; the system route is listed Invalid', async () => {
@@ -153,6 +166,104 @@ describe('effective routes', () => {
     expect((spare as RestError).code).toBe('NetworkInterfaceNotAttachedToVirtualMachine');
     const missing = await effective('nope').catch((e: unknown) => e as RestError);
     expect((missing as RestError).statusCode).toBe(404);
+  });
+});
+
+describe('route propagation', () => {
+  const tableId = () => id('Microsoft.Network/routeTables', 'kubernetes-routes');
+  const toWorker1 = 'User Active 10.200.1.0/24 VirtualAppliance 10.240.0.21';
+
+  it('shows a table change only after the delay; reads in between show the routes as they were', async () => {
+    emulator.setRoutePropagation(400);
+    await sdk.network.routes.beginDeleteAndWait(
+      RG,
+      'kubernetes-routes',
+      'kubernetes-route-10-200-1-0-24',
+      FAST,
+    );
+    const deletedAt = Date.now();
+    expect(await effective()).toContain(toWorker1);
+    await new Promise((r) => setTimeout(r, Math.max(0, deletedAt + 450 - Date.now())));
+    expect(await effective()).not.toContain(toWorker1);
+    // Put back: again the old state (without the route) until the delay has passed.
+    await sdk.network.routes.beginCreateOrUpdateAndWait(
+      RG,
+      'kubernetes-routes',
+      'kubernetes-route-10-200-1-0-24',
+      { addressPrefix: '10.200.1.0/24', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.240.0.21' },
+      FAST,
+    );
+    const putAt = Date.now();
+    expect(await effective()).not.toContain(toWorker1);
+    await new Promise((r) => setTimeout(r, Math.max(0, putAt + 450 - Date.now())));
+    expect(await effective()).toContain(toWorker1);
+  });
+
+  it('also delays an edit no event announced, and is off (0) by default and after a reset', async () => {
+    emulator.setRoutePropagation(300);
+    emulator.externalWrite(tableId(), { removeRoutes: ['kubernetes-route-10-200-1-0-24'] });
+    expect(await effective()).toContain(toWorker1);
+    emulator.reset();
+    emulator.externalWrite(tableId(), { removeRoutes: ['kubernetes-route-10-200-1-0-24'] });
+    expect(await effective()).not.toContain(toWorker1);
+  });
+
+  it('is a world setting, refused when it is not a whole number of milliseconds', async () => {
+    const w = JSON.parse(readFileSync(worldFile, 'utf8')) as WorldFile;
+    await expect(startEmulator({ world: { ...w, routePropagationMs: -5 } })).rejects.toThrow(
+      /routePropagationMs.*whole number of milliseconds/u,
+    );
+    const e = await startEmulator({ world: { ...w, routePropagationMs: 60_000 } });
+    try {
+      await clients(e).network.routes.beginDeleteAndWait(
+        RG,
+        'kubernetes-routes',
+        'kubernetes-route-10-200-1-0-24',
+        FAST,
+      );
+      const result = await clients(e)
+        .network.networkInterfaces.getEffectiveRouteTable(RG, 'worker-0-nic', FAST)
+        .pollUntilDone();
+      expect(result.value?.some((r) => r.addressPrefix?.[0] === '10.200.1.0/24')).toBe(true);
+    } finally {
+      await e.stop();
+    }
+  });
+});
+
+describe('effective route details', () => {
+  it('carry a user route hasBgpOverride as Azure set it (a world file may declare it; a PUT cannot)', async () => {
+    const table = emulator.getResource(id('Microsoft.Network/routeTables', 'kubernetes-routes')) as Json & {
+      properties: { routes: Array<{ properties: Json }> };
+    };
+    table.properties.routes[0]!.properties.hasBgpOverride = true;
+    emulator.upsertResource(table, { emitEvent: false });
+    // On the wire: the SDK's deserializer drops the field (the spec's EffectiveRoute lacks it).
+    const nicPath = id('Microsoft.Network/networkInterfaces', 'worker-0-nic');
+    const post = await raw(emulator, 'POST', `${nicPath}/effectiveRouteTable?api-version=2026-01-01`);
+    const location = new URL(String(post.headers.get('location')));
+    let answer = await raw(emulator, 'GET', `${location.pathname}${location.search}`);
+    for (let i = 0; answer.status === 202 && i < 50; i++)
+      answer = await raw(emulator, 'GET', `${location.pathname}${location.search}`);
+    const { value } = answer.body as { value: Array<{ addressPrefix: string[]; hasBgpOverride: boolean }> };
+    const flags = value.map((r) => [r.addressPrefix[0], r.hasBgpOverride]);
+    expect(flags).toContainEqual(['10.200.0.0/24', true]);
+    expect(flags).toContainEqual(['10.200.1.0/24', false]);
+    expect(flags).toContainEqual(['0.0.0.0/0', false]);
+  });
+
+  it('end Failed when the operation fails (an injected lroFail), as the SDK reports a failed operation', async () => {
+    emulator.faults.add({
+      kind: 'lroFail',
+      method: 'POST',
+      path: 'worker-0-nic/effectiveRouteTable',
+      lroError: { code: 'InternalServerError', message: 'An error occurred.' },
+      times: 1,
+    });
+    const error = await effective().catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('The long-running operation has failed');
+    expect(await effective()).toContain('Default Active 0.0.0.0/0 Internet');
   });
 });
 

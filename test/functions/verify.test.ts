@@ -22,7 +22,7 @@ let meter: ReturnType<typeof inMemoryMeter>;
 let logs: RecordingLoggerProvider;
 let verifyCalls: VerifyOptions[];
 
-function handlersWith(settings: Record<string, string>, budgetMs?: number): Handlers {
+function handlersWith(settings: Record<string, string>, budgetMs?: number, confirmAfterMs = 0): Handlers {
   const clients = cluster.clients();
   meter = inMemoryMeter();
   logs = new RecordingLoggerProvider();
@@ -34,6 +34,7 @@ function handlersWith(settings: Record<string, string>, budgetMs?: number): Hand
     },
     loadConfig: () => cluster.config(settings),
     ...(budgetMs !== undefined ? { verifyAfterRepairBudgetMs: budgetMs } : {}),
+    verifyConfirmAfterMs: confirmAfterMs,
     telemetry: createReconcileTelemetry({
       meterProvider: meter.meterProvider,
       tracerProvider: new RecordingTracerProvider(),
@@ -48,6 +49,36 @@ const record = (name: string) =>
     .map((r) => r.attributes ?? {});
 const effectivePosts = () =>
   cluster.emulator.requests().filter((q) => q.method === 'POST' && q.path.endsWith('/effectiveRouteTable'));
+
+/** A VPN gateway in the vnet that learned 10.200.0.0/25 over BGP: half of worker-0's pod CIDR. */
+function addBgpShadow(): void {
+  cluster.emulator.upsertResource(
+    {
+      id: `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworkGateways/gw`,
+      location: 'eastus2',
+      properties: {
+        ipConfigurations: [
+          {
+            name: 'default',
+            properties: {
+              subnet: {
+                id: `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/${VNET}/subnets/GatewaySubnet`,
+              },
+            },
+          },
+        ],
+      },
+    },
+    { emitEvent: false },
+  );
+  cluster.emulator.setLearnedRoutes([
+    {
+      gateway: `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworkGateways/gw`,
+      network: '10.200.0.0/25',
+      nextHop: '10.240.0.254',
+    },
+  ]);
+}
 
 beforeEach(() => {
   verifyCalls = [];
@@ -97,32 +128,7 @@ describe('verify in the Functions app', () => {
   });
 
   it('the verify timer reports a BGP shadow: findings metric, PodRouteVerify record, warnings; rotating samples', async () => {
-    cluster.emulator.upsertResource(
-      {
-        id: `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworkGateways/gw`,
-        location: 'eastus2',
-        properties: {
-          ipConfigurations: [
-            {
-              name: 'default',
-              properties: {
-                subnet: {
-                  id: `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/${VNET}/subnets/GatewaySubnet`,
-                },
-              },
-            },
-          ],
-        },
-      },
-      { emitEvent: false },
-    );
-    cluster.emulator.setLearnedRoutes([
-      {
-        gateway: `/subscriptions/${cluster.emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworkGateways/gw`,
-        network: '10.200.0.0/25',
-        nextHop: '10.240.0.254',
-      },
-    ]);
+    addBgpShadow();
     const handlers = handlersWith({ VERIFY_SAMPLE_SIZE: '1' });
     const first = invocation('verifyOnSchedule');
     await handlers.verifyOnSchedule(timer(), first.context);
@@ -153,5 +159,54 @@ describe('verify in the Functions app', () => {
     expect(HANDLED_OPERATION_NAMES).not.toContain(
       'Microsoft.Network/networkInterfaces/effectiveRouteTable/action',
     );
+  });
+});
+
+describe('verify in the Functions app does not cry wolf', () => {
+  const ROUTE = 'kubernetes-route-10-200-1-0-24';
+
+  it('after a repair, the routes it just wrote not yet in effect: re-checked within the budget, cleared, never counted', async () => {
+    cluster.emulator.setRoutePropagation(400);
+    await cluster.deleteRoute(ROUTE);
+    await new Promise((r) => setTimeout(r, 450));
+    const handlers = handlersWith({ VERIFY_SAMPLE_SIZE: '2' }, 10_000, 700);
+    await handlers.reconcileOnSchedule(timer(), invocation('reconcileOnSchedule').context);
+    const health = record('PodRouteHealth')[0];
+    expect(health?.status).toBe('Repaired');
+    expect(JSON.parse(String(health?.verification))).toMatchObject({
+      status: 'Effective',
+      missing: 0,
+      unconfirmed: [],
+    });
+    const verifyRecord = record(VERIFY_RECORD_NAME)[0];
+    expect(verifyRecord).toMatchObject({ status: 'Effective', missing: 0, unconfirmed: 0 });
+    expect(pointsNamed(await meter.collect(), METRICS.verifyFindings.name)).toEqual([]);
+  });
+
+  it('a finding the repair check cannot confirm in its budget is recorded as unconfirmed, not counted; the timer confirms it', async () => {
+    addBgpShadow();
+    await cluster.deleteRoute(ROUTE);
+    const handlers = handlersWith({ VERIFY_SAMPLE_SIZE: '2' }, 2_000, 2_500);
+    await handlers.reconcileOnSchedule(timer(), invocation('reconcileOnSchedule').context);
+    const verification = JSON.parse(String(record('PodRouteHealth')[0]?.verification));
+    expect(verification).toMatchObject({ status: 'Unconfirmed', shadowed: 0 });
+    expect(verification.unconfirmed).toEqual([expect.stringContaining('worker-1: shadowed: 10.200.0.0/24')]);
+    expect(record(VERIFY_RECORD_NAME)[0]).toMatchObject({
+      status: 'Unconfirmed',
+      shadowed: 0,
+      unconfirmed: 1,
+    });
+    expect(pointsNamed(await meter.collect(), METRICS.verifyFindings.name)).toEqual([]);
+    // The timer reads worker-1 again: its finding, pending since the repair check, is now old enough to count.
+    await new Promise((r) => setTimeout(r, 2_600));
+    cluster.emulator.clearRequests();
+    await handlers.verifyOnSchedule(timer(), invocation('verifyOnSchedule').context);
+    expect(effectivePosts()).toHaveLength(2); // confirmed at its first read: no wait, no re-read
+    const timerRecord = record(VERIFY_RECORD_NAME)[1];
+    expect(timerRecord).toMatchObject({ status: 'Findings', shadowed: 1, unconfirmed: 0 });
+    const points = pointsNamed(await meter.collect(), METRICS.verifyFindings.name);
+    expect(points.map((p) => [p.attributes.verdict, p.attributes.trigger, p.value])).toEqual([
+      ['shadowed', 'timer', 1],
+    ]);
   });
 });

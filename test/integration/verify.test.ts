@@ -4,7 +4,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../src/emulator/index.js';
-import { verify } from '../../src/verify.js';
+import { type VerifyOptions, verify } from '../../src/verify.js';
 import { FAST_LRO, RG, TABLE, useCluster, VNET } from '../support/cluster.js';
 
 // Reset before each test (useCluster): each one starts from the world file.
@@ -38,10 +38,19 @@ function addGateway(advertised: string[]): void {
   );
 }
 
-const run = (over: Record<string, string> = {}) => {
+// confirmAfterMs 0: every finding counts at once (the confirmation has its own tests below).
+const run = (over: Record<string, string> = {}, options: Partial<VerifyOptions> = {}) => {
   const config = cluster.config(over);
-  return verify({ config, trigger: 'cli', workers: 'all', clients: cluster.clients(config) });
+  return verify({
+    config,
+    trigger: 'cli',
+    workers: 'all',
+    clients: cluster.clients(config),
+    confirmAfterMs: 0,
+    ...options,
+  });
 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const verdicts = (r: Awaited<ReturnType<typeof run>>) =>
   r.workers.flatMap((w) =>
     w.status === 'checked'
@@ -159,6 +168,119 @@ describe('verify on the emulator', () => {
     expect(w2?.message).toContain('/subnets/other-subnet');
     // Its pod CIDR has no route yet: the other workers report it missing.
     expect(verdicts(result)).toContain('worker-0 -> worker-2 10.200.2.0/24: missing');
+  });
+});
+
+describe('verify does not cry wolf: a finding counts once it persists', () => {
+  const ROUTE = 'kubernetes-route-10-200-1-0-24';
+  const putBack = () =>
+    cluster.putRoute(ROUTE, {
+      addressPrefix: '10.200.1.0/24',
+      nextHopType: 'VirtualAppliance',
+      nextHopIpAddress: '10.240.0.21',
+    });
+
+  it('a route repaired just before the check: seen missing (not propagated yet), cleared on re-check, never counted', async () => {
+    cluster.emulator.setRoutePropagation(400);
+    await cluster.deleteRoute(ROUTE);
+    await sleep(450); // the deletion has reached the NICs
+    await putBack(); // the repair: the NICs still show the route missing for 400 ms
+    const result = await run({}, { confirmAfterMs: 600 });
+    expect(result.status).toBe('Effective');
+    expect(result.summary).toMatchObject({ missing: 0, unconfirmed: 0, effective: true });
+    expect(result.cleared).toEqual([
+      expect.objectContaining({ worker: 'worker-0', prefix: '10.200.1.0/24', verdict: 'missing' }),
+    ]);
+    // Only the worker with a finding was read again.
+    expect(result.arm.posts).toBe(3);
+    expect(result.pending).toEqual([]);
+  });
+
+  it('a finding that persists through the delay is confirmed and counted', async () => {
+    await cluster.deleteRoute(ROUTE);
+    const started = Date.now();
+    const result = await run({}, { confirmAfterMs: 300 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(result.status).toBe('Findings');
+    expect(result.summary).toMatchObject({ missing: 1, unconfirmed: 0 });
+    expect(result.workers.find((w) => w.worker === 'worker-0')?.checks[0]).toMatchObject({
+      verdict: 'missing',
+      confirmed: true,
+    });
+    expect(result.arm.posts).toBe(3);
+  });
+
+  it('without time to re-check in its budget, a finding stays unconfirmed; the next check reads its worker again and confirms it', async () => {
+    await cluster.deleteRoute(ROUTE);
+    const first = await run({}, { confirmAfterMs: 300, timeoutMs: 50 });
+    expect(first.status).toBe('Unconfirmed');
+    expect(first.summary).toMatchObject({ missing: 0, unconfirmed: 1, effective: false });
+    expect(first.pending).toEqual([
+      expect.objectContaining({ key: 'worker-0 10.200.1.0/24', worker: 'worker-0' }),
+    ]);
+    await sleep(320);
+    cluster.emulator.clearRequests();
+    // A sample of one that would be worker-1: worker-0 is read too, for its pending finding, and no wait is needed.
+    const next = await run({}, { confirmAfterMs: 300, workers: 1, offset: 1, pending: first.pending });
+    expect(next.workers.map((w) => w.worker).sort()).toEqual(['worker-0', 'worker-1']);
+    expect(next.status).toBe('Findings');
+    expect(next.summary).toMatchObject({ missing: 1, unconfirmed: 0 });
+    expect(next.arm.posts).toBe(2);
+  });
+});
+
+describe('verify when one NIC cannot be read', () => {
+  it('a failed effective-route operation is that worker finding; the other workers results are kept', async () => {
+    cluster.emulator.faults.add({
+      kind: 'lroFail',
+      method: 'POST',
+      path: 'worker-1-nic/effectiveRouteTable',
+      lroError: { code: 'InternalServerError', message: 'An error occurred.' },
+    });
+    const result = await run();
+    expect(verdicts(result)).toEqual(['worker-0 -> worker-1 10.200.1.0/24: ok', 'worker-1: read-failed']);
+    const w1 = result.workers.find((w) => w.worker === 'worker-1');
+    expect(w1).toMatchObject({ status: 'read-failed', confirmed: true });
+    expect(w1?.message).toContain('The long-running operation has failed');
+    expect(result.status).toBe('Findings');
+    expect(result.summary).toMatchObject({ ok: 1, readFailed: 1 });
+    expect(result.error).toBeUndefined();
+  });
+
+  it('a refused read (403) is that worker finding too; a throttled ARM ends the run but keeps what was read', async () => {
+    cluster.emulator.faults.add({
+      method: 'POST',
+      path: 'worker-1-nic/effectiveRouteTable',
+      status: 403,
+      error: { code: 'AuthorizationFailed', message: 'no access to worker-1-nic' },
+    });
+    const refused = await run();
+    expect(refused.workers.find((w) => w.worker === 'worker-1')).toMatchObject({ status: 'read-failed' });
+    expect(refused.summary.ok).toBe(1);
+    cluster.emulator.faults.clear();
+    cluster.emulator.faults.add({
+      method: 'POST',
+      path: 'worker-1-nic/effectiveRouteTable',
+      status: 429,
+      headers: { 'retry-after': '0' },
+      error: { code: 'SubscriptionRequestsThrottled', message: 'throttled' },
+    });
+    const throttled = await run({}, { concurrency: 1 });
+    expect(throttled.status).toBe('Failed');
+    expect(throttled.error).toMatchObject({ statusCode: 429, transient: true });
+    expect(verdicts(throttled)).toEqual(['worker-0 -> worker-1 10.200.1.0/24: ok']);
+  });
+
+  it('honours hasBgpOverride as ARM sends it: our route with it keeps a BGP /25 from taking part of it', async () => {
+    addGateway(['10.200.1.0/25']);
+    expect((await run()).status).toBe('Findings');
+    const table = cluster.emulator.getResource(cluster.tableId) as Json & {
+      properties: { routes: Array<{ name: string; properties: Json }> };
+    };
+    for (const r of table.properties.routes) r.properties.hasBgpOverride = true;
+    cluster.emulator.upsertResource(table, { emitEvent: false });
+    const result = await run();
+    expect(result.status).toBe('Effective');
   });
 });
 

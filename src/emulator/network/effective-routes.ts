@@ -3,24 +3,27 @@
 // EffectiveRouteListResult shape, as a long-running operation (202 + Location, final state via Location).
 //
 // - System routes (source Default): each vnet address prefix -> VnetLocal; 0.0.0.0/0 -> Internet (and ::/0 when
-//   the vnet has IPv6 space: an assumption, not found documented); 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
-//   100.64.0.0/10 -> None, unless a vnet range is or includes that prefix (then its VnetLocal route replaces it);
-//   a vnet range inside one (the official example's 172.20.2.0/24) leaves the None route in place.
-// - User routes of the table associated with the NIC's subnet (source User).
+//   the vnet has IPv6 space: an assumption, not found documented); the None routes real NICs list (NONE_ROUTES),
+//   unless a vnet range is or includes that prefix (then its VnetLocal route replaces it); a vnet range inside one
+//   (the official example's 172.20.2.0/24) leaves the None route in place.
+// - User routes of the table associated with the NIC's subnet (source User), with their hasBgpOverride.
 // - Routes a gateway in the vnet learned over BGP (world file `learnedRoutes`; source VirtualNetworkGateway),
 //   none when the table has disableBgpRoutePropagation. A BGP route inside the vnet space is never in effect
 //   (VNet routes are preferred even over more specific BGP routes).
 // - Same prefix: user route over BGP route over system route; the loser is listed with state Invalid.
+// - A change of the network reaches the answer only after the propagation delay (propagation.ts).
 // Answered only for a NIC attached to a running VM (ARM has no effective routes otherwise).
 import { randomUUID } from 'node:crypto';
 import { containsCidr, normalizeCidr } from 'cidr-tools';
 import type { Arm } from '../arm.js';
 import { handlePowerRequest, powerStateOf } from '../compute/power.js';
 import { ArmError, armErrors } from '../errors.js';
+import type { EventHub } from '../events.js';
 import type { LatencyModel, LroSettings } from '../request.js';
 import { arr, obj, type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
+import { type NetworkView, Propagation } from './propagation.js';
 
 export interface LearnedRoute {
   /** Id of the virtual network gateway (Microsoft.Network/virtualNetworkGateways) that learned it. */
@@ -33,7 +36,8 @@ export interface LearnedRoute {
 
 interface EffectiveRoutesOptions {
   store: Store;
-  learnedRoutes: () => readonly LearnedRoute[];
+  /** The network as the NICs see it now (after the propagation delay). */
+  network: () => NetworkView;
   endpoint: () => string;
   /** Minimum duration of the operation (ms) and InProgress answers before it completes. */
   lroMs: () => number;
@@ -54,9 +58,42 @@ interface Operation {
   readyAt: number;
   pollsLeft: number;
   result: Json;
+  /** An injected 'lroFail' fault: the operation ends Failed with this error, as the other operations do. */
+  fail?: Json;
 }
 
-const RESERVED = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+/**
+ * System routes to None (source Default). The docs ("Virtual network traffic routing", learn.microsoft.com
+ * virtual-network/virtual-networks-udr-overview, "Default") list 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and
+ * 100.64.0.0/10; real NICs list more: 127.0.0.0/8 and 198.18.0.0/15 (Get-AzEffectiveRouteTable's JSON in
+ * Azure/azure-powershell#23091 and #22231) and Microsoft ranges. The full list is the Effective Routes of a VM in
+ * a subnet without a route table in Aidan Finn's "Why So Many Default Routes in Azure?" (aidanfinn.com; mirrored at
+ * qureshi.me/unraveling-the-mystery-of-azures-numerous-default-routes). Azure changes the Microsoft ranges over
+ * time (#22231 shows 25.48.0.0/12), so a test must never depend on them. Add new system routes here.
+ */
+const NONE_ROUTES: readonly string[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '104.146.0.0/17',
+  '104.147.0.0/16',
+  '127.0.0.0/8',
+  '157.59.0.0/16',
+  '198.18.0.0/15',
+  '20.35.252.0/22',
+  '23.103.0.0/18',
+  '25.148.0.0/15',
+  '25.150.0.0/16',
+  '25.152.0.0/14',
+  '25.156.0.0/16',
+  '25.159.0.0/16',
+  '25.176.0.0/13',
+  '25.184.0.0/14',
+  '25.4.0.0/14',
+  '40.108.0.0/17',
+  '40.109.0.0/16',
+];
 const SOURCE_RANK: Record<string, number> = { User: 0, VirtualNetworkGateway: 1, Default: 2 };
 
 const norm = (cidr: string): string | undefined => {
@@ -80,15 +117,16 @@ interface Entry {
   nextHopType: string;
   nextHopIp?: string;
   inactive?: boolean;
+  hasBgpOverride?: boolean;
 }
 
 /** The vnet and subnet of the NIC's primary ip configuration, or ARM's 400 when the subnet is not there. */
-function nicSubnet(store: Store, nic: Json): { vnet: Json; subnet: Json } {
+function nicSubnet(network: NetworkView, nic: Json): { vnet: Json; subnet: Json } {
   const configs = arr(obj(nic.properties).ipConfigurations);
   const primary = configs.find((c) => obj(c.properties).primary === true) ?? configs[0];
   const subnetId = String(obj(obj(primary?.properties).subnet).id ?? '');
   const m = /^(.*\/virtualnetworks\/[^/]+)\/subnets\/([^/]+)$/iu.exec(subnetId);
-  const vnet = m ? store.get(m[1]!) : undefined;
+  const vnet = m ? network.get(m[1]!) : undefined;
   const subnet = arr(obj(vnet?.properties).subnets).find(
     (s) => String(s.name).toLowerCase() === m?.[2]?.toLowerCase(),
   );
@@ -106,27 +144,27 @@ function defaultRoutes(space: string[]): Entry[] {
   entries.push({ source: 'Default', prefix: '0.0.0.0/0', nextHopType: 'Internet' });
   if (space.some(isV6)) entries.push({ source: 'Default', prefix: '::/0', nextHopType: 'Internet' });
   // A vnet range that is, or includes, a reserved prefix replaces its None route (its VnetLocal route covers it).
-  for (const r of RESERVED)
+  for (const r of NONE_ROUTES)
     if (!space.some((s) => !isV6(s) && containsCidr(s, r)))
       entries.push({ source: 'Default', prefix: r, nextHopType: 'None' });
   return entries;
 }
 
 /** Routes learned over BGP by the vnet's gateways (inactive when inside the vnet's own ranges). */
-function gatewayRoutes(store: Store, vnet: Json, space: string[], learned: readonly LearnedRoute[]): Entry[] {
+function gatewayRoutes(network: NetworkView, vnet: Json, space: string[]): Entry[] {
   const vnetId = String(vnet.id).toLowerCase();
   const inVnet = (c: Json) =>
     String(obj(obj(c.properties).subnet).id ?? '')
       .toLowerCase()
       .startsWith(`${vnetId}/subnets/`);
   const gateways = new Set(
-    store
+    network
       .list('Microsoft.Network/virtualNetworkGateways')
       .filter((g) => arr(obj(g.properties).ipConfigurations).some(inVnet))
       .map((g) => String(g.id).toLowerCase()),
   );
   const entries: Entry[] = [];
-  for (const l of learned) {
+  for (const l of network.learned) {
     const prefix = norm(l.network);
     if (!prefix || !gateways.has(l.gateway.toLowerCase())) continue;
     entries.push({
@@ -153,23 +191,24 @@ function userRoutes(table: Json | undefined): Entry[] {
       prefix,
       nextHopType: String(p.nextHopType),
       ...(typeof p.nextHopIpAddress === 'string' ? { nextHopIp: p.nextHopIpAddress } : {}),
+      hasBgpOverride: p.hasBgpOverride === true,
     });
   }
   return entries;
 }
 
 /** The NIC's effective routes (EffectiveRoute objects), or an ArmError naming what is missing. */
-function computeEffectiveRoutes(store: Store, nic: Json, learned: readonly LearnedRoute[]): Json[] {
-  const { vnet, subnet } = nicSubnet(store, nic);
+function computeEffectiveRoutes(network: NetworkView, nic: Json): Json[] {
+  const { vnet, subnet } = nicSubnet(network, nic);
   const space = arr(obj(obj(vnet.properties).addressSpace).addressPrefixes)
     .map((p) => norm(String(p)))
     .filter((p): p is string => p !== undefined);
   const tableId = obj(obj(subnet.properties).routeTable).id;
-  const table = typeof tableId === 'string' ? store.get(tableId) : undefined;
+  const table = typeof tableId === 'string' ? network.get(tableId) : undefined;
   const disableBgp = obj(table?.properties).disableBgpRoutePropagation === true;
   const entries = [
     ...defaultRoutes(space),
-    ...(disableBgp ? [] : gatewayRoutes(store, vnet, space, learned)),
+    ...(disableBgp ? [] : gatewayRoutes(network, vnet, space)),
     ...userRoutes(table),
   ];
   // Same prefix: only the best source is Active.
@@ -184,7 +223,8 @@ function computeEffectiveRoutes(store: Store, nic: Json, learned: readonly Learn
     addressPrefix: [e.prefix],
     nextHopIpAddress: e.nextHopIp !== undefined ? [e.nextHopIp] : [],
     nextHopType: e.nextHopType,
-    hasBgpOverride: false,
+    // Real ARM sends it on every effective route (Azure/azure-powershell#23091); a user route carries its own.
+    hasBgpOverride: e.hasBgpOverride === true,
   }));
 }
 
@@ -198,7 +238,7 @@ class EffectiveRoutes {
     this.ops.clear();
   }
 
-  handle(req: { method: string; path: string; query: URLSearchParams }): Reply | undefined {
+  handle(req: { method: string; path: string; query: URLSearchParams; failLro?: object }): Reply | undefined {
     const poll = POLL.exec(req.path);
     if (poll) {
       const op = this.ops.get(poll[2]!.toLowerCase());
@@ -225,7 +265,7 @@ class EffectiveRoutes {
     );
     if (!nic) throw armErrors.resourceNotFound(`${TYPES.nic}/${m[3]!}`, group.name);
     this.requireRunningVm(nic);
-    const result = { value: computeEffectiveRoutes(store, nic, this.options.learnedRoutes()) };
+    const result = { value: computeEffectiveRoutes(this.options.network(), nic) };
     const op: Operation = {
       id: randomUUID(),
       location: String(nic.location ?? group.location ?? 'eastus')
@@ -235,6 +275,7 @@ class EffectiveRoutes {
       readyAt: Date.now() + this.options.lroMs(),
       pollsLeft: this.options.inProgressPolls(),
       result,
+      ...(req.failLro ? { fail: { ...req.failLro } } : {}),
     };
     this.ops.set(op.id, op);
     return { status: 202, headers: this.headers(op) };
@@ -267,8 +308,17 @@ class EffectiveRoutes {
   private poll(op: Operation, isResult: boolean): Reply {
     if (!isResult && op.pollsLeft > 0) op.pollsLeft--;
     const done = op.pollsLeft <= 0 && Date.now() >= op.readyAt;
-    if (!isResult)
-      return { status: 200, headers: {}, body: { status: done ? 'Succeeded' : 'InProgress' }, lroPoll: true };
+    if (!isResult) {
+      const status = done ? (op.fail ? 'Failed' : 'Succeeded') : 'InProgress';
+      return {
+        status: 200,
+        headers: {},
+        body: { status, ...(done && op.fail ? { error: op.fail } : {}) },
+        lroPoll: true,
+      };
+    }
+    // A failed operation's result is its error, as for the other long-running operations (operations.ts).
+    if (done && op.fail) return { status: 500, headers: {}, body: { error: op.fail }, lroPoll: true };
     return done
       ? { status: 200, headers: {}, body: op.result, lroPoll: true }
       : { status: 202, headers: this.headers(op), lroPoll: true };
@@ -283,14 +333,24 @@ export function installEffectiveRoutes(deps: {
   arm: Arm;
   store: Store;
   world: WorldFile;
+  events: EventHub;
   endpoint: () => string;
   latency: LatencyModel;
   lro: LroSettings;
-}): { reset(): void; setLearnedRoutes(routes: LearnedRoute[]): void } {
+  /** Route propagation delay (ms); default the world's `routePropagationMs`, else 0 (at once). */
+  propagationMs?: number;
+}): {
+  reset(): void;
+  setLearnedRoutes(routes: LearnedRoute[]): void;
+  setPropagationMs(ms: number): void;
+} {
   let learned: LearnedRoute[] = structuredClone(deps.world.learnedRoutes ?? []);
+  const initialDelay = deps.propagationMs ?? deps.world.routePropagationMs ?? 0;
+  const propagation = new Propagation(deps.store, () => learned, initialDelay, deps.events);
+  propagation.restart();
   const service = new EffectiveRoutes({
     store: deps.store,
-    learnedRoutes: () => learned,
+    network: () => propagation.visible(),
     endpoint: deps.endpoint,
     lroMs: () => deps.latency.lroMs,
     inProgressPolls: () => deps.lro.inProgressPolls,
@@ -303,9 +363,12 @@ export function installEffectiveRoutes(deps: {
     reset: () => {
       service.reset();
       learned = structuredClone(deps.world.learnedRoutes ?? []);
+      propagation.restart(initialDelay);
     },
     setLearnedRoutes: (routes) => {
       learned = structuredClone(routes);
+      propagation.changed();
     },
+    setPropagationMs: (ms) => propagation.restart(ms),
   };
 }
