@@ -187,7 +187,12 @@ async function check(
   const pending = options.pending ?? [];
   const chosen = sampleWorkers(names, options.workers, options.offset ?? 0);
   const again = pending.map((p) => p.worker).filter((w) => names.includes(w) && !chosen.includes(w));
-  const targets = verifyTargets(desired.workers, [...chosen, ...again], settings.subnetIds[0]!, read.powerStates);
+  const targets = verifyTargets(
+    desired.workers,
+    [...chosen, ...again],
+    settings.subnetIds[0]!,
+    read.powerStates,
+  );
   log.debug('verify targets', { workers: targets.length, pendingWorkers: again.length });
   const readOne = (t: VerifyTarget) => observe(clients, t, desired.routes, signal);
   const concurrency = options.concurrency ?? 4;
