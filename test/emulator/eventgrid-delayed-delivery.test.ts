@@ -1,14 +1,14 @@
 // Event Grid's delayed delivery ("Event Grid message delivery and retry", Delayed delivery): after the first 10
 // failed deliveries to an endpoint, Event Grid holds every retry and every new delivery to it for a while. The
 // delivery model on its own, over real HTTP to a local endpoint, with Event Grid's delays scaled by 0.001
-// (10 s of the retry schedule become 10 ms, the first delay of 10 minutes 600 ms).
+// (10 s of the retry schedule become 10 ms, the first delay of 5 minutes 300 ms).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DELIVERY, Delivery, type DeliveryTarget } from '../../src/emulator/eventgrid/delivery.js';
 
 const TIME_SCALE = 0.001;
-const FIRST_DELAY_MS = 10 * 60_000 * TIME_SCALE;
+const FIRST_DELAY_MS = 5 * 60_000 * TIME_SCALE;
 // Event Grid's 30 s answer timeout would be 30 ms here, too short for a busy machine: 1 s instead.
 const SETTINGS = { ...DEFAULT_DELIVERY, timeScale: TIME_SCALE, timeoutMs: 1_000 / TIME_SCALE };
 

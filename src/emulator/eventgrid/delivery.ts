@@ -10,8 +10,8 @@
 // all subsequent retries *and new* deliveries for some time - in some cases up to several hours." Modelled per
 // endpoint URL: `delayAfterFailures` failed attempts in a row (10) hold every attempt, new or retry, until the
 // delay ends; a failure once it has ended holds them again, each time for the next of `delayStepsMs`; a success
-// ends it. The page gives no durations: the steps (10 min, 30 min, 1 h, 2 h, 4 h) are this model's choice
-// within "up to several hours".
+// ends it. The page gives no durations: the steps are this model's choice, the retry schedule's own steps from
+// 5 minutes on (5 min, 10 min, 30 min, 1 h), then 2 h and 4 h ("up to several hours").
 // Not modelled: batching (each event goes alone, which maxEventsPerBatch >= 1 allows), the best-effort removal
 // of a retry when a late answer arrives, the random jitter. `timeScale` scales every delay for tests.
 
@@ -33,7 +33,7 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
   timeoutMs: 30_000,
   timeScale: 1,
   delayAfterFailures: 10,
-  delayStepsMs: [10 * MIN, 30 * MIN, 60 * MIN, 120 * MIN, 240 * MIN],
+  delayStepsMs: [5 * MIN, 10 * MIN, 30 * MIN, 60 * MIN, 120 * MIN, 240 * MIN],
 };
 
 /** Delay before retry n (n = 1 is the second attempt); past the list, every 12 hours. */
