@@ -303,7 +303,8 @@ describe('reconcileOnResourceChange: failures', () => {
     await expect(handlers.reconcileOnResourceChange(event(), context)).resolves.toBeUndefined();
     expect(
       logs.some(
-        (l) => l.level === 'warn' && l.message.includes('transient failure') && l.message.includes('acknowledged'),
+        (l) =>
+          l.level === 'warning' && l.message.includes('transient failure') && l.message.includes('acknowledged'),
       ),
     ).toBe(true);
   });
