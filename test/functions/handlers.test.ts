@@ -304,7 +304,9 @@ describe('reconcileOnResourceChange: failures', () => {
     expect(
       logs.some(
         (l) =>
-          l.level === 'warning' && l.message.includes('transient failure') && l.message.includes('acknowledged'),
+          l.level === 'warning' &&
+          l.message.includes('transient failure') &&
+          l.message.includes('acknowledged'),
       ),
     ).toBe(true);
   });
