@@ -13,8 +13,10 @@ var requiredActions = [
   'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Compute/virtualMachines/instanceView/read'
   'Microsoft.Network/natGateways/join/action'
+  'Microsoft.Network/networkIntentPolicies/join/action'
   'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
   'Microsoft.Network/networkInterfaces/read'
+  'Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action'
   'Microsoft.Network/networkSecurityGroups/join/action'
   'Microsoft.Network/routeTables/join/action'
   'Microsoft.Network/routeTables/read'
@@ -27,9 +29,14 @@ var requiredActions = [
   'Microsoft.Network/virtualNetworks/subnets/write'
 ]
 
-// The NIC write is linked-authorized: join on each IP configuration's subnet and public IP (and on the NIC's
-// network security group, already granted above for the subnet write).
+// The NIC write is linked-authorized: join on each IP configuration's subnet, public IP, load balancer backend
+// pools and inbound NAT rules, application security groups and application gateway backend pools (and on the
+// NIC's network security group, already granted above for the subnet write).
 var ipForwardingRepairActions = [
+  'Microsoft.Network/applicationGateways/backendAddressPools/join/action'
+  'Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action'
+  'Microsoft.Network/loadBalancers/backendAddressPools/join/action'
+  'Microsoft.Network/loadBalancers/inboundNatRules/join/action'
   'Microsoft.Network/networkInterfaces/write'
   'Microsoft.Network/publicIPAddresses/join/action'
   'Microsoft.Network/virtualNetworks/subnets/join/action'

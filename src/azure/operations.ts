@@ -124,6 +124,25 @@ export const ARM_OPERATIONS = [
     path: '/subscriptions/{sub}/resourceGroups/{vnetRg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}',
     when: 'implied by the subnet PUT when the subnet references service endpoint policies',
   },
+  // Subnets managed by Azure Virtual Network Manager IPAM carry `ipamPoolPrefixAllocations[].pool.id`
+  // (azure-rest-api-specs virtualNetwork.json, SubnetPropertiesFormat, 2024-05-01 on), and services such as SQL
+  // Managed Instance attach a network intent policy to the subnets they are injected in. Microsoft's own roles for
+  // subnet writers grant both actions next to the joins above (built-in "AVS on Fleet VIS Role"; ARO-HCP's
+  // operator roles: "Azure re-validates permission on every resource referenced by a subnet on write").
+  {
+    id: 'ipamPools.associateResourcesToPool',
+    action: 'Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action',
+    method: 'PUT',
+    path: '/subscriptions/{sub}/resourceGroups/{vnetRg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}',
+    when: 'implied by the subnet PUT when the subnet takes its prefixes from an IPAM pool (ipamPoolPrefixAllocations)',
+  },
+  {
+    id: 'networkIntentPolicies.join',
+    action: 'Microsoft.Network/networkIntentPolicies/join/action',
+    method: 'PUT',
+    path: '/subscriptions/{sub}/resourceGroups/{vnetRg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}',
+    when: 'implied by the subnet PUT when a service (e.g. SQL Managed Instance) attached a network intent policy to the subnet',
+  },
   {
     id: 'virtualMachines.listInstanceView',
     action: 'Microsoft.Compute/virtualMachines/read',
@@ -169,6 +188,42 @@ export const ARM_OPERATIONS = [
     method: 'PUT',
     path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Network/networkInterfaces/{nic}',
     when: 'implied by the NIC PUT when an IP configuration has a public IP address',
+    onlyWith: 'REPAIR_IP_FORWARDING',
+  },
+  // Worker NICs sit in load balancer pools (the Kubernetes cloud provider puts them there), sometimes in inbound
+  // NAT rules, application security groups or an application gateway's pool: the NIC PUT sends those references
+  // back and ARM checks a join on each (action names: the Virtual Machine Contributor built-in role, which
+  // grants them for NIC writes; the ASG one: virtual-network/manage-network-security-group.md, Permissions).
+  {
+    id: 'loadBalancers.backendAddressPools.join',
+    action: 'Microsoft.Network/loadBalancers/backendAddressPools/join/action',
+    method: 'PUT',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Network/networkInterfaces/{nic}',
+    when: 'implied by the NIC PUT when an IP configuration is in a load balancer backend pool',
+    onlyWith: 'REPAIR_IP_FORWARDING',
+  },
+  {
+    id: 'loadBalancers.inboundNatRules.join',
+    action: 'Microsoft.Network/loadBalancers/inboundNatRules/join/action',
+    method: 'PUT',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Network/networkInterfaces/{nic}',
+    when: 'implied by the NIC PUT when an IP configuration is the target of an inbound NAT rule',
+    onlyWith: 'REPAIR_IP_FORWARDING',
+  },
+  {
+    id: 'applicationSecurityGroups.joinIpConfiguration',
+    action: 'Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action',
+    method: 'PUT',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Network/networkInterfaces/{nic}',
+    when: 'implied by the NIC PUT when an IP configuration is in an application security group',
+    onlyWith: 'REPAIR_IP_FORWARDING',
+  },
+  {
+    id: 'applicationGateways.backendAddressPools.join',
+    action: 'Microsoft.Network/applicationGateways/backendAddressPools/join/action',
+    method: 'PUT',
+    path: '/subscriptions/{sub}/resourceGroups/{clusterRg}/providers/Microsoft.Network/networkInterfaces/{nic}',
+    when: "implied by the NIC PUT when an IP configuration is in an application gateway's backend pool",
     onlyWith: 'REPAIR_IP_FORWARDING',
   },
 ] as const satisfies readonly ArmOperation[];

@@ -1,8 +1,11 @@
 // RBAC mode: the caller holds one role (a list of actions, as the deployed custom role has them) at the
 // subscription or at some resource groups. Every ARM request is authorized for its own action (403
 // AuthorizationFailed), and a write for every resource its body links to (403 LinkedAuthorizationFailed: a
-// subnet PUT needs join/action on its NSG, route table, NAT gateway, endpoint policies, even unchanged ones; a NIC
-// PUT on its subnets, public IPs and NSG). Both tables below are rows: a new operation or reference is one row.
+// subnet PUT needs join/action on its NSG, route table, NAT gateway, endpoint policies and IPAM pools, even
+// unchanged ones; a NIC PUT on its subnets, public IPs, NSG, load balancer pools and NAT rules, application
+// security groups and application gateway pools). Not modelled: the network intent policy a service (SQL
+// Managed Instance) attaches to a subnet, which the subnet's public schema does not show. Both tables below are
+// rows: a new operation or reference is one row.
 // Error texts: ARM's own wording, as quoted in public issue threads (docs/emulator.md).
 import { ArmError } from './errors.js';
 
@@ -98,6 +101,12 @@ const SUBNET_LINKS: Array<[string, string]> = [
   ['routeTable.id', 'Microsoft.Network/routeTables/join/action'],
   ['natGateway.id', 'Microsoft.Network/natGateways/join/action'],
   ['serviceEndpointPolicies[].id', 'Microsoft.Network/serviceEndpointPolicies/join/action'],
+  // IPAM (azure-rest-api-specs virtualNetwork.json, SubnetPropertiesFormat.ipamPoolPrefixAllocations, 2024-05-01
+  // on): the pool's action, as Microsoft's roles for subnet writers grant it (AVS on Fleet VIS Role; ARO-HCP).
+  [
+    'ipamPoolPrefixAllocations[].pool.id',
+    'Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action',
+  ],
 ];
 
 const LINKED_TABLE: LinkedRow[] = [
@@ -132,6 +141,11 @@ const LINKED_TABLE: LinkedRow[] = [
     [
       'applicationSecurityGroups[].id',
       'Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action',
+    ],
+    // Action names: the Virtual Machine Contributor built-in role, which grants these joins for NIC writes.
+    [
+      'applicationGatewayBackendAddressPools[].id',
+      'Microsoft.Network/applicationGateways/backendAddressPools/join/action',
     ],
   ].map(([path, action]) => ({
     type: 'Microsoft.Network/networkInterfaces',

@@ -38,7 +38,7 @@ export interface Handlers {
 /** Declared where the instance keeps them; re-exported for the app's entry and tests. */
 export type { HandlerDeps } from './instance.js';
 
-/** Thrown by the Event Grid handler so that Event Grid redelivers the event later (transient ARM failure). */
+/** Thrown by the Event Grid handler, under the 'redeliver' policy only, on a transient ARM failure. */
 export class TransientReconcileError extends Error {
   override readonly name = 'TransientReconcileError';
 }
@@ -114,11 +114,18 @@ async function onResourceChange(instance: Instance, raw: unknown, context: Invoc
   });
   const result = await runForEvent(instance, config, event, log);
   await flush(instance, log, EVENT_FLUSH_TIMEOUT_MS);
-  if (result?.status === 'Failed' && result.error?.transient === true) {
+  if (result?.status !== 'Failed' || result.error?.transient !== true) return;
+  if (instance.deps.transientFailurePolicy === 'redeliver')
     throw new TransientReconcileError(
       `transient failure reconciling ${result.routeTable.name}, Event Grid will redeliver event ${event.id}: ${result.error.message}`,
     );
-  }
+  // Acknowledged, not thrown: Event Grid delays every delivery to an endpoint that keeps failing ("delayed
+  // delivery", up to hours), so during an ARM incident redeliveries would hold back the events that follow the
+  // recovery. The event is only a hint: the next event or timer run (RECONCILE_SCHEDULE) re-reads everything.
+  log.warn(
+    `event ${event.id}: transient failure reconciling ${result.routeTable.name} (${result.error.message}); the event is acknowledged, the next event or timer run repairs what it missed`,
+    { code: result.error.code, statusCode: result.error.statusCode },
+  );
 }
 
 /**

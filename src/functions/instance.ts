@@ -31,6 +31,12 @@ export interface HandlerDeps {
   verifyAfterRepairBudgetMs?: number;
   /** How long a verify finding must persist before it counts (default DEFAULT_CONFIRM_AFTER_MS, verify.ts). */
   verifyConfirmAfterMs?: number;
+  /**
+   * After a transient ARM failure the Event Grid handler answers 2xx ('acknowledge', the default and the only
+   * policy the app uses); 'redeliver' throws so that the host answers 500 and Event Grid redelivers. Tests only:
+   * test/functions/delayed-delivery.test.ts shows why redelivery is the wrong choice (docs/functions.md).
+   */
+  transientFailurePolicy?: 'acknowledge' | 'redeliver';
 }
 
 type SettingsOutcome = { ok: true; config: Config } | { ok: false; message: string };

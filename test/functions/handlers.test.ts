@@ -322,8 +322,22 @@ describe('reconcileOnResourceChange: failures', () => {
   const event = () =>
     sampleEvent('event-grid-schema', 'delete', IDS.route, 'Microsoft.Network/routeTables/routes/delete');
 
-  it('a transient failure throws so that Event Grid redelivers', async () => {
+  it('a transient failure is acknowledged (2xx) with a warning: redeliveries would get the endpoint delayed', async () => {
     const { handlers } = setup(() => failedResult(true));
+    const { context, logs } = invocation('reconcileOnResourceChange');
+    await expect(handlers.reconcileOnResourceChange(event(), context)).resolves.toBeUndefined();
+    expect(
+      logs.some(
+        (l) =>
+          l.level === 'warning' &&
+          l.message.includes('transient failure') &&
+          l.message.includes('acknowledged'),
+      ),
+    ).toBe(true);
+  });
+
+  it("under the tests' 'redeliver' policy, a transient failure throws (the host answers 500)", async () => {
+    const { handlers } = setup(() => failedResult(true), { transientFailurePolicy: 'redeliver' });
     const { context } = invocation('reconcileOnResourceChange');
     await expect(handlers.reconcileOnResourceChange(event(), context)).rejects.toBeInstanceOf(
       TransientReconcileError,

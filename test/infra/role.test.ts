@@ -31,12 +31,28 @@ describe('custom role for the cluster', () => {
 
   it("grants every join ARM's linked authorization checks on a subnet write and on a NIC write", () => {
     // Subnet PUT: join on each resource the subnet refers to (read-modify-write sends them all back).
-    for (const linked of ['networkSecurityGroups', 'routeTables', 'natGateways', 'serviceEndpointPolicies'])
+    for (const linked of [
+      'networkSecurityGroups',
+      'routeTables',
+      'natGateways',
+      'serviceEndpointPolicies',
+      'networkIntentPolicies',
+    ])
       expect(required).toContain(`Microsoft.Network/${linked}/join/action`);
+    expect(required).toContain('Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action');
     // NIC PUT (REPAIR_IP_FORWARDING): join on the ip configurations' subnets, public IPs and the NIC's NSG.
     const withRepair = [...required, ...repair];
-    for (const linked of ['virtualNetworks/subnets', 'publicIPAddresses', 'networkSecurityGroups'])
+    // ... and on their load balancer pools and NAT rules, application gateway pools and application security groups.
+    for (const linked of [
+      'virtualNetworks/subnets',
+      'publicIPAddresses',
+      'networkSecurityGroups',
+      'loadBalancers/backendAddressPools',
+      'loadBalancers/inboundNatRules',
+      'applicationGateways/backendAddressPools',
+    ])
       expect(withRepair).toContain(`Microsoft.Network/${linked}/join/action`);
+    expect(withRepair).toContain('Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action');
     expect(sorted(roleActions(true))).toEqual(sorted(withRepair));
     expect(sorted(roleActions(false))).toEqual(sorted(required));
   });

@@ -154,6 +154,57 @@ describe('the subnet association write keeps everything the subnet refers to', (
   });
 });
 
+describe('a subnet whose prefixes come from an IPAM pool', () => {
+  const IPAM = 'Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action';
+
+  /** The operator's subnet takes its prefix from an AVNM IPAM pool (in another group), and is detached. */
+  async function ipamSubnetDetached(on: TestCluster): Promise<string> {
+    const pool = `/subscriptions/${on.emulator.subscriptionId}/resourceGroups/network-manager/providers/Microsoft.Network/networkManagers/avnm/ipamPools/kubernetes`;
+    const subnet = await on.network.subnets.get(RG, VNET, SUBNET);
+    await on.network.subnets
+      .createOrUpdate(
+        RG,
+        VNET,
+        SUBNET,
+        {
+          ...subnet,
+          routeTable: undefined,
+          // The SDK flattens the wire's `pool.id` into `id`.
+          ipamPoolPrefixAllocations: [{ id: pool, numberOfIpAddresses: '256' }],
+        },
+        FAST_LRO,
+      )
+      .pollUntilDone();
+    return pool;
+  }
+
+  it('the association keeps the allocation and needed the pool action, which the role grants', async () => {
+    const pool = await ipamSubnetDetached(cluster);
+    cluster.emulator.clearRequests();
+    const result = await cluster.run();
+    expect(result.repaired.map((d) => d.kind)).toEqual(['subnet-not-associated']);
+    expect(props(cluster.emulator.getResource(cluster.subnetId)).ipamPoolPrefixAllocations).toMatchObject([
+      { pool: { id: pool } },
+    ]);
+    expect(actionsNeeded()).toContain(IPAM);
+    expect(REQUIRED_ACTIONS).toContain(IPAM);
+  });
+
+  it('a role without the pool action: the association is refused (LinkedAuthorizationFailed)', async () => {
+    const restricted = await startCluster({
+      rbac: { actions: roleActions(false).filter((a) => a !== IPAM) },
+    });
+    try {
+      const pool = await ipamSubnetDetached(restricted);
+      const refused = await restricted.run();
+      expect(refused.error).toMatchObject({ statusCode: 403, code: 'LinkedAuthorizationFailed' });
+      expect(refused.error?.message).toContain(pool);
+    } finally {
+      await restricted.stop();
+    }
+  });
+});
+
 describe('the IP forwarding repair (NIC write) keeps the NIC whole', () => {
   it('IP configurations, public IP, NSG and tags survive; the write needed the subnet, public IP and NSG joins', async () => {
     const pip = addResource('publicIPAddresses', 'worker-1-pip');

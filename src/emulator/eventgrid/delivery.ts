@@ -4,19 +4,38 @@
 // every 12 h, until the subscription's maxDeliveryAttempts or eventTimeToLiveInMinutes runs out (whichever
 // comes first); then the event is dead-lettered (when a dead-letter destination is set) or dropped. Answers that
 // retrying cannot fix (400, 413, 403; and 401 for a WebHook) are dead-lettered/dropped at once.
+// Delayed delivery (same page, "Delayed delivery"): "As an endpoint experiences delivery failures, Event Grid
+// will begin to delay the delivery and retry of events to that endpoint. For example, if the first 10 events
+// published to an endpoint fail, Event Grid will assume that the endpoint is experiencing issues and will delay
+// all subsequent retries *and new* deliveries for some time - in some cases up to several hours." Modelled per
+// endpoint URL: `delayAfterFailures` failed attempts in a row (10) hold every attempt, new or retry, until the
+// delay ends; a failure once it has ended holds them again, each time for the next of `delayStepsMs`; a success
+// ends it. The page gives no durations: the steps are this model's choice, the retry schedule's own steps from
+// 5 minutes on (5 min, 10 min, 30 min, 1 h), then 2 h and 4 h ("up to several hours").
 // Not modelled: batching (each event goes alone, which maxEventsPerBatch >= 1 allows), the best-effort removal
 // of a retry when a late answer arrives, the random jitter. `timeScale` scales every delay for tests.
 
 export interface DeliverySettings {
   /** How long Event Grid waits for an answer, in ms before scaling (default 30 000). */
   timeoutMs: number;
-  /** Multiplies every delay: timeout, retry schedule, time to live (default 1; e.g. 0.01 in tests). */
+  /** Multiplies every delay: timeout, retry schedule, delayed delivery, time to live (default 1; e.g. 0.01 in tests). */
   timeScale: number;
+  /** Failed attempts in a row to one endpoint after which its deliveries are delayed (default 10). */
+  delayAfterFailures: number;
+  /** How long successive delays of an endpoint last, in ms before scaling; the last one repeats. */
+  delayStepsMs: readonly number[];
 }
 
-export const DEFAULT_DELIVERY: DeliverySettings = { timeoutMs: 30_000, timeScale: 1 };
-
 const S = 1000;
+const MIN = 60 * S;
+
+export const DEFAULT_DELIVERY: DeliverySettings = {
+  timeoutMs: 30_000,
+  timeScale: 1,
+  delayAfterFailures: 10,
+  delayStepsMs: [5 * MIN, 10 * MIN, 30 * MIN, 60 * MIN, 120 * MIN, 240 * MIN],
+};
+
 /** Delay before retry n (n = 1 is the second attempt); past the list, every 12 hours. */
 const RETRY_SCHEDULE_MS = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600].map((s) => s * S);
 const LATER_RETRY_MS = 12 * 3600 * S;
@@ -46,7 +65,18 @@ export interface DeliveryRecord {
   eventType: string;
   subject: string;
   attempts: AttemptRecord[];
+  /** Times an attempt of this event was held back because its endpoint's deliveries were delayed. */
+  held: number;
   state: 'pending' | 'delivered' | 'deadLettered' | 'dropped';
+}
+
+/** One endpoint's recent failures, for delayed delivery. */
+interface EndpointHealth {
+  failuresInARow: number;
+  /** Delays so far since the last success (the next one lasts delayStepsMs[delays]). */
+  delays: number;
+  /** Epoch ms until which every attempt to the endpoint is held (0: not delayed). */
+  delayedUntil: number;
 }
 
 /** What Event Grid writes with a dead-lettered event (its dead-letter blob's extra properties). */
@@ -75,6 +105,8 @@ export interface DeliveryStats {
   dropped: number;
   /** Events not yet delivered, dead-lettered or dropped. */
   pending: number;
+  /** Attempts held back by delayed delivery. */
+  held: number;
 }
 
 type Event = Record<string, unknown> & { id: string; eventType: string; subject: string; eventTime: string };
@@ -114,6 +146,7 @@ export class Delivery {
   private idle: Array<() => void> = [];
   private pendingCount = 0;
   private generation = 0;
+  private endpoints = new Map<string, EndpointHealth>();
   /** Aborted by reset(): attempts on the wire end at once. */
   private stopping = new AbortController();
 
@@ -131,6 +164,7 @@ export class Delivery {
       eventType: event.eventType,
       subject: event.subject,
       attempts: [],
+      held: 0,
       state: 'pending',
     };
     this.records.push(record);
@@ -155,9 +189,21 @@ export class Delivery {
     generation: number,
   ): Promise<void> {
     if (generation !== this.generation) return;
+    const endpoint = target.url() ?? target.subscription;
+    const heldFor = this.delayedFor(endpoint);
+    if (heldFor > 0) {
+      record.held++;
+      this.later(heldFor, () => this.attempt(target, event, record, expiresAt, generation));
+      return;
+    }
+    if (record.attempts.length > 0 && Date.now() > expiresAt) {
+      this.giveUp(target, event, record, 'TimeToLiveExceeded');
+      return;
+    }
     const result = await this.post(target, event, record.attempts.length);
     if (generation !== this.generation) return;
     record.attempts.push(result);
+    this.noteOutcome(endpoint, result.outcome === 'Succeeded');
     if (result.outcome === 'Succeeded') {
       this.settle(record, 'delivered');
       return;
@@ -176,12 +222,40 @@ export class Delivery {
       this.giveUp(target, event, record, 'TimeToLiveExceeded');
       return;
     }
+    this.later(delay, () => this.attempt(target, event, record, expiresAt, generation));
+  }
+
+  private later(delay: number, attempt: () => Promise<void>): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.track(this.attempt(target, event, record, expiresAt, generation));
+      this.track(attempt());
     }, delay);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /** Ms left of the endpoint's delay (0: attempts go out now). */
+  private delayedFor(endpoint: string): number {
+    const until = this.endpoints.get(endpoint)?.delayedUntil ?? 0;
+    return Math.max(0, until - Date.now());
+  }
+
+  /** Counts failures in a row; the `delayAfterFailures`th, or any once a delay has ended, starts a delay. */
+  private noteOutcome(endpoint: string, succeeded: boolean): void {
+    if (succeeded) {
+      this.endpoints.delete(endpoint);
+      return;
+    }
+    const health = this.endpoints.get(endpoint) ?? { failuresInARow: 0, delays: 0, delayedUntil: 0 };
+    this.endpoints.set(endpoint, health);
+    health.failuresInARow++;
+    const now = Date.now();
+    // Attempts already on the wire when a delay started do not lengthen it.
+    if (health.failuresInARow < this.settings.delayAfterFailures || health.delayedUntil > now) return;
+    const steps = this.settings.delayStepsMs;
+    const step = steps[Math.min(health.delays, steps.length - 1)] ?? 0;
+    health.delayedUntil = now + this.scaled(step);
+    health.delays++;
   }
 
   private async post(target: DeliveryTarget, event: Event, priorAttempts: number): Promise<AttemptRecord> {
@@ -266,6 +340,7 @@ export class Delivery {
       deadLettered: count('deadLettered'),
       dropped: count('dropped'),
       pending: count('pending'),
+      held: this.records.reduce((n, r) => n + r.held, 0),
     };
   }
 
@@ -289,6 +364,7 @@ export class Delivery {
     this.timers.clear();
     this.records.length = 0;
     this.deadLetters.length = 0;
+    this.endpoints.clear();
     this.pendingCount = 0;
     for (const resolve of this.idle.splice(0)) resolve();
   }
