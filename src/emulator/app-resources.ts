@@ -65,7 +65,10 @@ export class AppResources {
       throw this.notFound(rg, `Microsoft.Storage/storageAccounts/${account}`);
     const id = `${accountId}/blobServices/default/containers/${name}`;
     if (!this.containers.has(id.toLowerCase()))
-      throw new ArmError(404, { code: 'ContainerNotFound', message: 'The specified container does not exist.' });
+      throw new ArmError(404, {
+        code: 'ContainerNotFound',
+        message: 'The specified container does not exist.',
+      });
     return {
       status: 200,
       headers: {},

@@ -248,8 +248,7 @@ function assemble(options: EmulatorOptions): Services {
   services.providers = new ResourceProviders({
     subscriptions: () => [store.subscriptionId],
     seed: world.resourceProviders ?? [],
-    registrationMs:
-      options.providers?.registrationMs ?? world.writeDelays?.providerRegistrationMs ?? 0,
+    registrationMs: options.providers?.registrationMs ?? world.writeDelays?.providerRegistrationMs ?? 0,
   });
   const appResources = new AppResources(store, world.blobContainers ?? []);
   services.arm.extensions.push(

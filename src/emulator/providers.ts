@@ -50,7 +50,10 @@ export const REGISTERED_BY_DEFAULT = [
 const MODELLED: Record<string, { namespace: string; resourceTypes: string[] }> = Object.fromEntries(
   (
     [
-      ['Microsoft.EventGrid', ['systemTopics', 'systemTopics/eventSubscriptions', 'locations/operationsStatus']],
+      [
+        'Microsoft.EventGrid',
+        ['systemTopics', 'systemTopics/eventSubscriptions', 'locations/operationsStatus'],
+      ],
       ['Microsoft.Network', ['routeTables', 'virtualNetworks', 'networkInterfaces', 'locations/operations']],
       ['Microsoft.Compute', ['virtualMachines', 'virtualMachineScaleSets', 'locations/operations']],
       ['Microsoft.Web', ['sites', 'sites/functions']],
@@ -150,14 +153,17 @@ export class ResourceProviders {
     const namespace = modelled?.namespace ?? REGISTERED_BY_DEFAULT.find((n) => lower(n) === lower(ns))!;
     if (action ? req.method !== 'POST' : req.method !== 'GET')
       throw armErrors.notSupported(req.method, req.path);
-    if (action) this.transition(subscriptionId, namespace, action);
+    // The register / unregister answer shows the transition it started, as ARM's does.
+    const registrationState = action
+      ? this.transition(subscriptionId, namespace, action)
+      : this.state(subscriptionId, namespace);
     return {
       status: 200,
       headers: {},
       body: {
         id: `/subscriptions/${subscriptionId}/providers/${namespace}`,
         namespace,
-        registrationState: this.state(subscriptionId, namespace),
+        registrationState,
         registrationPolicy: BY_DEFAULT.has(lower(namespace)) ? 'RegistrationFree' : 'RegistrationRequired',
         resourceTypes: (modelled?.resourceTypes ?? []).map((resourceType) => ({
           resourceType,
@@ -167,7 +173,11 @@ export class ResourceProviders {
     };
   }
 
-  private transition(subscriptionId: string, namespace: string, action: 'register' | 'unregister'): void {
+  private transition(
+    subscriptionId: string,
+    namespace: string,
+    action: 'register' | 'unregister',
+  ): RegistrationState {
     const now = this.state(subscriptionId, namespace);
     if (action === 'unregister' && BY_DEFAULT.has(lower(namespace)))
       throw new ArmError(409, {
@@ -175,12 +185,13 @@ export class ResourceProviders {
         message: `The namespace '${namespace}' is registered by default on every subscription and cannot be unregistered.`,
       });
     const goal = action === 'register' ? 'Registered' : 'NotRegistered';
-    if (now === goal || now === (action === 'register' ? 'Registering' : 'Unregistering')) return;
-    const ms = this.options.registrationMs;
+    const transitional = action === 'register' ? 'Registering' : 'Unregistering';
+    if (now === goal || now === transitional) return now;
     this.entries.set(key(subscriptionId, namespace), {
-      state: action === 'register' ? 'Registering' : 'Unregistering',
-      settlesAt: Date.now() + ms,
+      state: transitional,
+      settlesAt: Date.now() + this.options.registrationMs,
     });
+    return transitional;
   }
 }
 

@@ -178,7 +178,9 @@ const worldSchema = z.object({
     .array(
       z.object({
         subscriptionId: z.string().regex(guid, 'expected a subscription id in GUID form').optional(),
-        namespace: z.string().regex(/^[A-Za-z0-9]+\.[A-Za-z0-9.]+$/u, 'expected a namespace such as Microsoft.EventGrid'),
+        namespace: z
+          .string()
+          .regex(/^[A-Za-z0-9]+\.[A-Za-z0-9.]+$/u, 'expected a namespace such as Microsoft.EventGrid'),
         registrationState: z.enum(['Registered', 'NotRegistered']),
       }),
     )

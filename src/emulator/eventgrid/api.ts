@@ -340,7 +340,9 @@ export class EventGridApi {
           `${used.field}.identity.userAssignedIdentity: the user-assigned identity ${id} is not an identity of the topic ${String(topic.resource.name)}; add it to the topic's identity first.`,
         );
       if (!this.options.store.get(id))
-        throw invalid(`${used.field}.identity.userAssignedIdentity: the user-assigned identity ${id} was not found.`);
+        throw invalid(
+          `${used.field}.identity.userAssignedIdentity: the user-assigned identity ${id} was not found.`,
+        );
     }
   }
 

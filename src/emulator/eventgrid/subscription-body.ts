@@ -40,7 +40,11 @@ export interface SubscriptionSpec {
   retryPolicy: { maxDeliveryAttempts: number; eventTimeToLiveInMinutes: number };
   deadLetter: { resourceId: string; blobContainerName: string } | undefined;
   /** The identities delivery and dead-lettering act as ("with resource identity"), by body field. */
-  identities: Array<{ field: string; type: 'SystemAssigned' | 'UserAssigned'; userAssignedIdentity?: string }>;
+  identities: Array<{
+    field: string;
+    type: 'SystemAssigned' | 'UserAssigned';
+    userAssignedIdentity?: string;
+  }>;
   /** The properties as the resource provider stores them (GET shape, read-only fields added by the caller). */
   properties: Json;
 }
@@ -245,7 +249,12 @@ export function validateEventSubscription(body: unknown, eventTypes: readonly st
   const p = body.properties === undefined ? {} : need(body.properties, 'properties');
   const identities: SubscriptionSpec['identities'] = [];
   const withIdentity = p.deliveryWithResourceIdentity;
-  if (withIdentity !== undefined && withIdentity !== null && p.destination !== undefined && p.destination !== null)
+  if (
+    withIdentity !== undefined &&
+    withIdentity !== null &&
+    p.destination !== undefined &&
+    p.destination !== null
+  )
     throw invalid('properties.destination and properties.deliveryWithResourceIdentity cannot both be set.');
   let dest: ReturnType<typeof destination>;
   if (withIdentity !== undefined && withIdentity !== null) {
