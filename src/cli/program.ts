@@ -208,6 +208,17 @@ function addEmulatorCommand(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--event-grid-write-ms <ms>',
+      "how long Event Grid's topic and event subscription writes stay Creating/Updating (default: the world's writeDelays.eventGridMs, else 0)",
+      (v) => {
+        if (!/^\d+$/u.test(v) || Number(v) > 600_000)
+          throw new Error(
+            `--event-grid-write-ms: expected a whole number of milliseconds (0-600000), got '${v}'`,
+          );
+        return Number(v);
+      },
+    )
     .action(
       async (flags: {
         world: string;
@@ -215,6 +226,7 @@ function addEmulatorCommand(program: Command): void {
         eventsTo?: string;
         rbac?: boolean;
         maxRoutesPerTable?: number;
+        eventGridWriteMs?: number;
       }) => {
         const { runEmulatorCommand } = await import('../emulator/main.js');
         const { roleActions } = await import('../azure/operations.js');
@@ -223,6 +235,7 @@ function addEmulatorCommand(program: Command): void {
           port: flags.port,
           eventsTo: flags.eventsTo,
           maxRoutesPerTable: flags.maxRoutesPerTable,
+          eventGridWriteMs: flags.eventGridWriteMs,
           ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
         });
       },

@@ -10,6 +10,8 @@ interface EmulatorCommandOptions {
   rbac?: import('./rbac.js').RbacSettings;
   /** Routes per table before a PUT is refused (default 1,000; 400 models a cloud with the old limit). */
   maxRoutesPerTable?: number;
+  /** How long Event Grid's writes take (ms; default: the world's `writeDelays.eventGridMs`, else 0). */
+  eventGridWriteMs?: number;
   /** Where the ready line goes (default process.stdout). */
   out?: (line: string) => void;
   /** Resolves to stop the emulator instead of waiting for a signal (for tests). */
@@ -23,6 +25,9 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     ...(options.eventsTo ? { eventsTo: options.eventsTo } : {}),
     ...(options.rbac ? { rbac: options.rbac } : {}),
     ...(options.maxRoutesPerTable !== undefined ? { maxRoutesPerTable: options.maxRoutesPerTable } : {}),
+    ...(options.eventGridWriteMs !== undefined
+      ? { eventGrid: { operationMs: options.eventGridWriteMs } }
+      : {}),
   });
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   out(
