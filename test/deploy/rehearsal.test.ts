@@ -1,8 +1,10 @@
 // The deploy rehearsal (`npm run test:deploy`): the real az CLI, logged in to the emulator as a custom cloud,
 // runs the UNCHANGED postdeploy hook (infra/hooks/postdeploy.sh) with the environment azd gives it, on the
-// provisioning report's cluster. Then, through ARM reads only: every group got one subscription on its one
-// system topic, with the fields the hook must set; a second run changes nothing; and a route deleted by hand
-// comes back through the subscription's filter, Event Grid delivery and the real Functions handler.
+// provisioning report's cluster. Its inputs are checked before any write (a missing app or a mistyped group
+// writes nothing); on a fresh subscription it registers Microsoft.EventGrid first. Then, through ARM reads
+// only: every group got one subscription on its one system topic, with the fields the hook must set; a second
+// run changes nothing; a hand edit is put back; and a route deleted by hand comes back through the
+// subscription's filter, Event Grid delivery and the real Functions handler.
 // Nothing may leave 127.0.0.1: az's proxy is a trap that refuses and records every request.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -41,6 +43,8 @@ interface Variant {
   vnetGroup: string;
   /** A system topic someone else made for the cluster group before the deploy. */
   existingTopic?: string;
+  /** A subscription that never used Event Grid: Microsoft.EventGrid NotRegistered. */
+  fresh?: boolean;
 }
 
 const variants: Variant[] = [
@@ -54,6 +58,12 @@ const variants: Variant[] = [
     routeTableGroup: 'kubernetes',
     vnetGroup: 'kubernetes',
     existingTopic: 'ops-resource-events',
+  },
+  {
+    name: 'a fresh subscription, Microsoft.EventGrid not registered',
+    routeTableGroup: 'kubernetes-routing',
+    vnetGroup: 'kubernetes',
+    fresh: true,
   },
 ];
 
@@ -80,6 +90,14 @@ function world(v: Variant): WorldFile {
     { id: `${app}/Microsoft.ManagedIdentity/userAssignedIdentities/id-podroutes-dev`, location: 'eastus2' },
     { id: `${app}/Microsoft.Storage/storageAccounts/stpodroutesdev`, location: 'eastus2', kind: 'StorageV2' },
   );
+  w.blobContainers = [
+    `${app}/Microsoft.Storage/storageAccounts/stpodroutesdev/blobServices/default/containers/eventgrid-deadletter`,
+  ];
+  if (v.fresh) {
+    w.resourceProviders = [{ namespace: 'Microsoft.EventGrid', registrationState: 'NotRegistered' }];
+    // Registration takes a while, as on Azure: the hook must wait for Registered.
+    w.writeDelays = { providerRegistrationMs: 2500 };
+  }
   return w;
 }
 
@@ -187,13 +205,52 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     return { topics, subs };
   }
 
-  it('the hook gives up with a clear error when the function never appears, having written nothing', async () => {
+  it('a missing Function app fails at once, naming it, having written nothing', async () => {
     e.clearRequests();
     const missing = values.AZURE_FUNCTION_APP_ID!.replace(/func-podroutes-dev$/u, 'func-never-deployed');
-    const run = await runHook(session, { ...values, AZURE_FUNCTION_APP_ID: missing }, 3);
+    const started = Date.now();
+    const run = await runHook(session, { ...values, AZURE_FUNCTION_APP_ID: missing }, 120);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/nothing was changed: Function app .*func-never-deployed was not found/u);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(writes(e)).toEqual([]);
+  });
+
+  it('a mistyped group writes nothing anywhere and is named, with every other problem, before any wait', async () => {
+    e.clearRequests();
+    const run = await runHook(
+      session,
+      {
+        ...values,
+        VNET_RESOURCE_GROUP: 'kubernetes-netwrok',
+        DEAD_LETTER_CONTAINER_ID: `${values.DEAD_LETTER_CONTAINER_ID}x`,
+      },
+      120,
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /function reconcileOnResourceChange is still not indexed on .*func-never-deployed after 3 s: .*azd hooks run postdeploy/u,
+      /nothing was changed: resource group .*\/resourceGroups\/kubernetes-netwrok was not found/u,
+    );
+    expect(run.stderr).toMatch(/dead-letter container .*eventgrid-deadletterx was not found/u);
+    expect(run.stdout).not.toContain('waiting');
+    expect(writes(e)).toEqual([]);
+    expect(proxy.seen).toEqual([]);
+  });
+
+  it('gives up on a function that is never indexed after the time it says, not earlier, having written nothing', async () => {
+    e.clearRequests();
+    // A poll interval longer than the whole wait: the hook must still wait the full 4 s it announces.
+    const hook = runHook(session, values, 4, 30);
+    const probe = (r: { path: string }) => r.path.endsWith(`/functions/${FILTER.functionName}`);
+    await vi.waitFor(() => expect(e.requests().some(probe)).toBe(true), { timeout: 60_000, interval: 50 });
+    const firstProbe = Date.now();
+    const run = await hook;
+    // From the first probe's arrival to the hook's exit: the 4 s less az's start-up, plus the last probe.
+    expect(Date.now() - firstProbe).toBeGreaterThanOrEqual(3000);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('waiting for function reconcileOnResourceChange to be indexed (up to 4 s)');
+    expect(run.stderr).toMatch(
+      /function reconcileOnResourceChange is still not indexed on .*func-podroutes-dev after 4 s: .*azd hooks run postdeploy/u,
     );
     expect(writes(e)).toEqual([]);
   });
@@ -215,6 +272,20 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('waiting for function reconcileOnResourceChange');
+    const provider = await ok(
+      e,
+      'GET',
+      `/subscriptions/${e.subscriptionId}/providers/Microsoft.EventGrid?api-version=2021-04-01`,
+    );
+    expect(provider.registrationState).toBe('Registered');
+    if (v.fresh) {
+      // Registered by the hook, before its first Event Grid write, and waited for.
+      expect(run.stdout).toContain('registering resource provider Microsoft.EventGrid (it is NotRegistered)');
+      expect(run.stdout).toMatch(/waiting for Microsoft.EventGrid to be Registered/u);
+      const order = writes(e).map((r) => `${r.method} ${r.path}`);
+      expect(order[0]).toMatch(/^POST \/subscriptions\/[^/]+\/providers\/Microsoft\.EventGrid\/register$/iu);
+      expect(order.slice(1).every((w) => /Microsoft\.EventGrid\/systemTopics/iu.test(w))).toBe(true);
+    } else expect(run.stdout).not.toContain('registering');
 
     for (const g of groups) {
       const { topics, subs } = await readBack(g);
@@ -263,13 +334,19 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(proxy.seen).toEqual([]);
   });
 
-  it('a subscription changed by hand is put back by the next run, and only that one', async () => {
+  it('a subscription changed by hand is put back by the next run with one PUT, whatever was changed', async () => {
     const topicId = (await readBack(groups[0]!)).topics[0]!.id as string;
     const url = `${topicId}/eventSubscriptions/${FILTER.subscriptionName}?api-version=${EG}`;
-    const changed = structuredClone((await ok(e, 'GET', url)) as ArmJson);
-    changed.properties.retryPolicy.maxDeliveryAttempts = 5;
-    for (const k of ['provisioningState', 'topic']) delete changed.properties[k];
-    await ok(e, 'PUT', url, { properties: changed.properties });
+    const original = (await ok(e, 'GET', url)).properties;
+    const changed = structuredClone(original as ArmJson);
+    // Edits that silently drop or reshape every event, and fields the hook never sets.
+    changed.retryPolicy.maxDeliveryAttempts = 5;
+    changed.filter.subjectBeginsWith = '/subscriptions/nothing-matches';
+    changed.expirationTimeUtc = '2030-01-01T00:00:00Z';
+    changed.eventDeliverySchema = 'CloudEventSchemaV1_0';
+    changed.labels = ['edited-by-hand'];
+    for (const k of ['provisioningState', 'topic']) delete changed[k];
+    await ok(e, 'PUT', url, { properties: changed });
     await vi.waitFor(
       async () => expect((await ok(e, 'GET', url)).properties.provisioningState).toBe('Succeeded'),
       { timeout: 10_000, interval: 200 },
@@ -278,7 +355,8 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     const run = await runHook(session, values);
     expect(run.code, run.stderr).toBe(0);
     expect(writes(e).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${url.split('?')[0]}`]);
-    expect((await ok(e, 'GET', url)).properties.retryPolicy).toEqual(FILTER.retryPolicy);
+    const restored = (await ok(e, 'GET', url)).properties;
+    expect(restored).toEqual(original);
   });
 
   it('a route deleted by hand comes back: its event passes the subscription filter to the real Functions handler', async () => {
