@@ -7,7 +7,8 @@
 // subscription's filter, Event Grid delivery and the real Functions handler.
 // Nothing may leave 127.0.0.1: az's proxy is a trap that refuses and records every request.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,6 +46,8 @@ interface Variant {
   existingTopic?: string;
   /** A subscription that never used Event Grid: Microsoft.EventGrid NotRegistered. */
   fresh?: boolean;
+  /** The groups come from a fleet file (CLUSTERS_FILE), not the single-cluster settings. */
+  fleet?: boolean;
 }
 
 const variants: Variant[] = [
@@ -60,10 +63,11 @@ const variants: Variant[] = [
     existingTopic: 'ops-resource-events',
   },
   {
-    name: 'a fresh subscription, Microsoft.EventGrid not registered',
+    name: 'a fresh subscription, Microsoft.EventGrid not registered, groups from the fleet file',
     routeTableGroup: 'kubernetes-routing',
     vnetGroup: 'kubernetes',
     fresh: true,
+    fleet: true,
   },
 ];
 
@@ -101,9 +105,42 @@ function world(v: Variant): WorldFile {
   return w;
 }
 
-/** What azd hands the hook: main.bicep's outputs for this deployment. */
+/** clusters.json for the variant's cluster (issue 19's shape), written to a temporary file. */
+function fleetFile(e: Emulator, v: Variant, vnetGroup = v.vnetGroup): string {
+  const fleet = {
+    clusters: [
+      {
+        name: 'kthw',
+        subscriptionId: e.subscriptionId,
+        clusterCidr: '10.200.0.0/16',
+        workers: [{ resourceGroup: 'kubernetes' }],
+        routeTables: [
+          {
+            name: 'kubernetes-routes',
+            resourceGroup: v.routeTableGroup,
+            subnets: [
+              { virtualNetwork: 'kubernetes-vnet', name: 'kubernetes-subnet', resourceGroup: vnetGroup },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const file = join(mkdtempSync(join(tmpdir(), 'fleet-')), 'clusters.json');
+  writeFileSync(file, JSON.stringify(fleet));
+  return file;
+}
+
+/** What azd hands the hook: main.bicep's outputs for this deployment (and CLUSTERS_FILE for a fleet). */
 function azdValues(e: Emulator, v: Variant): Record<string, string> {
   const app = `/subscriptions/${e.subscriptionId}/resourceGroups/${APP_RG}/providers`;
+  const groups: Record<string, string> = v.fleet
+    ? { CLUSTERS_FILE: fleetFile(e, v) }
+    : {
+        CLUSTER_RESOURCE_GROUP: 'kubernetes',
+        ROUTE_TABLE_RESOURCE_GROUP: v.routeTableGroup,
+        VNET_RESOURCE_GROUP: v.vnetGroup,
+      };
   return {
     AZURE_ENV_NAME: 'dev',
     AZURE_SUBSCRIPTION_ID: e.subscriptionId,
@@ -112,9 +149,7 @@ function azdValues(e: Emulator, v: Variant): Record<string, string> {
     AZURE_FUNCTION_APP_NAME: 'func-podroutes-dev',
     AZURE_FUNCTION_APP_ID: `${app}/Microsoft.Web/sites/func-podroutes-dev`,
     AZURE_FUNCTION_IDENTITY_ID: `${app}/Microsoft.ManagedIdentity/userAssignedIdentities/id-podroutes-dev`,
-    CLUSTER_RESOURCE_GROUP: 'kubernetes',
-    ROUTE_TABLE_RESOURCE_GROUP: v.routeTableGroup,
-    VNET_RESOURCE_GROUP: v.vnetGroup,
+    ...groups,
     EVENT_GRID_SYSTEM_TOPIC_NAME: 'evgt-podroutes-dev',
     DEAD_LETTER_CONTAINER_ID: `${app}/Microsoft.Storage/storageAccounts/stpodroutesdev/blobServices/default/containers/eventgrid-deadletter`,
   };
@@ -222,7 +257,9 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
       session,
       {
         ...values,
-        VNET_RESOURCE_GROUP: 'kubernetes-netwrok',
+        ...(v.fleet
+          ? { CLUSTERS_FILE: fleetFile(e, v, 'kubernetes-netwrok') }
+          : { VNET_RESOURCE_GROUP: 'kubernetes-netwrok' }),
         DEAD_LETTER_CONTAINER_ID: `${values.DEAD_LETTER_CONTAINER_ID}x`,
       },
       120,
