@@ -12,6 +12,7 @@ import {
   readInputs,
   sameDefinition,
   topicWithIdentity,
+  waitFor,
   // @ts-expect-error plain ESM hook without type declarations
 } from '../../infra/hooks/postdeploy.mjs';
 
@@ -135,6 +136,25 @@ describe('postdeploy hook inputs', () => {
     expect(() => readInputs(env({ DEAD_LETTER_CONTAINER_ID: 'st1/eventgrid-deadletter' }))).toThrow(
       /DEAD_LETTER_CONTAINER_ID: expected \{storage account id\}/u,
     );
+  });
+});
+
+describe('postdeploy hook waits', () => {
+  it('gives up only once the time it announces has passed, even when the poll interval is longer', async () => {
+    const started = Date.now();
+    let probes = 0;
+    await expect(
+      waitFor(
+        () => {
+          probes += 1;
+          return undefined;
+        },
+        { timeoutS: 0.6, pollS: 30, timeoutMessage: 'not after 0.6 s' },
+      ),
+    ).rejects.toThrow('not after 0.6 s');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(probes).toBe(2); // the first, and one at the deadline
   });
 });
 
