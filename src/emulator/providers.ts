@@ -28,7 +28,7 @@ export interface ProviderSetting {
 }
 
 /** Registered by default on every subscription (the "Registered by default" footnote of Azure's list). */
-export const REGISTERED_BY_DEFAULT = [
+const REGISTERED_BY_DEFAULT = [
   'Microsoft.ADHybridHealthService',
   'Microsoft.Authorization',
   'Microsoft.Billing',
