@@ -233,6 +233,17 @@ function addEmulatorCommand(program: Command): void {
         return Number(v);
       },
     )
+    .option(
+      '--event-grid-write-ms <ms>',
+      "how long Event Grid's topic and event subscription writes stay Creating/Updating (default: the world's writeDelays.eventGridMs, else 0)",
+      (v) => {
+        if (!/^\d+$/u.test(v) || Number(v) > 600_000)
+          throw new Error(
+            `--event-grid-write-ms: expected a whole number of milliseconds (0-600000), got '${v}'`,
+          );
+        return Number(v);
+      },
+    )
     .action(
       async (flags: {
         world: string;
@@ -241,6 +252,7 @@ function addEmulatorCommand(program: Command): void {
         rbac?: boolean;
         maxRoutesPerTable?: number;
         routePropagationMs?: number;
+        eventGridWriteMs?: number;
       }) => {
         const { runEmulatorCommand } = await import('../emulator/main.js');
         const { roleActions } = await import('../azure/operations.js');
@@ -250,6 +262,7 @@ function addEmulatorCommand(program: Command): void {
           eventsTo: flags.eventsTo,
           maxRoutesPerTable: flags.maxRoutesPerTable,
           routePropagationMs: flags.routePropagationMs,
+          eventGridWriteMs: flags.eventGridWriteMs,
           ...(flags.rbac ? { rbac: { actions: roleActions(true) } } : {}),
         });
       },

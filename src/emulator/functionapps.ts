@@ -18,7 +18,7 @@ export interface FunctionRegistration {
 }
 
 /** Microsoft.Web api-versions the emulator accepts for the functions reads. */
-const WEB_API_VERSIONS = [
+export const WEB_API_VERSIONS = [
   '2024-11-01',
   '2024-04-01',
   '2023-12-01',

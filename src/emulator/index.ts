@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin-api.js';
+import { AppResources } from './app-resources.js';
 import { Arm } from './arm.js';
 import { setPowerState } from './compute/power.js';
 import type { ScaleSetInstance } from './compute/scale-sets.js';
@@ -15,6 +16,7 @@ import { FunctionApps } from './functionapps.js';
 import { Identity } from './identity.js';
 import { installEffectiveRoutes, type LearnedRoute } from './network/effective-routes.js';
 import type { ExternalTableChange } from './network/route-tables.js';
+import { ResourceProviders } from './providers.js';
 import { OWNER_TOKEN, Rbac, type RbacSettings } from './rbac.js';
 import type { LatencyModel, LroSettings } from './request.js';
 import { requestPipeline } from './server.js';
@@ -85,6 +87,8 @@ export interface EmulatorOptions {
    * against this role: 403 AuthorizationFailed / LinkedAuthorizationFailed as ARM answers them.
    */
   rbac?: RbacSettings | false;
+  /** Resource provider registration: how long a register / unregister takes (ms; default: the world's, 0). */
+  providers?: { registrationMs?: number };
 }
 
 export interface Emulator {
@@ -176,6 +180,7 @@ interface Services {
   arm: Arm;
   effectiveRoutes: ReturnType<typeof installEffectiveRoutes>;
   identity: Identity;
+  providers: ResourceProviders;
   edits: WorldEdits;
   rbac: Rbac | undefined;
   latency: LatencyModel;
@@ -218,11 +223,13 @@ function assemble(options: EmulatorOptions): Services {
   services.functions = new FunctionApps(store, world.functions, (id) =>
     options.eventGrid?.resolveFunction?.(id),
   );
+  // Event Grid's writes take the options' time, else the world's (`writeDelays.eventGridMs`).
+  const eventGridMs = options.eventGrid?.operationMs ?? world.writeDelays?.eventGridMs;
   services.eventGrid = new EventGridService(
     store,
     endpoint,
     services.functions,
-    options.eventGrid,
+    { ...options.eventGrid, ...(eventGridMs === undefined ? {} : { operationMs: eventGridMs }) },
     options.eventsTo,
   );
   hub.subscribe((event) => services.eventGrid.dispatch(event));
@@ -247,6 +254,16 @@ function assemble(options: EmulatorOptions): Services {
     ...(options.routePropagationMs !== undefined ? { propagationMs: options.routePropagationMs } : {}),
   });
   services.identity = new Identity(store, endpoint);
+  services.providers = new ResourceProviders({
+    subscriptions: () => [store.subscriptionId],
+    seed: world.resourceProviders ?? [],
+    registrationMs: options.providers?.registrationMs ?? world.writeDelays?.providerRegistrationMs ?? 0,
+  });
+  const appResources = new AppResources(store, world.blobContainers ?? []);
+  services.arm.extensions.push(
+    (req) => services.providers.handle(req),
+    (req) => appResources.handle(req),
+  );
   services.edits = new WorldEdits(store, (kind, id, operationName) =>
     services.arm.emit(undefined, kind, id, operationName),
   );
@@ -276,6 +293,7 @@ function reset(services: Services): void {
   services.recorder.reset();
   services.hub.clear();
   services.eventGrid.reset();
+  services.providers.reset();
 }
 
 function pipelineOf(services: Services): ReturnType<typeof requestPipeline> {

@@ -12,6 +12,8 @@ interface EmulatorCommandOptions {
   maxRoutesPerTable?: number;
   /** Route propagation delay (ms) before effective routes show a network change (default: the world's, else 0). */
   routePropagationMs?: number;
+  /** How long Event Grid's writes take (ms; default: the world's `writeDelays.eventGridMs`, else 0). */
+  eventGridWriteMs?: number;
   /** Where the ready line goes (default process.stdout). */
   out?: (line: string) => void;
   /** Resolves to stop the emulator instead of waiting for a signal (for tests). */
@@ -26,6 +28,9 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     ...(options.rbac ? { rbac: options.rbac } : {}),
     ...(options.maxRoutesPerTable !== undefined ? { maxRoutesPerTable: options.maxRoutesPerTable } : {}),
     ...(options.routePropagationMs !== undefined ? { routePropagationMs: options.routePropagationMs } : {}),
+    ...(options.eventGridWriteMs !== undefined
+      ? { eventGrid: { operationMs: options.eventGridWriteMs } }
+      : {}),
   });
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   out(

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { scaleSetSchema } from './compute/scale-set-schema.js';
+import { checkProviderSettings, type ProviderSetting } from './providers.js';
 
 export type Json = Record<string, unknown>;
 
@@ -20,6 +21,12 @@ export interface WorldFile {
   learnedRoutes?: Array<{ gateway: string; network: string; nextHop: string }>;
   /** Delay (ms) before a network change reaches NICs' effective routes (network/propagation.ts); default 0. */
   routePropagationMs?: number;
+  /** Resource provider registration (src/emulator/providers.ts); unlisted namespaces are registered. */
+  resourceProviders?: ProviderSetting[];
+  /** How long writes take (ms): Event Grid topic/subscription operations, provider (un)registration. */
+  writeDelays?: { eventGridMs?: number; providerRegistrationMs?: number };
+  /** Blob containers (resource ids `{storage account id}/blobServices/default/containers/{name}`). */
+  blobContainers?: string[];
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -174,6 +181,34 @@ const worldSchema = z.object({
     .int('expected a whole number of milliseconds')
     .min(0, 'expected a whole number of milliseconds (0 or more)')
     .optional(),
+  resourceProviders: z
+    .array(
+      z.object({
+        subscriptionId: z.string().regex(guid, 'expected a subscription id in GUID form').optional(),
+        namespace: z
+          .string()
+          .regex(/^[A-Za-z0-9]+\.[A-Za-z0-9.]+$/u, 'expected a namespace such as Microsoft.EventGrid'),
+        registrationState: z.enum(['Registered', 'NotRegistered']),
+      }),
+    )
+    .optional(),
+  writeDelays: z
+    .object({
+      eventGridMs: z.number().int().min(0).max(600_000).optional(),
+      providerRegistrationMs: z.number().int().min(0).max(600_000).optional(),
+    })
+    .strict()
+    .optional(),
+  blobContainers: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+\/blobServices\/default\/containers\/[^/]+$/iu,
+          'expected {storage account id}/blobServices/default/containers/{name}',
+        ),
+    )
+    .optional(),
 });
 
 export class WorldError extends Error {}
@@ -244,6 +279,11 @@ function parseWorld(input: unknown, source = 'world'): WorldFile {
   });
   checkReferences(world, source);
   checkLearnedRoutes(world, source);
+  try {
+    checkProviderSettings(world.resourceProviders ?? [], `${source}: resourceProviders`);
+  } catch (err) {
+    throw new WorldError((err as Error).message);
+  }
   return world;
 }
 

@@ -125,7 +125,16 @@ describe('pod-routes emulator', () => {
   it('prints one JSON line when ready, serves plan, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [BIN, 'emulator', '--world', 'examples/kthw-azure.world.json', '--max-routes-per-table', '400'],
+      [
+        BIN,
+        'emulator',
+        '--world',
+        'examples/kthw-azure.world.json',
+        '--max-routes-per-table',
+        '400',
+        '--event-grid-write-ms',
+        '60000',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
@@ -148,28 +157,44 @@ describe('pod-routes emulator', () => {
         name: `r${i}`,
         properties: { addressPrefix: `10.${i >> 8}.${i & 255}.0/24`, nextHopType: 'None' },
       }));
-      const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const path = `/subscriptions/${ready.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/routeTables/big?api-version=2026-01-01`;
-        const req = request(
-          new URL(path, ready.endpoint),
-          {
-            method: 'PUT',
-            ca: readFileSync(ready.caFile, 'utf8'),
-            headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (d) => {
-              body += d;
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify({ location: 'eastus2', properties: { routes } }));
-      });
+      const send = (method: string, path: string, body?: unknown) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(
+            new URL(path, ready.endpoint),
+            {
+              method,
+              ca: readFileSync(ready.caFile, 'utf8'),
+              headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (d) => {
+                text += d;
+              });
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body === undefined ? undefined : JSON.stringify(body));
+        });
+      const refused = await send(
+        'PUT',
+        `/subscriptions/${ready.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/routeTables/big?api-version=2026-01-01`,
+        { location: 'eastus2', properties: { routes } },
+      );
       expect(refused.status).toBe(400);
       expect(refused.body).toContain('exceeds the limit of 400 routes');
+      // --event-grid-write-ms 60000: a system topic stays Creating for a minute.
+      const topic = `/subscriptions/${ready.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.EventGrid/systemTopics/t-1?api-version=2025-02-15`;
+      const put = await send('PUT', topic, {
+        location: 'global',
+        properties: {
+          source: `/subscriptions/${ready.subscriptionId}/resourceGroups/${RG}`,
+          topicType: 'Microsoft.Resources.ResourceGroups',
+        },
+      });
+      expect(put.status).toBe(201);
+      expect(JSON.parse((await send('GET', topic)).body).properties.provisioningState).toBe('Creating');
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

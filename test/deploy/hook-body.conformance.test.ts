@@ -165,6 +165,20 @@ describe('postdeploy hook bodies against the Event Grid management spec 2025-02-
     expect(errorsOf(validate, subscriptionBody)).toEqual([]);
   });
 
+  it('the cross-subscription body is valid: a WebHook to the Event Grid extension URL', () => {
+    const validate = validator('EventSubscription', 'request');
+    const webhook = eventSubscriptionBody(readFilter(), inputs, {
+      endpointType: 'WebHook',
+      properties: {
+        endpointUrl:
+          'https://func-podroutes-1.azurewebsites.net/runtime/webhooks/EventGrid?functionName=reconcileOnResourceChange&code=k',
+        maxEventsPerBatch: 1,
+        preferredBatchSizeInKilobytes: 64,
+      },
+    });
+    expect(errorsOf(validate, webhook)).toEqual([]);
+  });
+
   it('the system topic bodies (new, and reused with the identity added) are valid', () => {
     const validate = validator('SystemTopic', 'request');
     expect(errorsOf(validate, systemTopicBody(RG_ID, inputs.identityId))).toEqual([]);

@@ -1,11 +1,14 @@
 // The deploy rehearsal (`npm run test:deploy`): the real az CLI, logged in to the emulator as a custom cloud,
 // runs the UNCHANGED postdeploy hook (infra/hooks/postdeploy.sh) with the environment azd gives it, on the
-// provisioning report's cluster. Then, through ARM reads only: every group got one subscription on its one
-// system topic, with the fields the hook must set; a second run changes nothing; and a route deleted by hand
-// comes back through the subscription's filter, Event Grid delivery and the real Functions handler.
+// provisioning report's cluster. Its inputs are checked before any write (a missing app or a mistyped group
+// writes nothing); on a fresh subscription it registers Microsoft.EventGrid first. Then, through ARM reads
+// only: every group got one subscription on its one system topic, with the fields the hook must set; a second
+// run changes nothing; a hand edit is put back; and a route deleted by hand comes back through the
+// subscription's filter, Event Grid delivery and the real Functions handler.
 // Nothing may leave 127.0.0.1: az's proxy is a trap that refuses and records every request.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,6 +44,10 @@ interface Variant {
   vnetGroup: string;
   /** A system topic someone else made for the cluster group before the deploy. */
   existingTopic?: string;
+  /** A subscription that never used Event Grid: Microsoft.EventGrid NotRegistered. */
+  fresh?: boolean;
+  /** The groups come from a fleet file (CLUSTERS_FILE), not the single-cluster settings. */
+  fleet?: boolean;
 }
 
 const variants: Variant[] = [
@@ -54,6 +61,13 @@ const variants: Variant[] = [
     routeTableGroup: 'kubernetes',
     vnetGroup: 'kubernetes',
     existingTopic: 'ops-resource-events',
+  },
+  {
+    name: 'a fresh subscription, Microsoft.EventGrid not registered, groups from the fleet file',
+    routeTableGroup: 'kubernetes-routing',
+    vnetGroup: 'kubernetes',
+    fresh: true,
+    fleet: true,
   },
 ];
 
@@ -80,12 +94,53 @@ function world(v: Variant): WorldFile {
     { id: `${app}/Microsoft.ManagedIdentity/userAssignedIdentities/id-podroutes-dev`, location: 'eastus2' },
     { id: `${app}/Microsoft.Storage/storageAccounts/stpodroutesdev`, location: 'eastus2', kind: 'StorageV2' },
   );
+  w.blobContainers = [
+    `${app}/Microsoft.Storage/storageAccounts/stpodroutesdev/blobServices/default/containers/eventgrid-deadletter`,
+  ];
+  if (v.fresh) {
+    w.resourceProviders = [{ namespace: 'Microsoft.EventGrid', registrationState: 'NotRegistered' }];
+    // Registration takes a while, as on Azure: the hook must wait for Registered.
+    w.writeDelays = { providerRegistrationMs: 2500 };
+  }
   return w;
 }
 
-/** What azd hands the hook: main.bicep's outputs for this deployment. */
+/** clusters.json for the variant's cluster (issue 19's shape), written to a temporary file. */
+function fleetFile(e: Emulator, v: Variant, vnetGroup = v.vnetGroup): string {
+  const fleet = {
+    clusters: [
+      {
+        name: 'kthw',
+        subscriptionId: e.subscriptionId,
+        clusterCidr: '10.200.0.0/16',
+        workers: [{ resourceGroup: 'kubernetes' }],
+        routeTables: [
+          {
+            name: 'kubernetes-routes',
+            resourceGroup: v.routeTableGroup,
+            subnets: [
+              { virtualNetwork: 'kubernetes-vnet', name: 'kubernetes-subnet', resourceGroup: vnetGroup },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const file = join(mkdtempSync(join(tmpdir(), 'fleet-')), 'clusters.json');
+  writeFileSync(file, JSON.stringify(fleet));
+  return file;
+}
+
+/** What azd hands the hook: main.bicep's outputs for this deployment (and CLUSTERS_FILE for a fleet). */
 function azdValues(e: Emulator, v: Variant): Record<string, string> {
   const app = `/subscriptions/${e.subscriptionId}/resourceGroups/${APP_RG}/providers`;
+  const groups: Record<string, string> = v.fleet
+    ? { CLUSTERS_FILE: fleetFile(e, v) }
+    : {
+        CLUSTER_RESOURCE_GROUP: 'kubernetes',
+        ROUTE_TABLE_RESOURCE_GROUP: v.routeTableGroup,
+        VNET_RESOURCE_GROUP: v.vnetGroup,
+      };
   return {
     AZURE_ENV_NAME: 'dev',
     AZURE_SUBSCRIPTION_ID: e.subscriptionId,
@@ -94,9 +149,7 @@ function azdValues(e: Emulator, v: Variant): Record<string, string> {
     AZURE_FUNCTION_APP_NAME: 'func-podroutes-dev',
     AZURE_FUNCTION_APP_ID: `${app}/Microsoft.Web/sites/func-podroutes-dev`,
     AZURE_FUNCTION_IDENTITY_ID: `${app}/Microsoft.ManagedIdentity/userAssignedIdentities/id-podroutes-dev`,
-    CLUSTER_RESOURCE_GROUP: 'kubernetes',
-    ROUTE_TABLE_RESOURCE_GROUP: v.routeTableGroup,
-    VNET_RESOURCE_GROUP: v.vnetGroup,
+    ...groups,
     EVENT_GRID_SYSTEM_TOPIC_NAME: 'evgt-podroutes-dev',
     DEAD_LETTER_CONTAINER_ID: `${app}/Microsoft.Storage/storageAccounts/stpodroutesdev/blobServices/default/containers/eventgrid-deadletter`,
   };
@@ -187,14 +240,51 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     return { topics, subs };
   }
 
-  it('the hook gives up with a clear error when the function never appears, having written nothing', async () => {
+  it('a missing Function app fails at once, naming it, having written nothing', async () => {
     e.clearRequests();
     const missing = values.AZURE_FUNCTION_APP_ID!.replace(/func-podroutes-dev$/u, 'func-never-deployed');
-    const run = await runHook(session, { ...values, AZURE_FUNCTION_APP_ID: missing }, 3);
+    const run = await runHook(session, { ...values, AZURE_FUNCTION_APP_ID: missing }, 120);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/nothing was changed: Function app .*func-never-deployed was not found/u);
+    // At once: before any wait.
+    expect(run.stdout).not.toContain('waiting');
+    expect(writes(e)).toEqual([]);
+  });
+
+  it('a mistyped group writes nothing anywhere and is named, with every other problem, before any wait', async () => {
+    e.clearRequests();
+    const run = await runHook(
+      session,
+      {
+        ...values,
+        ...(v.fleet
+          ? { CLUSTERS_FILE: fleetFile(e, v, 'kubernetes-netwrok') }
+          : { VNET_RESOURCE_GROUP: 'kubernetes-netwrok' }),
+        DEAD_LETTER_CONTAINER_ID: `${values.DEAD_LETTER_CONTAINER_ID}x`,
+      },
+      120,
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /function reconcileOnResourceChange is still not indexed on .*func-never-deployed after 3 s: .*azd hooks run postdeploy/u,
+      /nothing was changed: resource group .*\/resourceGroups\/kubernetes-netwrok was not found/u,
     );
+    expect(run.stderr).toMatch(/dead-letter container .*eventgrid-deadletterx was not found/u);
+    expect(run.stdout).not.toContain('waiting');
+    expect(writes(e)).toEqual([]);
+    expect(proxy.seen).toEqual([]);
+  });
+
+  it('gives up on a function that is never indexed after the time it says, not earlier, having written nothing', async () => {
+    e.clearRequests();
+    // A poll interval longer than the whole wait: the hook must still wait the full 4 s it announces.
+    const run = await runHook(session, values, 4, 30);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('waiting for function reconcileOnResourceChange to be indexed (up to 4 s)');
+    expect(run.stderr).toMatch(
+      /function reconcileOnResourceChange is still not indexed on .*func-podroutes-dev after 4 s: .*azd hooks run postdeploy \(waited \d+\.\d s\)/u,
+    );
+    const waited = Number(/\(waited (\d+\.\d) s\)/u.exec(run.stderr)?.[1]);
+    expect(waited).toBeGreaterThanOrEqual(4);
     expect(writes(e)).toEqual([]);
   });
 
@@ -207,7 +297,8 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
         expect(
           e.requests().some((r) => r.path.endsWith(`/functions/${FILTER.functionName}`) && r.status === 404),
         ).toBe(true),
-      { timeout: 30_000, interval: 200 },
+      // The hook first checks its inputs (a few az calls, slow on a loaded machine).
+      { timeout: 180_000, interval: 200 },
     );
     host = await startFunctionsHost((fn, event) => deliver(fn, event));
     e.functions.register({ resourceId: functionId(), url: host.webhook(FILTER.functionName) });
@@ -215,6 +306,20 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('waiting for function reconcileOnResourceChange');
+    const provider = await ok(
+      e,
+      'GET',
+      `/subscriptions/${e.subscriptionId}/providers/Microsoft.EventGrid?api-version=2021-04-01`,
+    );
+    expect(provider.registrationState).toBe('Registered');
+    if (v.fresh) {
+      // Registered by the hook, before its first Event Grid write, and waited for.
+      expect(run.stdout).toContain('registering resource provider Microsoft.EventGrid (it is NotRegistered)');
+      expect(run.stdout).toMatch(/waiting for Microsoft.EventGrid to be Registered/u);
+      const order = writes(e).map((r) => `${r.method} ${r.path}`);
+      expect(order[0]).toMatch(/^POST \/subscriptions\/[^/]+\/providers\/Microsoft\.EventGrid\/register$/iu);
+      expect(order.slice(1).every((w) => /Microsoft\.EventGrid\/systemTopics/iu.test(w))).toBe(true);
+    } else expect(run.stdout).not.toContain('registering');
 
     for (const g of groups) {
       const { topics, subs } = await readBack(g);
@@ -263,13 +368,19 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(proxy.seen).toEqual([]);
   });
 
-  it('a subscription changed by hand is put back by the next run, and only that one', async () => {
+  it('a subscription changed by hand is put back by the next run with one PUT, whatever was changed', async () => {
     const topicId = (await readBack(groups[0]!)).topics[0]!.id as string;
     const url = `${topicId}/eventSubscriptions/${FILTER.subscriptionName}?api-version=${EG}`;
-    const changed = structuredClone((await ok(e, 'GET', url)) as ArmJson);
-    changed.properties.retryPolicy.maxDeliveryAttempts = 5;
-    for (const k of ['provisioningState', 'topic']) delete changed.properties[k];
-    await ok(e, 'PUT', url, { properties: changed.properties });
+    const original = (await ok(e, 'GET', url)).properties;
+    const changed = structuredClone(original as ArmJson);
+    // Edits that silently drop or reshape every event, and fields the hook never sets.
+    changed.retryPolicy.maxDeliveryAttempts = 5;
+    changed.filter.subjectBeginsWith = '/subscriptions/nothing-matches';
+    changed.expirationTimeUtc = '2030-01-01T00:00:00Z';
+    changed.eventDeliverySchema = 'CloudEventSchemaV1_0';
+    changed.labels = ['edited-by-hand'];
+    for (const k of ['provisioningState', 'topic']) delete changed[k];
+    await ok(e, 'PUT', url, { properties: changed });
     await vi.waitFor(
       async () => expect((await ok(e, 'GET', url)).properties.provisioningState).toBe('Succeeded'),
       { timeout: 10_000, interval: 200 },
@@ -278,7 +389,8 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     const run = await runHook(session, values);
     expect(run.code, run.stderr).toBe(0);
     expect(writes(e).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${url.split('?')[0]}`]);
-    expect((await ok(e, 'GET', url)).properties.retryPolicy).toEqual(FILTER.retryPolicy);
+    const restored = (await ok(e, 'GET', url)).properties;
+    expect(restored).toEqual(original);
   });
 
   it('a route deleted by hand comes back: its event passes the subscription filter to the real Functions handler', async () => {

@@ -190,11 +190,12 @@ export function runHook(
   session: AzSession,
   azdValues: Record<string, string>,
   waitSeconds = 90,
+  pollSeconds = 1,
 ): Promise<Run> {
   return run('sh', ['./infra/hooks/postdeploy.sh'], {
     ...session.env,
     ...azdValues,
-    POSTDEPLOY_POLL_SECONDS: '1',
+    POSTDEPLOY_POLL_SECONDS: String(pollSeconds),
     POSTDEPLOY_WAIT_SECONDS: String(waitSeconds),
   });
 }

@@ -97,6 +97,8 @@ describe('Event Grid delivery through event subscriptions', () => {
     const t = await raw(emulator, 'PUT', `${topic}?${V}`, {
       body: {
         location: 'global',
+        // Dead letters "with resource identity" act as the topic's identity (Event Grid requires it on the topic).
+        identity: { type: 'SystemAssigned' },
         properties: {
           source: `/subscriptions/${sub}/resourceGroups/${RG}`,
           topicType: 'Microsoft.Resources.ResourceGroups',

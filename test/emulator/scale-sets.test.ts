@@ -95,6 +95,14 @@ describe('a Uniform scale set', () => {
     expect([missing.statusCode, missing.code]).toEqual([404, 'NotFound']);
   });
 
+  it("serves the NIC list at Compute's api-versions, which Azure registers for the type", async () => {
+    for (const version of ['2024-07-01', '2026-04-01', '2017-03-30']) {
+      const res = await raw(emulator, 'GET', `${uniformId()}/networkInterfaces?api-version=${version}`);
+      expect(res.status, version).toBe(200);
+      expect((res.body as { value: unknown[] }).value.length, version).toBeGreaterThan(0);
+    }
+  });
+
   it('refuses the NIC list at a Microsoft.Network api-version its type is not registered with', async () => {
     const res = await raw(emulator, 'GET', `${uniformId()}/networkInterfaces?api-version=2026-01-01`);
     expect(res.status).toBe(400);

@@ -26,6 +26,15 @@ describe('docs/deploy.md', () => {
       expect(doc).toContain(h);
   });
 
+  it("names every event type of the hook's filter, and says how many there are", () => {
+    const filter = JSON.parse(readFileSync(join(REPO_ROOT, 'infra/event-filter.json'), 'utf8')) as {
+      includedEventTypes: string[];
+    };
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'];
+    expect(doc).toContain(`the ${words[filter.includedEventTypes.length]} event types`);
+    for (const type of filter.includedEventTypes) expect(doc).toContain(type.split('.').pop());
+  });
+
   it('uses only azd outputs that main.bicep declares', () => {
     const outputs = [...readInfra('main.bicep').matchAll(/^output (\w+) /gmu)].map((m) => m[1]!);
     for (const m of doc.matchAll(/"\$(AZURE_[A-Z_]+|EVENT_GRID_[A-Z_]+|CLUSTER_[A-Z_]+)"/gu)) {

@@ -18,19 +18,13 @@ import { type Json, newEtag } from '../world.js';
 export const SCALE_SET_TYPE = 'Microsoft.Compute/virtualMachineScaleSets';
 
 /**
- * api-versions of `virtualMachineScaleSets/networkInterfaces` (and of the instances' NICs): far behind the rest
- * of Microsoft.Network. A 2016 ARM answer listed '2015-05-01-preview, 2015-06-15, 2016-03-30,
- * 2016-04-30-preview' (Azure/azure-xplat-cli#3251); 2017-03-30 and 2018-10-01 came later, and @azure/arm-network
- * 39 still sends 2018-10-01 for these operations. A newer version gets NoRegisteredProviderFound.
+ * api-versions of `virtualMachineScaleSets/networkInterfaces` (and of the instances' NICs). The path is under
+ * Microsoft.Compute, so ARM routes it by the Compute namespace's registration of that type: Compute's versions
+ * (2015-06-15 ... today; the old ones a 2016 ARM answer listed, Azure/azure-xplat-cli#3251, are Compute versions
+ * too), plus the 2015-05-01-preview it listed. @azure/arm-network 39 sends 2018-10-01, az and newer clients send
+ * Compute's current versions. A Network-only version (2026-01-01) gets NoRegisteredProviderFound.
  */
-const SCALE_SET_NIC_API_VERSIONS = [
-  '2018-10-01',
-  '2017-03-30',
-  '2016-04-30-preview',
-  '2016-03-30',
-  '2015-06-15',
-  '2015-05-01-preview',
-] as const;
+const SCALE_SET_NIC_API_VERSIONS = [...COMPUTE_API_VERSIONS, '2015-05-01-preview'] as const;
 
 /** One instance (Uniform) or VM (Flexible) of a scale set, as the admin API reports it. */
 export interface ScaleSetInstance {

@@ -204,6 +204,7 @@ export class EventGridApi {
       (src[2] && !this.options.store.group(src[2]))
     )
       throw invalid(`properties.source: the source resource ${v.source} was not found.`);
+    this.checkTopicIdentities(v.identity);
     const prevIdentity = existing?.resource.identity as Json | undefined;
     const identity = v.identity && this.identity(v.identity, prevIdentity);
     const resource: Json = {
@@ -233,6 +234,16 @@ export class EventGridApi {
       headers: this.headers(op, false),
       body: structuredClone(resource),
     };
+  }
+
+  /** Each user-assigned identity of a topic must exist (the managed identity service's answer otherwise). */
+  private checkTopicIdentities(identity: Json | undefined): void {
+    for (const id of Object.keys((identity?.userAssignedIdentities ?? {}) as Json))
+      if (!this.options.store.get(id))
+        throw new ArmError(400, {
+          code: 'FailedIdentityOperation',
+          message: `Identity operation for resource failed: the user-assigned identity '${id}' does not exist.`,
+        });
   }
 
   private identity(given: Json, prev: Json | undefined): Json {
@@ -275,6 +286,8 @@ export class EventGridApi {
     const eventTypes = TOPIC_TYPES[lower(String(topicProps.topicType))] ?? [];
     const spec = validateEventSubscription(req.body, eventTypes);
     const topicId = String(topic.resource.id);
+    this.checkIdentities(spec, topic);
+    this.checkDestinationSubscription(spec, topicId);
     const resource: Json = {
       properties: {
         topic: topicId,
@@ -302,6 +315,51 @@ export class EventGridApi {
     });
     // Event Grid answers 201 for both create and update of an event subscription (the spec lists only 201).
     return { status: 201, headers: this.headers(op, false), body: structuredClone(resource) };
+  }
+
+  /**
+   * Delivery or dead-lettering "with resource identity" acts as an identity of the topic (Event Grid docs,
+   * managed-service-identity / enable-identity-system-topics): a system-assigned one must be enabled on it, a
+   * user-assigned one must be among its userAssignedIdentities, and must exist. (Event Grid answers these with a
+   * 400 InvalidRequest; the wording here is the emulator's.)
+   */
+  private checkIdentities(spec: SubscriptionSpec, topic: SystemTopicRecord): void {
+    const identity = (topic.resource.identity ?? {}) as Json;
+    const users = Object.keys((identity.userAssignedIdentities ?? {}) as Json).map(lower);
+    for (const used of spec.identities) {
+      if (used.type === 'SystemAssigned') {
+        if (!String(identity.type ?? '').includes('SystemAssigned'))
+          throw invalid(
+            `${used.field}.identity: the topic ${String(topic.resource.name)} has no system-assigned identity; enable it on the topic first.`,
+          );
+        continue;
+      }
+      const id = used.userAssignedIdentity!;
+      if (!users.includes(lower(id)))
+        throw invalid(
+          `${used.field}.identity.userAssignedIdentity: the user-assigned identity ${id} is not an identity of the topic ${String(topic.resource.name)}; add it to the topic's identity first.`,
+        );
+      if (!this.options.store.get(id))
+        throw invalid(
+          `${used.field}.identity.userAssignedIdentity: the user-assigned identity ${id} was not found.`,
+        );
+    }
+  }
+
+  /**
+   * An AzureFunction destination in another subscription than the topic's: no Azure source establishes that
+   * Event Grid delivers there (docs/deploy.md, "Several subscriptions"), so the emulator refuses it rather than
+   * let a test pass that Azure may fail. A WebHook destination (the function's Event Grid extension URL) is the
+   * documented cross-subscription route.
+   */
+  private checkDestinationSubscription(spec: SubscriptionSpec, topicId: string): void {
+    const d = spec.destination;
+    if (d.endpointType !== 'AzureFunction') return;
+    const sub = (id: string) => lower(/^\/subscriptions\/([^/]+)/iu.exec(id)?.[1] ?? '');
+    if (sub(d.resourceId) !== sub(topicId))
+      throw invalid(
+        `properties.destination.properties.resourceId: the function ${d.resourceId} is in another subscription than the topic; the emulator serves AzureFunction destinations in the topic's subscription only (use a WebHook destination with the function's Event Grid extension URL).`,
+      );
   }
 
   /** Event subscriptions ready to receive events, with their topic's source. */

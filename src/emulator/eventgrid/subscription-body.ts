@@ -39,6 +39,12 @@ export interface SubscriptionSpec {
   eventDeliverySchema: 'EventGridSchema' | 'CloudEventSchemaV1_0' | 'CustomInputSchema';
   retryPolicy: { maxDeliveryAttempts: number; eventTimeToLiveInMinutes: number };
   deadLetter: { resourceId: string; blobContainerName: string } | undefined;
+  /** The identities delivery and dead-lettering act as ("with resource identity"), by body field. */
+  identities: Array<{
+    field: string;
+    type: 'SystemAssigned' | 'UserAssigned';
+    userAssignedIdentity?: string;
+  }>;
   /** The properties as the resource provider stores them (GET shape, read-only fields added by the caller). */
   properties: Json;
 }
@@ -199,20 +205,25 @@ function filter(v: unknown, eventTypes: readonly string[]): { spec: Subscription
   };
 }
 
+/** EventSubscriptionIdentity of a "with resource identity" block. */
+function resourceIdentity(v: unknown, at: string): SubscriptionSpec['identities'][number] {
+  const identity = need(v, `${at}.identity`);
+  const type = str(identity.type, `${at}.identity.type`);
+  if (type !== 'SystemAssigned' && type !== 'UserAssigned')
+    throw invalid(`${at}.identity.type: expected 'SystemAssigned' or 'UserAssigned', got ${describe(type)}.`);
+  if (type === 'SystemAssigned') return { field: at, type };
+  const userAssignedIdentity = armId(
+    identity.userAssignedIdentity,
+    `${at}.identity.userAssignedIdentity`,
+    'Microsoft.ManagedIdentity/userAssignedIdentities',
+  );
+  return { field: at, type, userAssignedIdentity };
+}
+
 function deadLetter(v: unknown): SubscriptionSpec['deadLetter'] {
   if (v === undefined || v === null) return undefined;
   const at = 'properties.deadLetterWithResourceIdentity';
   const d = need(v, at);
-  const identity = need(d.identity, `${at}.identity`);
-  const type = str(identity.type, `${at}.identity.type`);
-  if (type !== 'SystemAssigned' && type !== 'UserAssigned')
-    throw invalid(`${at}.identity.type: expected 'SystemAssigned' or 'UserAssigned', got ${describe(type)}.`);
-  if (type === 'UserAssigned')
-    armId(
-      identity.userAssignedIdentity,
-      `${at}.identity.userAssignedIdentity`,
-      'Microsoft.ManagedIdentity/userAssignedIdentities',
-    );
   const dest = need(d.deadLetterDestination, `${at}.deadLetterDestination`);
   if (dest.endpointType !== 'StorageBlob')
     throw invalid(
@@ -236,7 +247,22 @@ function deadLetter(v: unknown): SubscriptionSpec['deadLetter'] {
 export function validateEventSubscription(body: unknown, eventTypes: readonly string[]): SubscriptionSpec {
   if (!isObj(body)) throw invalid(`The request body must be a JSON object, got ${describe(body)}.`);
   const p = body.properties === undefined ? {} : need(body.properties, 'properties');
-  const dest = destination(p.destination);
+  const identities: SubscriptionSpec['identities'] = [];
+  const withIdentity = p.deliveryWithResourceIdentity;
+  if (
+    withIdentity !== undefined &&
+    withIdentity !== null &&
+    p.destination !== undefined &&
+    p.destination !== null
+  )
+    throw invalid('properties.destination and properties.deliveryWithResourceIdentity cannot both be set.');
+  let dest: ReturnType<typeof destination>;
+  if (withIdentity !== undefined && withIdentity !== null) {
+    const at = 'properties.deliveryWithResourceIdentity';
+    const d = need(withIdentity, at);
+    identities.push(resourceIdentity(d.identity, at));
+    dest = destination(d.destination);
+  } else dest = destination(p.destination);
   const flt = filter(p.filter, eventTypes);
   const schema = str(p.eventDeliverySchema, 'properties.eventDeliverySchema') ?? 'EventGridSchema';
   const schemas = ['EventGridSchema', 'CloudEventSchemaV1_0', 'CustomInputSchema'] as const;
@@ -268,6 +294,13 @@ export function validateEventSubscription(body: unknown, eventTypes: readonly st
       'properties.deadLetterDestination and properties.deadLetterWithResourceIdentity cannot both be set.',
     );
   const dl = deadLetter(p.deadLetterWithResourceIdentity);
+  if (dl)
+    identities.push(
+      resourceIdentity(
+        (p.deadLetterWithResourceIdentity as Json).identity,
+        'properties.deadLetterWithResourceIdentity',
+      ),
+    );
   if (p.labels !== undefined && (!Array.isArray(p.labels) || p.labels.some((l) => typeof l !== 'string')))
     throw invalid('properties.labels: expected an array of strings.');
   const { topic: _t, provisioningState: _s, ...given } = p;
@@ -277,9 +310,17 @@ export function validateEventSubscription(body: unknown, eventTypes: readonly st
     eventDeliverySchema,
     retryPolicy,
     deadLetter: dl,
+    identities,
     properties: {
       ...given,
-      destination: dest.stored,
+      ...(withIdentity === undefined || withIdentity === null
+        ? { destination: dest.stored }
+        : {
+            deliveryWithResourceIdentity: {
+              ...(withIdentity as Json),
+              destination: dest.stored,
+            },
+          }),
       filter: flt.stored,
       eventDeliverySchema,
       retryPolicy,
