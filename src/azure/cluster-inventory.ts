@@ -132,7 +132,7 @@ export function vnetsOf(subnets: readonly SubnetRef[]): SubnetRef[] {
   return [...seen.values()];
 }
 
-export const vnetId = (s: Pick<SubnetRef, 'subscriptionId' | 'resourceGroup' | 'virtualNetwork'>): string =>
+const vnetId = (s: Pick<SubnetRef, 'subscriptionId' | 'resourceGroup' | 'virtualNetwork'>): string =>
   `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${s.virtualNetwork}`;
 
 function toPeeringRecord(p: VirtualNetworkPeering): PeeringRecord {

@@ -8,9 +8,9 @@ import { type ClusterTopology, type Config, loadConfig } from '../../src/config.
 import { type Emulator, emulatorOwnerCredential, startEmulator } from '../../src/emulator/index.js';
 import { useFixture } from './fixture.js';
 
-export const MULTI_REGION_WORLD = 'examples/multi-region.world.json';
+const MULTI_REGION_WORLD = 'examples/multi-region.world.json';
 
-export function multiRegionTopology(subscriptionId: string): ClusterTopology {
+function multiRegionTopology(subscriptionId: string): ClusterTopology {
   const subnet = (resourceGroup: string, virtualNetwork: string, name: string) => ({
     subscriptionId,
     resourceGroup,
@@ -50,7 +50,7 @@ export interface MultiRegion {
 }
 
 /** The world on the emulator in RBAC mode: the engine holds exactly the deployed role. */
-export async function startMultiRegion(): Promise<MultiRegion> {
+async function startMultiRegion(): Promise<MultiRegion> {
   const emulator = await startEmulator({ world: MULTI_REGION_WORLD, rbac: { actions: roleActions(true) } });
   const config = (settings: Record<string, string> = {}) => ({
     ...loadConfig({
