@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import { reconcile } from '../../src/reconcile.js';
+import { verify } from '../../src/verify.js';
 import { useMultiRegion } from '../support/multi-region.js';
 
 const world = useMultiRegion();
@@ -135,5 +136,27 @@ describe('a cluster over three subnets in two peered vnets in two regions', () =
       ['vnet-west', ['no peering to it']],
     ]);
     expect(result.status).toBe('Drifted');
+  });
+
+  it('verify samples workers per subnet, so every table and subnet is checked, and reports a broken peering', async () => {
+    await run();
+    const config = world.config();
+    const checked = await verify({ config, trigger: 'cli', workers: 1, clients: world.clients(config) });
+    expect(checked.error).toBeUndefined();
+    expect(checked.status).toBe('Effective');
+    // One worker per subnet: worker-0 (nodes-a), worker-1 (nodes-b), worker-2 (nodes-c).
+    expect(checked.workers.map((w) => [w.worker, w.status])).toEqual([
+      ['worker-0', 'checked'],
+      ['worker-1', 'checked'],
+      ['worker-2', 'checked'],
+    ]);
+    expect(checked.subnetIds?.map((id) => id.split('/').pop())).toEqual(['nodes-a', 'nodes-b', 'nodes-c']);
+
+    await setPeering('k8s-east', 'vnet-east', { allowVirtualNetworkAccess: false });
+    const broken = await verify({ config, trigger: 'cli', workers: 1, clients: world.clients(config) });
+    expect(broken.status).toBe('Findings');
+    expect(broken.peerings?.map((f) => [f.subject.split('/').pop(), f.problems])).toEqual([
+      ['east-to-west', ['allowVirtualNetworkAccess is off']],
+    ]);
   });
 });
