@@ -2,9 +2,11 @@
 // table holds every worker's pod route, every subnet is associated with its region's table, and a peering that
 // would drop pod traffic is a finding naming it, never repaired.
 import { describe, expect, it } from 'vitest';
+import { render } from '../../src/cli/render.js';
 import type { Config } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import { reconcile } from '../../src/reconcile.js';
+import { healthRecord } from '../../src/telemetry/record.js';
 import { verify } from '../../src/verify.js';
 import { useMultiRegion } from '../support/multi-region.js';
 
@@ -119,6 +121,19 @@ describe('a cluster over three subnets in two peered vnets in two regions', () =
     // The routes are still repaired; the cluster is not healthy while pod traffic would be dropped.
     expect(result.tables?.map((t) => t.status)).toEqual(['Repaired', 'Repaired']);
     expect(result.status).toBe('Refused');
+    // Shown in plan/apply (table and JSON) and in the health record.
+    expect(render('table', 'apply', result)).toMatch(/x peering-drops-pod-traffic: peering 'west-to-east'/u);
+    expect(render('table', 'apply', result)).toMatch(
+      /pods-west \(resource group k8s-west, 1 subnet\(s\)\): Repaired/u,
+    );
+    const json = JSON.parse(render('json', 'apply', result));
+    expect(json.schemaVersion).toBe(1);
+    expect(json.peerings[0].subject).toMatch(/virtualNetworkPeerings\/west-to-east$/u);
+    expect(json.tables.map((t: { routeTable: { name: string } }) => t.routeTable.name)).toEqual([
+      'pods-east',
+      'pods-west',
+    ]);
+    expect(healthRecord(result).refusals).toMatch(/peering-drops-pod-traffic/u);
     expect(JSON.stringify(westPeerings())).toBe(peeringsBefore);
     expect(
       world.emulator.requests().filter((r) => /virtualnetworkpeerings/iu.test(r.path) && r.method !== 'GET'),
