@@ -2,17 +2,19 @@
 // (eastus2, group k8s-east): vnet-east with nodes-a (worker-0, associated with pods-east) and nodes-b (worker-1,
 // left unassociated); west (westus2, group k8s-west): vnet-west with nodes-c (worker-2), its table pods-west
 // empty and unassociated. Each region has its table: Azure associates a table only with subnets of its region.
+import { readFileSync } from 'node:fs';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
 import { roleActions } from '../../src/azure/operations.js';
 import { type ClusterTopology, type Config, loadConfig } from '../../src/config.js';
 import { type Emulator, emulatorOwnerCredential, startEmulator } from '../../src/emulator/index.js';
+import type { WorldFile } from '../../src/emulator/world.js';
 import { useFixture } from './fixture.js';
 
 const MULTI_REGION_WORLD = 'examples/multi-region.world.json';
 
-function multiRegionTopology(subscriptionId: string): ClusterTopology {
+function multiRegionTopology(subscriptionId: string, west = subscriptionId): ClusterTopology {
   const subnet = (resourceGroup: string, virtualNetwork: string, name: string) => ({
-    subscriptionId,
+    subscriptionId: resourceGroup === 'k8s-west' ? west : subscriptionId,
     resourceGroup,
     virtualNetwork,
     name,
@@ -21,7 +23,7 @@ function multiRegionTopology(subscriptionId: string): ClusterTopology {
     name: 'multi-region',
     workerGroups: [
       { subscriptionId, resourceGroup: 'k8s-east' },
-      { subscriptionId, resourceGroup: 'k8s-west' },
+      { subscriptionId: west, resourceGroup: 'k8s-west' },
     ],
     routeTables: [
       {
@@ -31,7 +33,7 @@ function multiRegionTopology(subscriptionId: string): ClusterTopology {
         subnets: [subnet('k8s-east', 'vnet-east', 'nodes-a'), subnet('k8s-east', 'vnet-east', 'nodes-b')],
       },
       {
-        subscriptionId,
+        subscriptionId: west,
         resourceGroup: 'k8s-west',
         name: 'pods-west',
         subnets: [subnet('k8s-west', 'vnet-west', 'nodes-c')],
@@ -49,9 +51,29 @@ export interface MultiRegion {
   stop(): Promise<void>;
 }
 
-/** The world on the emulator in RBAC mode: the engine holds exactly the deployed role. */
-async function startMultiRegion(): Promise<MultiRegion> {
-  const emulator = await startEmulator({ world: MULTI_REGION_WORLD, rbac: { actions: roleActions(true) } });
+/** The world with its west group (vnet, table, worker) in a second subscription of the tenant. */
+function westInSubscription(west: string): WorldFile {
+  const world = JSON.parse(readFileSync(MULTI_REGION_WORLD, 'utf8')) as WorldFile;
+  const from = `/subscriptions/${world.subscriptionId}/resourceGroups/k8s-west/`;
+  const moved = JSON.parse(
+    JSON.stringify(world).replaceAll(from, `/subscriptions/${west}/resourceGroups/k8s-west/`),
+  ) as WorldFile;
+  return {
+    ...moved,
+    subscriptions: [{ subscriptionId: west }],
+    resourceGroups: (moved.resourceGroups ?? []).map((g) =>
+      typeof g !== 'string' && g.name === 'k8s-west' ? { ...g, subscriptionId: west } : g,
+    ),
+  };
+}
+
+/**
+ * The world on the emulator in RBAC mode: the engine holds exactly the deployed role. `westSubscription`: the
+ * west region's group lives in that second subscription.
+ */
+async function startMultiRegion(westSubscription?: string): Promise<MultiRegion> {
+  const world = westSubscription === undefined ? MULTI_REGION_WORLD : westInSubscription(westSubscription);
+  const emulator = await startEmulator({ world, rbac: { actions: roleActions(true) } });
   const config = (settings: Record<string, string> = {}) => ({
     ...loadConfig({
       AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
@@ -65,7 +87,7 @@ async function startMultiRegion(): Promise<MultiRegion> {
       ARM_CA_FILE: emulator.caFile,
       ...settings,
     }),
-    cluster: multiRegionTopology(emulator.subscriptionId),
+    cluster: multiRegionTopology(emulator.subscriptionId, westSubscription),
   });
   const retry = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 2_000 };
   const clients = (c: Config) => createArmClients(c, { pollIntervalMs: 1, retry });
@@ -73,9 +95,9 @@ async function startMultiRegion(): Promise<MultiRegion> {
   return { emulator, config, clients, admin, stop: () => emulator.stop() };
 }
 
-export function useMultiRegion(): MultiRegion {
+export function useMultiRegion(westSubscription?: string): MultiRegion {
   return useFixture('the multi-region cluster', {
-    start: startMultiRegion,
+    start: () => startMultiRegion(westSubscription),
     reset: (world) => world.emulator.reset(),
     stop: (world) => world.stop(),
   });
