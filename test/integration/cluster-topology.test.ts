@@ -61,9 +61,18 @@ async function setPeering(rg: string, vnet: string, flags: Record<string, unknow
 
 describe('a cluster over three subnets in two peered vnets in two regions', () => {
   it('converges: both tables hold every pod route, every subnet is associated with its region’s table', async () => {
+    world.emulator.clearRequests();
     const first = await run();
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('Repaired');
+    // The tables run in parallel: both are read before either is written.
+    const log = world.emulator.requests().map((r) => `${r.method} ${r.path.split('/').pop()}`);
+    const firstPut = log.findIndex((r) => /^PUT pods-(east|west)$/u.test(r));
+    expect(firstPut).toBeGreaterThan(Math.max(log.indexOf('GET pods-east'), log.indexOf('GET pods-west')));
+    expect(log.filter((r) => /^PUT pods-(east|west)$/u.test(r)).sort()).toEqual([
+      'PUT pods-east',
+      'PUT pods-west',
+    ]);
     expect(first.cluster).toBe('multi-region');
     expect(first.tables?.map((t) => [t.routeTable.name, t.status])).toEqual([
       ['pods-east', 'Repaired'],
