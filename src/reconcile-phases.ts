@@ -10,6 +10,7 @@ import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/wr
 import type { Config } from './config.js';
 import { countRouteDeletions, emptyInventoryLooksWrong, routeDeletionLimit } from './core/guard.js';
 import { planReconcile } from './core/plan.js';
+import { unsettledResources } from './core/settled.js';
 import type { Inventory, Logger, Plan, PlanSettings, RouteRecord, SubnetAssociation } from './core/types.js';
 
 /**
@@ -115,7 +116,13 @@ async function rereadTable(ctx: RunContext, before: InventoryRead): Promise<Inve
     const inventory = withTable(before.inventory, table);
     return { inventory: table === null ? { ...inventory, vnetLocation: location } : inventory, table };
   };
-  return readUntilSettled(ctx.clients, ctx.settings, read, ctx.signal, ctx.log);
+  return readUntilSettled(
+    read,
+    (got) => unsettledResources(got.inventory, ctx.settings),
+    ctx.clients.pollIntervalMs,
+    ctx.signal,
+    ctx.log,
+  );
 }
 
 /** Phase 3: one PUT of the whole table; on 412 or a transient failed operation, re-read, re-plan, retry. */

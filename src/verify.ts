@@ -6,21 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ArmClients, clientsFor } from './azure/clients.js';
-import { readEffectiveRoutes, readVerifyInventory } from './azure/effective.js';
+import { readEffectiveRoutes } from './azure/effective.js';
 import { describeFailure, LroFailedError } from './azure/errors.js';
 import { newCounts, withArmRun } from './azure/session.js';
 import type { Config } from './config.js';
-import { type DesiredRoute, deriveDesired } from './core/desired.js';
+import type { DesiredRoute } from './core/desired.js';
 import {
   checkWorkerRoutes,
-  sampleWorkers,
   summarizeVerification,
   type VerifySummary,
   type VerifyTarget,
-  verifyTargets,
   type WorkerVerification,
 } from './core/effective.js';
-import type { Logger } from './core/types.js';
+import type { Logger, PeeringFindingRecord } from './core/types.js';
 import {
   type ClearedFinding,
   clearedBetween,
@@ -32,6 +30,7 @@ import {
   seenSince,
 } from './core/verify-confirm.js';
 import { planSettingsFor, silent } from './run-settings.js';
+import { verifyScope } from './verify-scope.js';
 
 export type VerifyTrigger = 'cli' | 'repair' | 'timer';
 type VerifyStatus = 'Effective' | 'Findings' | 'Unconfirmed' | 'Failed';
@@ -68,6 +67,10 @@ export interface VerifyResult {
   status: VerifyStatus;
   routeTable: string;
   subnetId: string;
+  /** A cluster of several subnets: every subnet sampled (workers are sampled per subnet). */
+  subnetIds?: string[];
+  /** A cluster over several vnets: the peerings that would drop pod traffic (a finding: status Findings). */
+  peerings?: PeeringFindingRecord[];
   summary: VerifySummary;
   workers: WorkerVerification[];
   /** Findings of the first read that the re-check no longer showed (routes still propagating at first). */
@@ -87,6 +90,9 @@ interface Gathered {
   /** Finding key -> epoch ms it was first seen (src/core/verify-confirm.ts). */
   seen: Map<string, number>;
   cleared: ClearedFinding[];
+  /** The cluster's subnets that were sampled, and its peering findings (src/verify-scope.ts). */
+  subnetIds?: string[];
+  peerings: PeeringFindingRecord[];
 }
 
 /**
@@ -180,21 +186,23 @@ async function check(
 ): Promise<void> {
   const { config, signal } = options;
   const clients = options.clients ?? clientsFor(config);
-  const settings = planSettingsFor(config);
-  const read = await readVerifyInventory(clients, config, signal);
-  const desired = deriveDesired(read.inventory, settings);
-  const names = desired.workers.map((w) => w.vm.name);
   const pending = options.pending ?? [];
-  const chosen = sampleWorkers(names, options.workers, options.offset ?? 0);
-  const again = pending.map((p) => p.worker).filter((w) => names.includes(w) && !chosen.includes(w));
-  const targets = verifyTargets(
-    desired.workers,
-    [...chosen, ...again],
-    settings.subnetIds[0]!,
-    read.powerStates,
-  );
-  log.debug('verify targets', { workers: targets.length, pendingWorkers: again.length });
-  const readOne = (t: VerifyTarget) => observe(clients, t, desired.routes, signal);
+  // Per subnet, so that every table and subnet of a cluster is checked (src/verify-scope.ts); the workers of
+  // pending findings are read whatever the sample.
+  const scope = await verifyScope({
+    config,
+    settings: planSettingsFor(config),
+    clients,
+    workers: options.workers,
+    offset: options.offset ?? 0,
+    also: pending.map((p) => p.worker),
+    signal,
+  });
+  gathered.subnetIds = scope.subnetIds;
+  gathered.peerings = scope.peerings;
+  const { desired, targets } = scope;
+  log.debug('verify targets', { workers: targets.length, pendingWorkers: pending.length });
+  const readOne = (t: VerifyTarget) => observe(scope.clientsOf(t.nicId ?? ''), t, desired.routes, signal);
   const concurrency = options.concurrency ?? 4;
   const firstReadFrom = Date.now();
   const pendingSince = new Map(pending.map((p) => [p.key, p.firstSeenAt]));
@@ -219,9 +227,9 @@ async function check(
   await readAll(unconfirmed, concurrency, readOne, gathered);
 }
 
-function statusOf(failed: boolean, summary: VerifySummary): VerifyStatus {
+function statusOf(failed: boolean, summary: VerifySummary, peeringFindings: number): VerifyStatus {
   if (failed) return 'Failed';
-  if (summary.shadowed + summary.missing + summary.readFailed > 0) return 'Findings';
+  if (summary.shadowed + summary.missing + summary.readFailed + peeringFindings > 0) return 'Findings';
   return summary.unconfirmed > 0 ? 'Unconfirmed' : 'Effective';
 }
 
@@ -232,7 +240,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const deadline = startedAt.getTime() + (options.timeoutMs ?? 120_000);
   const confirmAfterMs = options.confirmAfterMs ?? DEFAULT_CONFIRM_AFTER_MS;
   const counts = newCounts();
-  const gathered: Gathered = { observations: new Map(), seen: new Map(), cleared: [] };
+  const gathered: Gathered = { observations: new Map(), seen: new Map(), cleared: [], peerings: [] };
   let failure: VerifyResult['error'];
   try {
     await withArmRun({ counts, deadline, signal: options.signal }, () =>
@@ -251,9 +259,11 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     trigger: options.trigger,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    status: statusOf(failure !== undefined, summary),
+    status: statusOf(failure !== undefined, summary, gathered.peerings.length),
     routeTable: config.routeTableName,
     subnetId: planSettingsFor(config).subnetIds[0]!,
+    ...(gathered.subnetIds && gathered.subnetIds.length > 1 ? { subnetIds: gathered.subnetIds } : {}),
+    ...(gathered.peerings.length > 0 ? { peerings: gathered.peerings } : {}),
     summary,
     workers,
     cleared: gathered.cleared,

@@ -19,6 +19,8 @@ function toVerifyJson(result: VerifyResult) {
     durationMs: result.durationMs,
     routeTable: result.routeTable,
     subnetId: result.subnetId,
+    ...(result.subnetIds ? { subnetIds: result.subnetIds } : {}),
+    ...(result.peerings ? { peerings: result.peerings } : {}),
     summary: result.summary,
     workers: result.workers,
     confirmAfterMs: result.confirmAfterMs,
@@ -79,6 +81,7 @@ function findings(result: VerifyResult): string[] {
       ...(w.status === 'not-applicable' ? [`${w.worker}: not applicable: ${w.message ?? w.reason}`] : []),
       ...w.notes.map((n) => `${w.worker}: note: ${n}`),
     ]),
+    ...(result.peerings ?? []).map((f) => `peering: ${f.message}`),
   ];
 }
 

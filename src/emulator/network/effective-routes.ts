@@ -23,6 +23,7 @@ import type { LatencyModel, LroSettings } from '../request.js';
 import { arr, obj, type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
+import { peeringRoutes } from './peerings.js';
 import { type NetworkView, Propagation } from './propagation.js';
 
 export interface LearnedRoute {
@@ -198,7 +199,8 @@ function userRoutes(table: Json | undefined): Entry[] {
 }
 
 /** The NIC's effective routes (EffectiveRoute objects), or an ArmError naming what is missing. */
-function computeEffectiveRoutes(network: NetworkView, nic: Json): Json[] {
+/** `store`: peerings are read live (their state is not part of the propagation snapshot). */
+function computeEffectiveRoutes(network: NetworkView, store: Store, nic: Json): Json[] {
   const { vnet, subnet } = nicSubnet(network, nic);
   const space = arr(obj(obj(vnet.properties).addressSpace).addressPrefixes)
     .map((p) => norm(String(p)))
@@ -206,8 +208,9 @@ function computeEffectiveRoutes(network: NetworkView, nic: Json): Json[] {
   const tableId = obj(obj(subnet.properties).routeTable).id;
   const table = typeof tableId === 'string' ? network.get(tableId) : undefined;
   const disableBgp = obj(table?.properties).disableBgpRoutePropagation === true;
-  const entries = [
+  const entries: Entry[] = [
     ...defaultRoutes(space),
+    ...peeringRoutes(store, vnet),
     ...(disableBgp ? [] : gatewayRoutes(network, vnet, space)),
     ...userRoutes(table),
   ];
@@ -253,19 +256,20 @@ class EffectiveRoutes {
     if (!(NETWORK_API_VERSIONS as readonly string[]).includes(apiVersion))
       throw armErrors.invalidApiVersion(apiVersion, NETWORK_API_VERSIONS);
     const { store } = this.options;
-    if (m[1]!.toLowerCase() !== store.subscriptionId.toLowerCase())
+    const subscriptionId = store.subscription(m[1]!);
+    if (subscriptionId === undefined)
       throw new ArmError(404, {
         code: 'SubscriptionNotFound',
         message: `The subscription '${m[1]}' could not be found.`,
       });
-    const group = store.group(m[2]!);
+    const group = store.group(m[2]!, subscriptionId);
     if (!group) throw armErrors.resourceGroupNotFound(m[2]!);
     const nic = store.get(
-      `/subscriptions/${store.subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.nic}/${m[3]!}`,
+      `/subscriptions/${subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.nic}/${m[3]!}`,
     );
     if (!nic) throw armErrors.resourceNotFound(`${TYPES.nic}/${m[3]!}`, group.name);
     this.requireRunningVm(nic);
-    const result = { value: computeEffectiveRoutes(this.options.network(), nic) };
+    const result = { value: computeEffectiveRoutes(this.options.network(), store, nic) };
     const op: Operation = {
       id: randomUUID(),
       location: String(nic.location ?? group.location ?? 'eastus')
