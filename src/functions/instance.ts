@@ -4,6 +4,7 @@
 import { routeTableId } from '../azure/ids.js';
 import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
+import type { FleetCluster } from '../fleet/load.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
 import { verifyFindings } from '../telemetry/verify.js';
 import type { VerifyResult, VerifyTrigger } from '../verify.js';
@@ -14,7 +15,7 @@ import { SingleFlight } from './single-flight.js';
 /** Time the effective-route check after a repair may take (it runs inside the trigger's invocation). */
 const VERIFY_AFTER_REPAIR_BUDGET_MS = 15_000;
 
-type SettingsOutcome = { ok: true; config: Config } | { ok: false; message: string };
+type SettingsOutcome = { ok: true; fleet: FleetCluster[] } | { ok: false; message: string };
 
 export interface Instance {
   deps: HandlerDeps;
@@ -45,9 +46,11 @@ function routeTableKey(config: Config): string {
   return routeTableId(config).toLowerCase();
 }
 
+/** The fleet (CLUSTERS_FILE), or the one cluster of the app settings. */
 function loadSettings(deps: HandlerDeps): SettingsOutcome {
   try {
-    return { ok: true, config: deps.loadConfig() };
+    const fleet = deps.loadFleet?.() ?? [{ name: 'default', config: deps.loadConfig() }];
+    return { ok: true, fleet };
   } catch (err) {
     const message =
       err instanceof ConfigError
@@ -57,10 +60,10 @@ function loadSettings(deps: HandlerDeps): SettingsOutcome {
   }
 }
 
-/** The settings, or undefined after logging why they are unusable (on every invocation). */
-export function settingsOf(instance: Instance, log: Logger): Config | undefined {
+/** The fleet's clusters, or undefined after logging why the settings are unusable (on every invocation). */
+export function fleetOf(instance: Instance, log: Logger): FleetCluster[] | undefined {
   instance.settings ??= loadSettings(instance.deps);
-  if (instance.settings.ok) return instance.settings.config;
+  if (instance.settings.ok) return instance.settings.fleet;
   log.error(
     `pod-route-reconciler is not configured, nothing was reconciled. Fix the app settings: ${instance.settings.message}`,
   );
