@@ -24,6 +24,9 @@ param resourceGroupName string = ''
 
 // ------------------------------------------------------------------ the cluster (from the provisioning report)
 
+@description('Name of the cluster ([a-z0-9-], 1 to 63 characters), carried by its records.')
+param clusterName string = 'default'
+
 @description('Resource group of the cluster VMs and NICs (and, by default, the route table and vnet).')
 param clusterResourceGroup string = 'kubernetes'
 
@@ -134,6 +137,7 @@ var systemTopicName = 'evgt-podroutes-${resourceToken}'
 // Every engine setting (ENGINE_SETTING_KEYS in src/config.ts), and only those; test/infra checks both ways.
 // Host/platform settings are added in app/function.bicep (allow-list: infra/settings-allowlist.json).
 var engineSettings = {
+  CLUSTER_NAME: clusterName
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
   CLUSTER_RESOURCE_GROUP: clusterResourceGroup
   ROUTE_TABLE_RESOURCE_GROUP: effectiveRouteTableResourceGroup

@@ -87,6 +87,11 @@ const wholeNumber = (message: string, digits = /^\d+$/u) =>
   z.string().trim().regex(digits, message).transform(Number);
 
 const settingsSchema = z.object({
+  CLUSTER_NAME: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,63}$/u, "expected a cluster name of 1 to 63 lower-case letters, digits or '-'")
+    .default('default'),
   AZURE_SUBSCRIPTION_ID: uuid,
   CLUSTER_RESOURCE_GROUP: resourceName('the resource group of the cluster VMs and NICs'),
   ROUTE_TABLE_RESOURCE_GROUP: resourceName('the resource group of the route table').optional(),
@@ -146,7 +151,44 @@ export const ENGINE_SETTING_KEYS = Object.keys(settingsSchema.shape) as Readonly
   keyof typeof settingsSchema.shape
 >;
 
+/** A resource group in a subscription. */
+export interface ResourceGroupRef {
+  subscriptionId: string;
+  resourceGroup: string;
+}
+
+/** A subnet, by the ids ARM addresses it with. */
+export interface SubnetRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  virtualNetwork: string;
+  name: string;
+}
+
+/** A route table the cluster keeps, and every subnet it must be associated with. */
+export interface RouteTableTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  /** Where to create the table when it is missing; default: its first subnet's vnet location. */
+  location?: string;
+  /** Every subnet this table must be associated with (Azure: same region and subscription as the table). */
+  subnets: SubnetRef[];
+}
+
+/** One cluster: where its workers live and the route tables that must each hold every worker's pod route. */
+export interface ClusterTopology {
+  /** Cluster name, [a-z0-9-]{1,63}. */
+  name: string;
+  /** Where the worker VMs, NICs and scale sets live. */
+  workerGroups: ResourceGroupRef[];
+  /** Every table holds every worker's pod route. */
+  routeTables: RouteTableTarget[];
+}
+
 export interface Config {
+  /** The cluster's topology; the single-table settings below describe its one table and subnet. */
+  cluster: ClusterTopology;
   subscriptionId: string;
   clusterResourceGroup: string;
   routeTableResourceGroup: string;
@@ -215,13 +257,35 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       },
     ]);
   }
+  const subscriptionId = values.AZURE_SUBSCRIPTION_ID.toLowerCase();
+  const routeTableResourceGroup = values.ROUTE_TABLE_RESOURCE_GROUP ?? values.CLUSTER_RESOURCE_GROUP;
+  const vnetResourceGroup = values.VNET_RESOURCE_GROUP ?? values.CLUSTER_RESOURCE_GROUP;
   return {
-    subscriptionId: values.AZURE_SUBSCRIPTION_ID.toLowerCase(),
+    cluster: {
+      name: values.CLUSTER_NAME,
+      workerGroups: [{ subscriptionId, resourceGroup: values.CLUSTER_RESOURCE_GROUP }],
+      routeTables: [
+        {
+          subscriptionId,
+          resourceGroup: routeTableResourceGroup,
+          name: values.ROUTE_TABLE_NAME,
+          subnets: [
+            {
+              subscriptionId,
+              resourceGroup: vnetResourceGroup,
+              virtualNetwork: values.VNET_NAME,
+              name: values.SUBNET_NAME,
+            },
+          ],
+        },
+      ],
+    },
+    subscriptionId,
     clusterResourceGroup: values.CLUSTER_RESOURCE_GROUP,
-    routeTableResourceGroup: values.ROUTE_TABLE_RESOURCE_GROUP ?? values.CLUSTER_RESOURCE_GROUP,
+    routeTableResourceGroup,
     routeTableName: values.ROUTE_TABLE_NAME,
     vnetName: values.VNET_NAME,
-    vnetResourceGroup: values.VNET_RESOURCE_GROUP ?? values.CLUSTER_RESOURCE_GROUP,
+    vnetResourceGroup,
     subnetName: values.SUBNET_NAME,
     clusterCidrs: values.CLUSTER_CIDR,
     podCidrTag: values.POD_CIDR_TAG,

@@ -8,9 +8,9 @@ import { type InventoryRead, readRouteTable, toRouteTableRecord } from './azure/
 import { readSettledInventory } from './azure/settle.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';
-import { countRouteDeletions, routeDeletionLimit, withRefusal } from './core/guard.js';
+import { countRouteDeletions, routeDeletionLimit } from './core/guard.js';
 import { planReconcile } from './core/plan.js';
-import type { Inventory, Logger, Plan, PlanSettings, Refusal, RouteRecord } from './core/types.js';
+import type { Inventory, Logger, Plan, PlanSettings, RouteRecord, SubnetAssociation } from './core/types.js';
 
 /**
  * Attempts at the table write when someone else changes the table between our read and our write (412), or
@@ -79,7 +79,7 @@ export function suspiciousEmptyVmList(ctx: RunContext, first: FirstPlan): Invent
 }
 
 export function needsWrite(plan: Plan): boolean {
-  return plan.tableWrite !== null || plan.associateSubnet !== null || plan.enableIpForwarding.length > 0;
+  return plan.tableWrite !== null || plan.associateSubnets.length > 0 || plan.enableIpForwarding.length > 0;
 }
 
 // ------------------------------------------------------------------------------------- the table write
@@ -146,48 +146,39 @@ interface SideWritten {
   plan: Plan;
 }
 
-/** Phase 4: the subnet association and IP forwarding; the plan is re-made from what they changed. */
+/** Phase 4: the subnet associations and IP forwarding; the plan is re-made from what they changed. */
 export async function sideWrites(
   ctx: RunContext,
   inventory: Inventory,
   plan: Plan,
   runSettings: PlanSettings,
 ): Promise<SideWritten> {
-  const subnet = plan.associateSubnet === null ? undefined : await associate(ctx, inventory);
-  let after = subnet?.inventory ?? inventory;
+  let after = inventory;
+  for (const association of plan.associateSubnets) after = await associate(ctx, after, association);
   if (plan.enableIpForwarding.length > 0) after = await forwardIp(ctx, after, plan.enableIpForwarding);
+  // A subnet that took another table since the read is refused by the re-plan (src/core/subnets.ts).
   const replanned = after === inventory ? plan : planReconcile(after, runSettings);
-  // The subnet is tied to another table: held back like any drift a safety rule holds back.
-  const refusal = subnet?.refusal;
-  if (refusal === undefined) return { inventory: after, plan: replanned };
-  return {
-    inventory: after,
-    plan: withRefusal(replanned, refusal, (d) => d.kind === 'subnet-not-associated'),
-  };
+  return { inventory: after, plan: replanned };
 }
 
 async function associate(
   ctx: RunContext,
   inventory: Inventory,
-): Promise<{ inventory: Inventory; refusal?: Refusal }> {
-  const { settings } = ctx;
-  const tableId = inventory.routeTable?.id ?? settings.routeTableId;
-  const result = await associateSubnet(ctx.clients, ctx.config, tableId, ctx.signal);
-  if (result.kind === 'associated-elsewhere') {
-    const refusal: Refusal = {
-      reason: 'foreign-route-conflict',
-      subject: settings.subnetId,
-      message: `subnet '${ctx.config.subnetName}' is associated with another route table (${result.otherRouteTableId}); it is not ours to move`,
-    };
-    return { inventory, refusal };
-  }
+  association: SubnetAssociation,
+): Promise<Inventory> {
+  // A table this run created has its id in the inventory now.
+  const routeTableId = inventory.routeTable?.id ?? association.routeTableId;
+  const result = await associateSubnet(ctx.clients, { ...association, routeTableId }, ctx.signal);
+  const now = result.kind === 'associated-elsewhere' ? result.otherRouteTableId : routeTableId;
+  const record = { id: association.subnetId, provisioningState: 'Succeeded', routeTableId: now };
+  const subnets = [...(inventory.subnets ?? []).filter((s) => !sameId(s.id, association.subnetId)), record];
   const table = inventory.routeTable;
-  if (table === null) return { inventory };
+  if (table === null || !sameId(now, routeTableId)) return { ...inventory, subnets };
   // The subnet write is confirmed by its own LRO; the table's read-only subnet list may lag behind it.
-  const subnetIds = table.subnetIds.some((id) => sameId(id, settings.subnetId))
+  const subnetIds = table.subnetIds.some((id) => sameId(id, association.subnetId))
     ? table.subnetIds
-    : [...table.subnetIds, settings.subnetId];
-  return { inventory: { ...inventory, routeTable: { ...table, subnetIds } } };
+    : [...table.subnetIds, association.subnetId];
+  return { ...inventory, subnets, routeTable: { ...table, subnetIds } };
 }
 
 async function forwardIp(

@@ -54,7 +54,7 @@ export function planSettingsFor(config: Config, forceDeletions = false): PlanSet
     routeNamePrefix: config.routeNamePrefix,
     routeTableId: routeTableId(config),
     routeTableName: config.routeTableName,
-    subnetId: subnetId(config),
+    subnetIds: [subnetId(config)],
     maxRouteDeletions: config.maxRouteDeletions,
     forceDeletions,
     repairIpForwarding: config.repairIpForwarding,

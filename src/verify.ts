@@ -79,7 +79,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       options.workers,
       options.offset ?? 0,
     );
-    const targets = verifyTargets(desired.workers, chosen, settings.subnetId, read.powerStates);
+    const targets = verifyTargets(desired.workers, chosen, settings.subnetIds[0]!, read.powerStates);
     log.debug('verify targets', { workers: chosen.length, read: targets.filter((t) => t.nicId).length });
     workers = await inBatches(targets, options.concurrency ?? 4, async (t: VerifyTarget) => {
       if (t.nicId === undefined || t.notApplicable !== undefined) {
@@ -136,7 +136,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     durationMs: Date.now() - startedAt.getTime(),
     status,
     routeTable: config.routeTableName,
-    subnetId: settings.subnetId,
+    subnetId: settings.subnetIds[0]!,
     summary,
     workers,
     arm: { reads: counts.reads, posts: counts.writes, polls: counts.polls, throttled: counts.throttled },

@@ -12,3 +12,20 @@ export function subnetId(config: Config): string {
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
+
+export interface SubnetAddress {
+  resourceGroup: string;
+  virtualNetwork: string;
+  name: string;
+}
+
+/** The resource group, virtual network and name in a subnet id (the planner names subnets by id). */
+export function parseSubnetId(id: string): SubnetAddress {
+  const match =
+    /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)$/iu.exec(
+      id,
+    );
+  if (!match) throw new Error(`internal: '${id}' is not a subnet id`);
+  const [, resourceGroup, virtualNetwork, name] = match as unknown as [string, string, string, string];
+  return { resourceGroup, virtualNetwork, name };
+}

@@ -1,6 +1,6 @@
 // Reads everything one reconcile needs in five parallel calls (plus paging): the VM list, the NIC list and the
 // scale-set list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), the route
-// table, and the cluster subnet (for its provisioning state). No per-VM calls. A failed page fails the whole
+// table, and the cluster subnet (its provisioning state, and the route table it is associated with now). No per-VM calls. A failed page fails the whole
 // read: a partial or throttled list must never look like "fewer workers".
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
@@ -80,8 +80,9 @@ export async function readInventory(
       siblings.abort(error);
       throw error;
     });
-  // The subnet is read for its provisioning state: the table's list of subnets does not say whether an
-  // association is still being written (src/core/settled.ts).
+  // The subnet is read for its provisioning state (the table's list of subnets does not say whether an
+  // association is still being written: src/core/settled.ts) and for the table it is associated with now
+  // (the planner refuses to move it from another one: src/core/subnets.ts).
   const [vms, nics, scaleSetNics, table, subnet] = await Promise.all([
     stopSiblingsOnFailure(
       collect(clients.compute.virtualMachines.list(config.clusterResourceGroup, { abortSignal })),
@@ -102,7 +103,7 @@ export async function readInventory(
       scaleSetNics,
       routeTable: table === null ? null : toRouteTableRecord(table),
       vnetLocation,
-      subnet: subnet === null ? null : toSubnetRecord(subnet),
+      subnets: subnet === null ? [] : [toSubnetRecord(subnet)],
     },
     table,
   };
@@ -204,5 +205,6 @@ function toSubnetRecord(subnet: Subnet): SubnetRecord {
   return {
     id: required(subnet.id, 'an id', 'the subnet'),
     provisioningState: subnet.provisioningState ?? undefined,
+    routeTableId: subnet.routeTable?.id ?? undefined,
   };
 }

@@ -2,10 +2,10 @@
 // enabled) IP forwarding. Each starts from what ARM returned, so every property we do not own goes back as read.
 import type { Route, RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';
-import type { RouteEntry, TableWrite } from '../core/types.js';
+import type { RouteEntry, SubnetAssociation, TableWrite } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
-import { sameId } from './ids.js';
+import { parseSubnetId, sameId } from './ids.js';
 import { ownWriteCorrelationId } from './own-writes.js';
 import { awaitLro } from './session.js';
 
@@ -60,37 +60,39 @@ export async function writeRouteTable(
 type AssociationOutcome =
   | { kind: 'associated' }
   | { kind: 'already-associated' }
+  /** The subnet took another table since the read: nothing written; the planner decides (src/core/subnets.ts). */
   | { kind: 'associated-elsewhere'; otherRouteTableId: string };
 
 /**
- * Associates the subnet with the table by a read-modify-write of the subnet (If-Match), keeping every other
- * subnet property. A subnet already tied to another route table is not ours to move: that is reported.
+ * Associates a subnet the planner found free with the table, by a read-modify-write of the subnet (If-Match)
+ * that keeps every other subnet property. The write goes ahead only while the subnet is still free: one that
+ * took another table since the read is reported back, not moved (whether to move it is not the writer's call).
  */
 export async function associateSubnet(
   clients: ArmClients,
-  config: Config,
-  tableId: string,
+  association: SubnetAssociation,
   signal?: AbortSignal,
 ): Promise<AssociationOutcome> {
+  const { resourceGroup, virtualNetwork, name } = parseSubnetId(association.subnetId);
   let subnet: Subnet;
   try {
-    subnet = await clients.network.subnets.get(config.vnetResourceGroup, config.vnetName, config.subnetName);
+    subnet = await clients.network.subnets.get(resourceGroup, virtualNetwork, name);
   } catch (error) {
     if (isResourceNotFound(error)) {
       throw new InventoryError(
-        `SUBNET_NAME: subnet '${config.subnetName}' was not found in virtual network '${config.vnetName}' (resource group '${config.vnetResourceGroup}')`,
+        `SUBNET_NAME: subnet '${name}' was not found in virtual network '${virtualNetwork}' (resource group '${resourceGroup}')`,
       );
     }
     throw error;
   }
   const current = subnet.routeTable?.id;
-  if (sameId(current, tableId)) return { kind: 'already-associated' };
+  if (sameId(current, association.routeTableId)) return { kind: 'already-associated' };
   if (current) return { kind: 'associated-elsewhere', otherRouteTableId: current };
   const poller = clients.network.subnets.createOrUpdate(
-    config.vnetResourceGroup,
-    config.vnetName,
-    config.subnetName,
-    { ...subnet, routeTable: { id: tableId } },
+    resourceGroup,
+    virtualNetwork,
+    name,
+    { ...subnet, routeTable: { id: association.routeTableId } },
     lroOptions(clients, signal, subnet.etag ? { 'If-Match': subnet.etag } : {}),
   );
   await awaitLro(() => poller.pollUntilDone());

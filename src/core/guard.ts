@@ -110,7 +110,7 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
  * Adds a refusal to a plan. The drift it holds back stays reported but is not repairable by this run, so the
  * run is "in sync except what was refused" rather than failing to repair.
  */
-export function withRefusal(plan: Plan, refusal: Refusal, holdsBack: (d: Drift) => boolean): Plan {
+function withRefusal(plan: Plan, refusal: Refusal, holdsBack: (d: Drift) => boolean): Plan {
   const drift = plan.drift.map((d) =>
     d.repairable && holdsBack(d)
       ? { ...d, repairable: false, message: `${d.message} (held back: ${refusal.reason})` }
@@ -141,6 +141,6 @@ function guardRouteLimit(plan: Plan, inventory: Inventory, limit: number): Plan 
       (a) => !routeActions.has(a.kind) && !(write.create && a.kind === 'associate-subnet'),
     ),
     tableWrite: null,
-    associateSubnet: write.create ? null : plan.associateSubnet,
+    associateSubnets: write.create ? [] : plan.associateSubnets,
   };
 }

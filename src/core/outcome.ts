@@ -31,7 +31,7 @@ export function emptyPlan(): Plan {
     refused: [],
     actions: [],
     tableWrite: null,
-    associateSubnet: null,
+    associateSubnets: [],
     enableIpForwarding: [],
     desiredRoutes: [],
   };

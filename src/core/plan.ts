@@ -22,6 +22,7 @@ import { guardPlan } from './guard.js';
 import { routeNameForCidr, sameRouteName } from './naming.js';
 import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
 import { scaleSetInstanceOf, unlistedNicHops } from './scale-sets.js';
+import { planSubnets } from './subnets.js';
 import type {
   Action,
   Drift,
@@ -90,11 +91,11 @@ export function planUnguarded(inventory: Inventory, settings: PlanSettings): Pla
   const groups = planOwnedGroups(owned, survivors, foreign, routes, findings);
   const missing = survivors.active.filter((d) => !owned.has(d.route.addressPrefix));
   const created = pairStaleWithMissing(groups.stale, missing, findings);
-  const associateSubnet = infrastructureDrift(inventory, settings, desired, findings);
+  const associateSubnets = infrastructureDrift(inventory, settings, desired, findings);
   const puts = [...groups.puts, ...created].sort(byName);
   return assemble(inventory, routes, groups.keep, puts, foreign.tableWritable, survivors.active, {
     findings,
-    associateSubnet,
+    associateSubnets,
     enableIpForwarding: desired.enableIpForwarding,
   });
 }
@@ -368,13 +369,13 @@ function pairStaleWithMissing(stale: TableRoute[], missing: DesiredRoute[], find
 
 // ------------------------------------------------------------------------------ infrastructure drift
 
-/** The table itself, its subnet association and IP forwarding; returns the association to make, if any. */
+/** The table itself, its subnets' associations and IP forwarding; returns the associations to make. */
 function infrastructureDrift(
   inventory: Inventory,
   settings: PlanSettings,
   desired: DesiredState,
   findings: Findings,
-): Plan['associateSubnet'] {
+): Plan['associateSubnets'] {
   const table = inventory.routeTable;
   if (table === null) {
     findings.drift.push({
@@ -392,29 +393,12 @@ function infrastructureDrift(
       after: null,
     });
   }
-  const subnetId = settings.subnetId.toLowerCase();
-  const associated = table?.subnetIds.some((id) => id.toLowerCase() === subnetId) ?? false;
-  if (!associated) {
-    findings.drift.push({
-      kind: 'subnet-not-associated',
-      subject: settings.subnetId,
-      before: null,
-      after: null,
-      message: `subnet '${settings.subnetId}' is not associated with route table '${settings.routeTableName}': its pods use none of these routes`,
-      repairable: true,
-    });
-    findings.actions.push({
-      kind: 'associate-subnet',
-      subject: settings.subnetId,
-      before: null,
-      after: null,
-    });
-  }
+  const associate = planSubnets(inventory, settings, findings);
   findings.drift.push(...desired.ipForwardingDrift);
   for (const nicId of desired.enableIpForwarding) {
     findings.actions.push({ kind: 'enable-ip-forwarding', subject: nicId, before: null, after: null });
   }
-  return associated ? null : { subnetId: settings.subnetId, routeTableId: settings.routeTableId };
+  return associate;
 }
 
 // ------------------------------------------------------------------------------ the write
@@ -428,7 +412,7 @@ function assemble(
   puts: RouteSpec[],
   tableWritable: boolean,
   active: DesiredRoute[],
-  rest: Pick<Plan, 'associateSubnet' | 'enableIpForwarding'> & { findings: Findings },
+  rest: Pick<Plan, 'associateSubnets' | 'enableIpForwarding'> & { findings: Findings },
 ): Plan {
   const { drift, actions, refused } = rest.findings;
   const table = inventory.routeTable;
@@ -452,7 +436,7 @@ function assemble(
     refused: sortBySubject(refused),
     actions: sortBySubject(tableWritable ? actions : actions.filter((a) => !ROUTE_ACTIONS.has(a.kind))),
     tableWrite: normaliseWrite(tableWrite, inventory),
-    associateSubnet: rest.associateSubnet,
+    associateSubnets: rest.associateSubnets,
     enableIpForwarding: rest.enableIpForwarding,
     desiredRoutes: active.map((d) => d.route).sort(byName),
   };

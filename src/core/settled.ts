@@ -23,7 +23,7 @@ export function isSettled(state: string | undefined): boolean {
 
 /**
  * The resources the plan depends on whose provisioning state is not terminal: the route table and each of
- * its routes, the cluster subnet, and the primary NIC of every VM carrying the pod CIDR tag (its IP is the
+ * its routes, the table's subnets, and the primary NIC of every VM carrying the pod CIDR tag (its IP is the
  * next hop; its IP forwarding is checked). Empty when the inventory may be planned from.
  */
 export function unsettledResources(inventory: Inventory, settings: PlanSettings): UnsettledResource[] {
@@ -37,7 +37,7 @@ export function unsettledResources(inventory: Inventory, settings: PlanSettings)
     for (const route of table.routes)
       add('route', `${table.id}/routes/${route.name}`, route.provisioningState);
   }
-  if (inventory.subnet) add('subnet', inventory.subnet.id, inventory.subnet.provisioningState);
+  for (const subnet of inventory.subnets ?? []) add('subnet', subnet.id, subnet.provisioningState);
   const seen = new Set<string>();
   for (const { nic } of findWorkers(inventory, settings)) {
     if (nic === undefined || seen.has(nic.id.toLowerCase())) continue;

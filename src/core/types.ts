@@ -68,13 +68,18 @@ export interface Inventory {
    * routes pointing at them are never deleted. Absent = no scale sets read.
    */
   scaleSetNics?: NicRecord[];
-  /** The cluster subnet as read (null: not found; absent: not read). Only its provisioning state is used. */
-  subnet?: SubnetRecord | null;
+  /**
+   * The subnets the table must be associated with (PlanSettings.subnetIds), as read. A subnet missing from the
+   * list was not found; absent = not read (the planner then knows only the table's own subnet list).
+   */
+  subnets?: SubnetRecord[];
 }
 
 export interface SubnetRecord {
   id: string;
   provisioningState: string | undefined;
+  /** The route table the subnet is associated with now (ARM's subnet.routeTable.id); undefined: none. */
+  routeTableId: string | undefined;
 }
 
 // ---------------------------------------------------------------- what the planner is told
@@ -85,8 +90,8 @@ export interface PlanSettings {
   routeNamePrefix: string;
   routeTableId: string;
   routeTableName: string;
-  /** The subnet the table must be associated with. */
-  subnetId: string;
+  /** Every subnet the table must be associated with (today one, from config; a fleet table may have several). */
+  subnetIds: string[];
   /** 'auto': refuse deleting more than half of the owned routes (when more than one is owned). */
   maxRouteDeletions: number | 'auto';
   /** Operator override of the mass-deletion guard (CLI --force). */
@@ -139,7 +144,8 @@ type RefusalReason =
   | 'worker-without-nic'
   | 'worker-without-ip'
   | 'duplicate-route-prefix'
-  | 'next-hop-is-scale-set-instance';
+  | 'next-hop-is-scale-set-instance'
+  | 'subnet-associated-elsewhere';
 
 export interface Refusal {
   reason: RefusalReason;
@@ -176,6 +182,11 @@ export interface Action {
   after: RouteRecord | null;
 }
 
+export interface SubnetAssociation {
+  subnetId: string;
+  routeTableId: string;
+}
+
 export interface Plan {
   /** true when nothing we own differs from what it should be (refusals may still exist). */
   inSync: boolean;
@@ -184,8 +195,8 @@ export interface Plan {
   actions: Action[];
   /** The whole-table PUT, or null when the routes need no write. */
   tableWrite: TableWrite | null;
-  /** Set when the subnet must be associated with the table. */
-  associateSubnet: { subnetId: string; routeTableId: string } | null;
+  /** The subnets to associate with the table, each free of any other table when read (the planner decided). */
+  associateSubnets: SubnetAssociation[];
   /** NIC ids whose IP forwarding should be enabled (only with repairIpForwarding). */
   enableIpForwarding: string[];
   /** The routes we should own once the plan is applied (refused workers excluded). */

@@ -6,6 +6,7 @@ import { SCALE_SET_TYPE, ScaleSets } from './compute/scale-sets.js';
 import { ArmError, armErrors } from './errors.js';
 import { buildEvent, type EventHub } from './events.js';
 import { ExternalWriteLog } from './external-writes.js';
+import { handlePeerings } from './network/peerings.js';
 import { applyExternalWrite, type ExternalTableChange } from './network/route-tables.js';
 import { Operations } from './operations.js';
 import {
@@ -70,6 +71,7 @@ const TOP_TYPES: Record<string, ServedType> = {
 const CHILD_TYPES: Record<string, string> = {
   'microsoft.network/routetables/routes': TYPES.route,
   'microsoft.network/virtualnetworks/subnets': TYPES.subnet,
+  'microsoft.network/virtualnetworks/virtualnetworkpeerings': TYPES.peering,
 };
 
 interface ArmOptions {
@@ -168,10 +170,10 @@ export class Arm implements ArmContext {
     if (!m) return undefined;
     this.checkVersion(apiVersion, RESOURCES_API_VERSIONS);
     if (req.method !== 'GET') throw armErrors.notSupported(req.method, req.path);
-    const g = this.store.group(m[2]!);
+    const g = this.store.group(m[2]!, this.subscriptionOf(m[1]!));
     if (!g) throw armErrors.resourceGroupNotFound(m[2]!);
     return ok({
-      id: `/subscriptions/${this.store.subscriptionId}/resourceGroups/${g.name}`,
+      id: `/subscriptions/${g.subscriptionId}/resourceGroups/${g.name}`,
       name: g.name,
       type: 'Microsoft.Resources/resourceGroups',
       location: g.location || 'eastus',
@@ -185,14 +187,15 @@ export class Arm implements ArmContext {
     const inSubscription = ARM_PATHS.subscriptionList.exec(req.path);
     const inGroup = inSubscription ? undefined : ARM_PATHS.groupList.exec(req.path);
     if (!inSubscription && !inGroup) return undefined;
-    const [ns, type] = inSubscription
-      ? [inSubscription[2]!, inSubscription[3]!]
-      : [inGroup![3]!, inGroup![4]!];
+    const [sub, ns, type] = inSubscription
+      ? [inSubscription[1]!, inSubscription[2]!, inSubscription[3]!]
+      : [inGroup![1]!, inGroup![3]!, inGroup![4]!];
     const served = this.servedType(ns, type, req);
     this.checkVersion(apiVersion, served.versions, served.type);
-    const rg = inGroup ? this.requireGroup(inGroup[2]!) : undefined;
+    const subscriptionId = this.subscriptionOf(sub);
+    const rg = inGroup ? this.requireGroup(inGroup[2]!, subscriptionId) : undefined;
     if (req.method !== 'GET') throw armErrors.notSupported(req.method, req.path);
-    return this.page(req, this.store.list(served.type, rg));
+    return this.page(req, this.store.list(served.type, rg, subscriptionId));
   }
 
   private resourceRoute(req: ArmRequest, apiVersion: string): ArmReply | undefined {
@@ -200,8 +203,9 @@ export class Arm implements ArmContext {
     if (!m) return undefined;
     const served = this.servedType(m[3]!, m[4]!, req);
     this.checkVersion(apiVersion, served.versions, served.type);
-    const rg = this.requireGroup(m[2]!);
-    const id = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${rg}/providers/${served.type}/${m[5]!}`;
+    const subscriptionId = this.subscriptionOf(m[1]!);
+    const rg = this.requireGroup(m[2]!, subscriptionId);
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/${served.type}/${m[5]!}`;
     return handleTopLevel(this, req, { type: served.type, id, rg, name: m[5]! });
   }
 
@@ -212,9 +216,12 @@ export class Arm implements ArmContext {
     const childType = CHILD_TYPES[`${lower(parent.type)}/${lower(m[6]!)}`];
     if (!childType) throw armErrors.notSupported(req.method, req.path);
     this.checkVersion(apiVersion, parent.versions, childType);
-    const rg = this.requireGroup(m[2]!);
-    const parentId = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${rg}/providers/${parent.type}/${m[5]!}`;
-    return handleChild(this, req, { childType, parentId, rg, parentName: m[5]!, name: m[7] });
+    const subscriptionId = this.subscriptionOf(m[1]!);
+    const rg = this.requireGroup(m[2]!, subscriptionId);
+    const parentId = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/${parent.type}/${m[5]!}`;
+    const target = { childType, parentId, rg, parentName: m[5]!, name: m[7] };
+    if (childType === TYPES.peering) return handlePeerings(this, req, target);
+    return handleChild(this, req, target);
   }
 
   // ---------------------------------------------------------------- checks
@@ -222,7 +229,7 @@ export class Arm implements ArmContext {
   private checkSubscription(path: string): void {
     const m = /^\/subscriptions\/([^/]+)/iu.exec(path);
     if (!m) return;
-    if (lower(m[1]!) !== lower(this.store.subscriptionId))
+    if (this.store.subscription(m[1]!) === undefined)
       throw new ArmError(404, {
         code: 'SubscriptionNotFound',
         message: `The subscription '${m[1]}' could not be found.`,
@@ -241,8 +248,13 @@ export class Arm implements ArmContext {
     return served;
   }
 
-  private requireGroup(name: string): string {
-    const g = this.store.group(name);
+  /** The world's spelling of the path's subscription (checkSubscription has made sure it is one). */
+  private subscriptionOf(pathSubscription: string): string {
+    return this.store.subscription(pathSubscription) ?? this.store.subscriptionId;
+  }
+
+  private requireGroup(name: string, subscriptionId: string): string {
+    const g = this.store.group(name, subscriptionId);
     if (!g) throw armErrors.resourceGroupNotFound(name);
     return g.name;
   }
@@ -272,12 +284,14 @@ export class Arm implements ArmContext {
     failed = false,
   ): void {
     const parsed = /\/resourceGroups\/([^/]+)/iu.exec(resourceId);
+    // Each resource's event comes from its own subscription (and group): the topic Event Grid matches on.
+    const subscription = /^\/subscriptions\/([^/]+)/iu.exec(resourceId)?.[1];
     this.options.events.emit(
       buildEvent({
         kind,
         resourceId,
         operationName,
-        subscriptionId: this.store.subscriptionId,
+        subscriptionId: this.store.subscription(subscription ?? '') ?? this.store.subscriptionId,
         tenantId: this.store.tenantId,
         resourceGroup: parsed?.[1] ?? '',
         correlationId: req ? header(req.headers, 'x-ms-correlation-request-id') : undefined,

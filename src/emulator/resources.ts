@@ -98,7 +98,7 @@ function putResource(
   ctx.operations.checkLock([id]);
   checkPreconditions(req, id, existing?.etag as string | undefined);
   const candidate = putCandidate(req, target, existing);
-  if (type === TYPES.vnet) checkSubnetReferences(ctx.store, id, arr(props(candidate).subnets));
+  if (type === TYPES.vnet) checkSubnetReferences(ctx.store, id, arr(props(candidate).subnets), candidate);
   try {
     validateResource(candidate, `${req.method} ${type}`);
   } catch (err) {

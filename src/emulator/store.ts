@@ -1,12 +1,21 @@
 // The emulator's state: resource groups and top-level ARM resources (child routes and subnets live inline in
 // their parent, as ARM returns them). Keys are lower-cased ids: names and ids are case-insensitive in ARM.
 import { randomUUID } from 'node:crypto';
-import { type Json, newEtag, type ParsedId, parseTopLevelId, type WorldFile } from './world.js';
+import {
+  type Json,
+  newEtag,
+  type ParsedId,
+  parseTopLevelId,
+  type WorldFile,
+  worldSubscriptionIds,
+} from './world.js';
 
 export interface ResourceGroup {
   name: string;
   location: string;
   tags?: Record<string, string>;
+  /** The subscription the group is in (the world's primary one unless the world file says otherwise). */
+  subscriptionId: string;
 }
 
 export const TYPES = {
@@ -14,6 +23,7 @@ export const TYPES = {
   nic: 'Microsoft.Network/networkInterfaces',
   vnet: 'Microsoft.Network/virtualNetworks',
   subnet: 'Microsoft.Network/virtualNetworks/subnets',
+  peering: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings',
   routeTable: 'Microsoft.Network/routeTables',
   route: 'Microsoft.Network/routeTables/routes',
   ipConfig: 'Microsoft.Network/networkInterfaces/ipConfigurations',
@@ -58,7 +68,7 @@ function fillResource(input: Json, parsed: ParsedId, etag = newEtag()): Json {
   } else if (type === TYPES.vnet.toLowerCase()) {
     p.resourceGuid ??= randomUUID();
     p.subnets = arr(p.subnets).map((s) => fillSubnet(s, id, etag));
-    p.virtualNetworkPeerings ??= [];
+    p.virtualNetworkPeerings = arr(p.virtualNetworkPeerings).map((v) => fillPeering(v, id, etag));
     p.enableDdosProtection ??= false;
   } else if (type === TYPES.nic.toLowerCase()) {
     p.resourceGuid ??= randomUUID();
@@ -114,24 +124,61 @@ export function fillSubnet(input: Json, vnetId: string, etag: string, state = 'S
   return { name, id: `${vnetId}/subnets/${name}`, etag, properties: p, type: TYPES.subnet };
 }
 
+/**
+ * A virtual network peering as stored inline in its vnet (virtualNetwork.json VirtualNetworkPeeringPropertiesFormat):
+ * `allowForwardedTraffic`, `allowGatewayTransit` and `useRemoteGateways` are off unless set, and
+ * `allowVirtualNetworkAccess` is on (the spec's and the portal's defaults). `peeringState` is computed on read
+ * (network/peerings.ts) unless the world sets it.
+ */
+export function fillPeering(input: Json, vnetId: string, etag: string): Json {
+  const v = clone(input);
+  const name = String(v.name);
+  const p = { ...obj(v.properties) };
+  p.provisioningState = 'Succeeded';
+  p.allowVirtualNetworkAccess ??= true;
+  p.allowForwardedTraffic ??= false;
+  p.allowGatewayTransit ??= false;
+  p.useRemoteGateways ??= false;
+  return { name, id: `${vnetId}/virtualNetworkPeerings/${name}`, etag, properties: p, type: TYPES.peering };
+}
+
+/** Groups are keyed by subscription and name: two subscriptions may each have a group of the same name. */
+const groupKey = (subscriptionId: string, name: string) => `${subscriptionId}/${name}`.toLowerCase();
+
 export class Store {
+  /** The primary subscription (the world file's subscriptionId). */
   readonly subscriptionId: string;
+  /** Every subscription of the world, the primary first. */
+  readonly subscriptionIds: readonly string[];
   readonly tenantId: string;
   private groups = new Map<string, ResourceGroup>();
   private resources = new Map<string, Json>();
 
   constructor(private readonly world: WorldFile) {
     this.subscriptionId = world.subscriptionId;
+    this.subscriptionIds = worldSubscriptionIds(world);
     this.tenantId = world.tenantId ?? '72f988bf-86f1-41af-91ab-2d7cd011db47';
     this.reset();
+  }
+
+  /** The world's spelling of a subscription id, or undefined when the world has no such subscription. */
+  subscription(id: string): string | undefined {
+    return this.subscriptionIds.find((sub) => sub.toLowerCase() === id.toLowerCase());
   }
 
   reset(): void {
     this.groups.clear();
     this.resources.clear();
     for (const g of this.world.resourceGroups ?? []) {
-      const rg = typeof g === 'string' ? { name: g, location: '' } : { location: '', ...g };
-      this.groups.set(rg.name.toLowerCase(), rg);
+      const rg: ResourceGroup =
+        typeof g === 'string'
+          ? { name: g, location: '', subscriptionId: this.subscriptionId }
+          : {
+              location: '',
+              ...g,
+              subscriptionId: this.subscription(g.subscriptionId ?? this.subscriptionId)!,
+            };
+      this.groups.set(groupKey(rg.subscriptionId, rg.name), rg);
     }
     for (const r of this.world.resources) this.upsert(r);
     // A NIC attached to a VM shows the VM's id, as ARM does.
@@ -147,14 +194,15 @@ export class Store {
   upsert(resource: Json, etag?: string): Json {
     const parsed = parseTopLevelId(String(resource.id));
     if (!parsed) throw new Error(`not a top-level ARM resource id: ${String(resource.id)}`);
-    const key = parsed.resourceGroup.toLowerCase();
+    const subscriptionId = this.subscription(parsed.subscriptionId) ?? parsed.subscriptionId;
+    const key = groupKey(subscriptionId, parsed.resourceGroup);
     const location = typeof resource.location === 'string' ? resource.location : '';
     const group = this.groups.get(key);
-    if (!group) this.groups.set(key, { name: parsed.resourceGroup, location });
+    if (!group) this.groups.set(key, { name: parsed.resourceGroup, location, subscriptionId });
     else if (!group.location) group.location = location;
     const filled = fillResource(resource, parsed, etag);
     // Keep the stored id's canonical casing: `/subscriptions/{sub}/resourceGroups/{rg}/providers/...`
-    filled.id = `/subscriptions/${parsed.subscriptionId}/resourceGroups/${(group ?? this.groups.get(key))!.name}/providers/${parsed.type}/${parsed.name}`;
+    filled.id = `/subscriptions/${subscriptionId}/resourceGroups/${(group ?? this.groups.get(key))!.name}/providers/${parsed.type}/${parsed.name}`;
     return this.set(filled);
   }
 
@@ -172,21 +220,32 @@ export class Store {
     return this.resources.delete(id.toLowerCase());
   }
 
-  group(name: string): ResourceGroup | undefined {
-    return this.groups.get(name.toLowerCase());
+  /** A resource group of the subscription (default: the primary one). */
+  group(name: string, subscriptionId = this.subscriptionId): ResourceGroup | undefined {
+    return this.groups.get(groupKey(subscriptionId, name));
   }
 
-  groupList(): ResourceGroup[] {
-    return [...this.groups.values()];
+  /** The groups of one subscription, or of all when none is given. */
+  groupList(subscriptionId?: string): ResourceGroup[] {
+    const all = [...this.groups.values()];
+    return subscriptionId === undefined
+      ? all
+      : all.filter((g) => g.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
   }
 
-  list(type: string, resourceGroup?: string): Json[] {
+  /**
+   * The resources of a type: in one group (of `subscriptionId`, default the primary), in one subscription
+   * (no group), or everywhere (neither).
+   */
+  list(type: string, resourceGroup?: string, subscriptionId?: string): Json[] {
     const t = type.toLowerCase();
     const rg = resourceGroup?.toLowerCase();
+    const sub = (subscriptionId ?? (rg ? this.subscriptionId : undefined))?.toLowerCase();
     return [...this.resources.values()].filter((r) => {
       if (String(r.type).toLowerCase() !== t) return false;
-      if (!rg) return true;
-      return parseTopLevelId(String(r.id))?.resourceGroup.toLowerCase() === rg;
+      const parsed = parseTopLevelId(String(r.id));
+      if (sub !== undefined && parsed?.subscriptionId.toLowerCase() !== sub) return false;
+      return rg === undefined || parsed?.resourceGroup.toLowerCase() === rg;
     });
   }
 
@@ -212,6 +271,33 @@ export class Store {
       const subnets = this.subnetsReferencing(String(r.id));
       if (subnets.length > 0) props(r).subnets = subnets;
     }
+    if (String(r.type).toLowerCase() === TYPES.vnet.toLowerCase())
+      props(r).virtualNetworkPeerings = arr(props(r).virtualNetworkPeerings).map((v) =>
+        this.peeringView(v, String(r.id)),
+      );
     return r;
+  }
+
+  /**
+   * A peering as ARM shows it: `Connected` only when the remote vnet exists and peers back to this one,
+   * `Initiated` while only this side exists (virtual-network-manage-peering.md), unless the world set a state
+   * (e.g. `Disconnected`: the remote side was deleted and re-created); the remote's address space as it is now.
+   */
+  peeringView(peering: Json, vnetId: string): Json {
+    const v = clone(peering);
+    const p = props(v);
+    const remoteId = obj(p.remoteVirtualNetwork).id;
+    const remote = typeof remoteId === 'string' ? this.get(remoteId) : undefined;
+    const peersBack = arr(obj(remote?.properties).virtualNetworkPeerings).some(
+      (back) =>
+        String(obj(obj(back.properties).remoteVirtualNetwork).id).toLowerCase() === vnetId.toLowerCase(),
+    );
+    p.peeringState ??= peersBack ? 'Connected' : 'Initiated';
+    p.peeringSyncLevel ??= peersBack ? 'FullyInSync' : 'RemoteNotInSync';
+    if (remote) {
+      p.remoteAddressSpace = clone(obj(obj(remote.properties).addressSpace));
+      p.remoteVirtualNetworkAddressSpace = clone(obj(obj(remote.properties).addressSpace));
+    }
+    return v;
   }
 }

@@ -8,10 +8,18 @@ import { scaleSetSchema } from './compute/scale-set-schema.js';
 
 export type Json = Record<string, unknown>;
 
+/** A resource group of the world file: a name (in the primary subscription), or its details. */
+export type WorldResourceGroup =
+  | string
+  | { name: string; location?: string; tags?: Record<string, string>; subscriptionId?: string };
+
 export interface WorldFile {
+  /** The primary subscription: the default of every resource group and of the identity's login. */
   subscriptionId: string;
+  /** More subscriptions of the same tenant (a fleet, or a cluster over several subscriptions). */
+  subscriptions?: Array<{ subscriptionId: string; displayName?: string }>;
   tenantId?: string;
-  resourceGroups?: Array<string | { name: string; location?: string; tags?: Record<string, string> }>;
+  resourceGroups?: WorldResourceGroup[];
   resources: Json[];
   faults?: unknown[];
   /** Deployed Functions (src/emulator/functionapps.ts): resource id and the local URL delivery posts to. */
@@ -100,6 +108,25 @@ const vnetSchema = z
               .loose(),
           )
           .optional(),
+        virtualNetworkPeerings: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                properties: z
+                  .object({
+                    remoteVirtualNetwork: subResource,
+                    peeringState: z.enum(['Initiated', 'Connected', 'Disconnected']).optional(),
+                    allowVirtualNetworkAccess: z.boolean().optional(),
+                    allowForwardedTraffic: z.boolean().optional(),
+                    allowGatewayTransit: z.boolean().optional(),
+                    useRemoteGateways: z.boolean().optional(),
+                  })
+                  .loose(),
+              })
+              .loose(),
+          )
+          .optional(),
       })
       .loose(),
   })
@@ -144,12 +171,25 @@ const topLevelId =
 
 const worldSchema = z.object({
   subscriptionId: z.string().regex(guid, 'expected a subscription id in GUID form'),
+  subscriptions: z
+    .array(
+      z.object({
+        subscriptionId: z.string().regex(guid, 'expected a subscription id in GUID form'),
+        displayName: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
   tenantId: z.string().regex(guid, 'expected a tenant id in GUID form').optional(),
   resourceGroups: z
     .array(
       z.union([
         z.string().min(1),
-        z.object({ name: z.string().min(1), location: z.string().optional(), tags: tags.optional() }),
+        z.object({
+          name: z.string().min(1),
+          location: z.string().optional(),
+          tags: tags.optional(),
+          subscriptionId: z.string().regex(guid, 'expected a subscription id in GUID form').optional(),
+        }),
       ]),
     )
     .optional(),
@@ -200,8 +240,21 @@ export function parseTopLevelId(id: string): ParsedId | undefined {
   };
 }
 
-/** Validates one resource (GET shape) and returns the parsed id; throws WorldError naming resource and field. */
-export function validateResource(resource: Json, where: string, subscriptionId?: string): ParsedId {
+/** Every subscription of the world, the primary first. */
+export function worldSubscriptionIds(world: Pick<WorldFile, 'subscriptionId' | 'subscriptions'>): string[] {
+  const ids = [world.subscriptionId, ...(world.subscriptions ?? []).map((s) => s.subscriptionId)];
+  return ids.filter((id, i) => ids.findIndex((other) => other.toLowerCase() === id.toLowerCase()) === i);
+}
+
+/**
+ * Validates one resource (GET shape) and returns the parsed id; throws WorldError naming resource and field.
+ * `subscriptionIds`: the subscriptions the resource may live in.
+ */
+export function validateResource(
+  resource: Json,
+  where: string,
+  subscriptionIds?: string | readonly string[],
+): ParsedId {
   const id = resource.id;
   if (typeof id !== 'string')
     throw new WorldError(`${where}: field 'id': expected an ARM resource id string`);
@@ -210,9 +263,10 @@ export function validateResource(resource: Json, where: string, subscriptionId?:
     throw new WorldError(
       `${where} (${id}): field 'id': expected /subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}`,
     );
-  if (subscriptionId && parsed.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase())
+  const allowed = typeof subscriptionIds === 'string' ? [subscriptionIds] : subscriptionIds;
+  if (allowed && !allowed.some((sub) => sub.toLowerCase() === parsed.subscriptionId.toLowerCase()))
     throw new WorldError(
-      `${where} (${id}): field 'id': subscription '${parsed.subscriptionId}' differs from the world's subscriptionId '${subscriptionId}'`,
+      `${where} (${id}): field 'id': subscription '${parsed.subscriptionId}' differs from the world's subscriptionId '${allowed[0]}' and is not among its subscriptions (${allowed.join(', ')})`,
     );
   if (resource.type !== undefined && String(resource.type).toLowerCase() !== parsed.type.toLowerCase())
     throw new WorldError(
@@ -232,8 +286,16 @@ function parseWorld(input: unknown, source = 'world'): WorldFile {
   const result = worldSchema.safeParse(input);
   if (!result.success) throw new WorldError(formatIssues(source, result.error));
   const world = result.data as WorldFile;
+  const subscriptionIds = worldSubscriptionIds(world);
   world.resources.forEach((r, i) => {
-    validateResource(r, `${source}: resources[${i}]`, world.subscriptionId);
+    validateResource(r, `${source}: resources[${i}]`, subscriptionIds);
+  });
+  (world.resourceGroups ?? []).forEach((g, i) => {
+    const sub = typeof g === 'string' ? undefined : g.subscriptionId;
+    if (sub !== undefined && !subscriptionIds.some((s) => s.toLowerCase() === sub.toLowerCase()))
+      throw new WorldError(
+        `${source}: resourceGroups[${i}] field 'subscriptionId': '${sub}' is not among the world's subscriptions (${subscriptionIds.join(', ')})`,
+      );
   });
   checkReferences(world, source);
   checkLearnedRoutes(world, source);
@@ -243,6 +305,7 @@ function parseWorld(input: unknown, source = 'world'): WorldFile {
 /** References ARM would never let dangle: a subnet's route table, NSG and NAT gateway, a VM's NICs. */
 function checkReferences(world: WorldFile, source: string): void {
   const ids = new Set(world.resources.map((r) => String(r.id).toLowerCase()));
+  const byId = new Map(world.resources.map((r) => [String(r.id).toLowerCase(), r]));
   world.resources.forEach((r, i) => {
     const type = String(parseTopLevelId(String(r.id))?.type).toLowerCase();
     const p = (r.properties ?? {}) as Json;
@@ -260,6 +323,7 @@ function checkReferences(world: WorldFile, source: string): void {
               `${where} field 'properties.subnets[${j}].properties.${field}.id': ${what} ${ref} is not among the world's resources`,
             );
         }
+        checkTableRegion(r, s, byId, `${where} field 'properties.subnets[${j}].properties.routeTable.id'`);
       });
     }
     if (type === 'microsoft.compute/virtualmachinescalesets') checkScaleSetSubnets(r, where, world);
@@ -273,6 +337,19 @@ function checkReferences(world: WorldFile, source: string): void {
       });
     }
   });
+}
+
+/** Azure associates a route table only with subnets of its own region and subscription (manage-route-table). */
+function checkTableRegion(vnet: Json, subnet: Json, byId: Map<string, Json>, where: string): void {
+  const ref = ((subnet.properties as Json | undefined)?.routeTable as Json | undefined)?.id;
+  const table = typeof ref === 'string' ? byId.get(ref.toLowerCase()) : undefined;
+  if (!table) return;
+  const region = (r: Json) => String(r.location).replace(/\s+/gu, '').toLowerCase();
+  const sub = (r: Json) => parseTopLevelId(String(r.id))?.subscriptionId.toLowerCase();
+  if (region(table) !== region(vnet) || sub(table) !== sub(vnet))
+    throw new WorldError(
+      `${where}: route table ${String(ref)} (${String(table.location)}) is not in the region and subscription of its virtual network (${String(vnet.location)}); Azure associates a table only with subnets of its own region and subscription`,
+    );
 }
 
 /** A scale set's network profile names subnets ARM would not let dangle: their virtual network must exist. */

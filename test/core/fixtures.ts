@@ -20,7 +20,7 @@ export function settings(over: Partial<PlanSettings> = {}): PlanSettings {
     routeNamePrefix: 'kubernetes-route-',
     routeTableId: TABLE_ID,
     routeTableName: 'kubernetes-routes',
-    subnetId: SUBNET_ID,
+    subnetIds: [SUBNET_ID],
     maxRouteDeletions: 'auto',
     forceDeletions: false,
     repairIpForwarding: false,

@@ -61,7 +61,7 @@ describe('planning the report cluster', () => {
       refused: [],
       actions: [],
       tableWrite: null,
-      associateSubnet: null,
+      associateSubnets: [],
     });
     expect(plan.desiredRoutes.map((r) => r.name)).toEqual([
       'kubernetes-route-10-200-0-0-24',
@@ -208,10 +208,9 @@ describe('planning the report cluster', () => {
     expect(kinds(plan)).toEqual(['missing-route', 'missing-route', 'subnet-not-associated', 'table-missing']);
     expect(plan.tableWrite).toMatchObject({ create: true, location: 'eastus2', ifMatch: undefined });
     expect(puts(plan)).toHaveLength(2);
-    expect(plan.associateSubnet).toEqual({
-      subnetId: settings().subnetId,
-      routeTableId: settings().routeTableId,
-    });
+    expect(plan.associateSubnets).toEqual([
+      { subnetId: settings().subnetIds[0], routeTableId: settings().routeTableId },
+    ]);
     expectConverges(inv);
   });
 
@@ -230,14 +229,14 @@ describe('planning the report cluster', () => {
     const plan = planReconcile(inv, settings());
     expect(kinds(plan)).toEqual(['subnet-not-associated']);
     expect(plan.tableWrite).toBeNull();
-    expect(plan.associateSubnet).not.toBeNull();
+    expect(plan.associateSubnets).toHaveLength(1);
   });
 
   it('subnet ids are compared case-insensitively', () => {
     const inv = world((i) => {
-      i.routeTable!.subnetIds = [settings().subnetId.toUpperCase()];
+      i.routeTable!.subnetIds = [settings().subnetIds[0]!.toUpperCase()];
     });
-    expect(planReconcile(inv, settings()).associateSubnet).toBeNull();
+    expect(planReconcile(inv, settings()).associateSubnets).toEqual([]);
   });
 
   it('IP forwarding off on a worker NIC is reported, and repaired only when allowed', () => {
@@ -398,7 +397,7 @@ describe('refusals', () => {
     const plan = planReconcile(inv, settings());
     expect(reasons(plan)).toEqual(['mass-deletion']);
     expect(plan.tableWrite).toBeNull();
-    expect(plan.associateSubnet).not.toBeNull(); // the other repairs still proceed
+    expect(plan.associateSubnets).toHaveLength(1); // the other repairs still proceed
     expect(plan.actions.map((a) => a.kind)).toEqual(['associate-subnet']);
     expect(guardPlan(plan, inv, settings())).toEqual(plan);
   });
@@ -538,5 +537,58 @@ describe('tag parsing edge cases', () => {
     expect(new Set(plan.refused.map((r) => r.worker))).toEqual(new Set(['worker-0', 'worker-1', 'worker-2']));
     expect(plan.tableWrite).toBeNull();
     expect(plan.desiredRoutes).toEqual([]);
+  });
+});
+
+describe('subnets: the planner decides association or refusal per subnet', () => {
+  const other = `${settings().routeTableId.replace(/kubernetes-routes$/u, '')}netops-routes`;
+  const subnetRecord = (routeTableId: string | undefined) => ({
+    id: settings().subnetIds[0]!,
+    provisioningState: 'Succeeded',
+    routeTableId,
+  });
+
+  it('a subnet associated with another team table is refused, not promised: no association action', () => {
+    const inv = world((i) => {
+      i.routeTable!.subnetIds = [];
+      i.subnets = [subnetRecord(other)];
+    });
+    const plan = planReconcile(inv, settings());
+    expect(reasons(plan)).toEqual(['subnet-associated-elsewhere']);
+    expect(plan.associateSubnets).toEqual([]);
+    expect(plan.actions.map((a) => a.kind)).not.toContain('associate-subnet');
+    expect(plan.drift).toEqual([
+      expect.objectContaining({ kind: 'subnet-not-associated', repairable: false }),
+    ]);
+    expect(plan.inSync).toBe(true);
+  });
+
+  it('a free subnet is associated; one whose own record names this table is associated already', () => {
+    const free = world((i) => {
+      i.routeTable!.subnetIds = [];
+      i.subnets = [subnetRecord(undefined)];
+    });
+    expect(planReconcile(free, settings()).associateSubnets).toHaveLength(1);
+    const lagging = world((i) => {
+      i.routeTable!.subnetIds = [];
+      i.subnets = [subnetRecord(settings().routeTableId.toUpperCase())];
+    });
+    expect(planReconcile(lagging, settings()).associateSubnets).toEqual([]);
+  });
+
+  it('several subnets are decided one by one', () => {
+    const second = settings().subnetIds[0]!.replace(/kubernetes-subnet$/u, 'second-subnet');
+    const s = settings({ subnetIds: [settings().subnetIds[0]!, second] });
+    const inv = world((i) => {
+      i.subnets = [
+        subnetRecord(settings().routeTableId),
+        { id: second, provisioningState: 'Succeeded', routeTableId: other },
+      ];
+    });
+    const plan = planReconcile(inv, s);
+    expect(plan.refused).toEqual([
+      expect.objectContaining({ reason: 'subnet-associated-elsewhere', subject: second }),
+    ]);
+    expect(plan.associateSubnets).toEqual([]);
   });
 });

@@ -163,7 +163,7 @@ const arbWorld = fc
     const inventory: Inventory = {
       vms,
       nics,
-      routeTable: routes === null ? null : table(routes as RouteRecord[], associated ? [s.subnetId] : []),
+      routeTable: routes === null ? null : table(routes as RouteRecord[], associated ? s.subnetIds : []),
       vnetLocation: 'eastus2',
       scaleSetNics: scaleSetIps.map((ip, i) => instanceNic(String(i), ip)),
     };
@@ -264,7 +264,7 @@ const arbTidyWorld = fc
     const inventory: Inventory = {
       vms,
       nics,
-      routeTable: table(table_, [s.subnetId]),
+      routeTable: table(table_, s.subnetIds),
       vnetLocation: 'eastus2',
     };
     return { inventory, settings: s };
@@ -275,7 +275,7 @@ const arbAnyWorld = fc.oneof(arbWorld, arbTidyWorld);
 
 /** The simulator also applies the NIC repair, so "converged" covers it. */
 function apply(inventory: Inventory, plan: ReturnType<typeof planReconcile>): Inventory {
-  const after = applyWrite(inventory, plan.tableWrite, plan.associateSubnet !== null);
+  const after = applyWrite(inventory, plan.tableWrite, plan.associateSubnets.length > 0);
   const fixed = new Set(plan.enableIpForwarding);
   return {
     ...after,
@@ -329,7 +329,7 @@ describe('properties of plan + guard over random tables and inventories', () => 
         );
         if (!blocked) {
           expect(again.tableWrite).toBeNull();
-          expect(again.associateSubnet).toBeNull();
+          expect(again.associateSubnets).toEqual([]);
           expect(again.drift.filter((d) => d.repairable)).toEqual([]);
           expect(again.inSync).toBe(true);
         }

@@ -6,7 +6,7 @@ import { reportCluster, SUBNET_ID, settings } from './fixtures.js';
 
 const withSubnet = (inv: Inventory, provisioningState: string | undefined): Inventory => ({
   ...inv,
-  subnet: { id: SUBNET_ID, provisioningState },
+  subnets: [{ id: SUBNET_ID, provisioningState, routeTableId: undefined }],
 });
 
 describe('unsettledResources', () => {

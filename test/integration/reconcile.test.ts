@@ -428,11 +428,17 @@ describe('a subnet tied to another route table', () => {
       )
       .pollUntilDone();
     await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    // plan says what apply does: the same refusal, and no association promised.
+    const planned = await cluster.run({ dryRun: true });
+    expect(planned.plan.drift.find((d) => d.kind === 'subnet-not-associated')?.repairable).toBe(false);
+    expect(planned.plan.actions.map((a) => a.kind)).not.toContain('associate-subnet');
     const result = await cluster.run();
     expect(result.status).toBe('Refused');
-    expect(result.refused).toEqual([
-      expect.objectContaining({ reason: 'foreign-route-conflict', subject: cluster.subnetId }),
-    ]);
+    for (const run of [planned, result]) {
+      expect(run.refused).toEqual([
+        expect.objectContaining({ reason: 'subnet-associated-elsewhere', subject: cluster.subnetId }),
+      ]);
+    }
     expect(result.repaired.map((d) => d.kind)).toEqual(['missing-route']);
     const after = cluster.emulator.getResource(cluster.subnetId) as {
       properties: { routeTable: { id: string } };

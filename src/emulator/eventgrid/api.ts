@@ -66,8 +66,12 @@ function egTimestamp(d = new Date()): string {
 export class EventGridApi {
   readonly topics = new Map<string, SystemTopicRecord>();
   private ops = new Map<string, Operation>();
+  /** The subscription of the request being handled (handle() answers synchronously, one request at a time). */
+  private pathSubscription: string;
 
-  constructor(private readonly options: EventGridApiOptions) {}
+  constructor(private readonly options: EventGridApiOptions) {
+    this.pathSubscription = options.store.subscriptionId;
+  }
 
   reset(): void {
     for (const op of this.ops.values()) clearTimeout(op.timer);
@@ -89,12 +93,16 @@ export class EventGridApi {
       );
     let m = paths.operation.exec(p);
     if (m && !m[2]) return this.poll(req, m[5]!, lower(m[4]!) === 'operationresults');
+    this.pathSubscription =
+      this.options.store.subscription(/^\/subscriptions\/([^/]+)/iu.exec(p)?.[1] ?? '') ??
+      this.options.store.subscriptionId;
     m = paths.topics.exec(p);
     if (m) {
       this.only(req, 'GET');
       const rg = m[2] ? this.group(m[2]) : undefined;
+      const scope = `/subscriptions/${lower(this.pathSubscription)}/resourcegroups/${rg ? `${lower(rg)}/` : ''}`;
       const value = [...this.topics.values()]
-        .filter((t) => !rg || lower(String(t.resource.id)).includes(`/resourcegroups/${lower(rg)}/`))
+        .filter((t) => lower(String(t.resource.id)).startsWith(scope))
         .map((t) => this.view(t.resource));
       return { status: 200, headers: {}, body: { value } };
     }
@@ -117,7 +125,7 @@ export class EventGridApi {
   }
 
   private group(name: string): string {
-    const g = this.options.store.group(name);
+    const g = this.options.store.group(name, this.pathSubscription);
     if (!g) throw armErrors.resourceGroupNotFound(name);
     return g.name;
   }
@@ -128,7 +136,7 @@ export class EventGridApi {
   }
 
   private topicId(rg: string, name: string): string {
-    return `/subscriptions/${this.options.store.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.EventGrid/systemTopics/${name}`;
+    return `/subscriptions/${this.pathSubscription}/resourceGroups/${rg}/providers/Microsoft.EventGrid/systemTopics/${name}`;
   }
 
   private requireTopic(rg: string, name: string): SystemTopicRecord {
@@ -199,10 +207,8 @@ export class EventGridApi {
         `There is an existing tracked system topic for the given source ${v.source}. Only one system topic is allowed per source.`,
       );
     const src = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?$/iu.exec(v.source)!;
-    if (
-      lower(src[1]!) !== lower(this.options.store.subscriptionId) ||
-      (src[2] && !this.options.store.group(src[2]))
-    )
+    const sourceSubscription = this.options.store.subscription(src[1]!);
+    if (sourceSubscription === undefined || (src[2] && !this.options.store.group(src[2], sourceSubscription)))
       throw invalid(`properties.source: the source resource ${v.source} was not found.`);
     const prevIdentity = existing?.resource.identity as Json | undefined;
     const identity = v.identity && this.identity(v.identity, prevIdentity);

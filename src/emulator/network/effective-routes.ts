@@ -21,6 +21,7 @@ import type { LatencyModel, LroSettings } from '../request.js';
 import { arr, obj, type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
+import { peeringRoutes } from './peerings.js';
 
 export interface LearnedRoute {
   /** Id of the virtual network gateway (Microsoft.Network/virtualNetworkGateways) that learned it. */
@@ -167,8 +168,9 @@ function computeEffectiveRoutes(store: Store, nic: Json, learned: readonly Learn
   const tableId = obj(obj(subnet.properties).routeTable).id;
   const table = typeof tableId === 'string' ? store.get(tableId) : undefined;
   const disableBgp = obj(table?.properties).disableBgpRoutePropagation === true;
-  const entries = [
+  const entries: Entry[] = [
     ...defaultRoutes(space),
+    ...peeringRoutes(store, vnet),
     ...(disableBgp ? [] : gatewayRoutes(store, vnet, space, learned)),
     ...userRoutes(table),
   ];
@@ -213,15 +215,16 @@ class EffectiveRoutes {
     if (!(NETWORK_API_VERSIONS as readonly string[]).includes(apiVersion))
       throw armErrors.invalidApiVersion(apiVersion, NETWORK_API_VERSIONS);
     const { store } = this.options;
-    if (m[1]!.toLowerCase() !== store.subscriptionId.toLowerCase())
+    const subscriptionId = store.subscription(m[1]!);
+    if (subscriptionId === undefined)
       throw new ArmError(404, {
         code: 'SubscriptionNotFound',
         message: `The subscription '${m[1]}' could not be found.`,
       });
-    const group = store.group(m[2]!);
+    const group = store.group(m[2]!, subscriptionId);
     if (!group) throw armErrors.resourceGroupNotFound(m[2]!);
     const nic = store.get(
-      `/subscriptions/${store.subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.nic}/${m[3]!}`,
+      `/subscriptions/${subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.nic}/${m[3]!}`,
     );
     if (!nic) throw armErrors.resourceNotFound(`${TYPES.nic}/${m[3]!}`, group.name);
     this.requireRunningVm(nic);

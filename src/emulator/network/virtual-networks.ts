@@ -25,8 +25,22 @@ const SUBNET_REFERENCES: Array<[string, string]> = [
   ['natGateway', TYPES.natGateway],
 ];
 
-/** 400 InvalidResourceReference when a subnet refers to a route table, NSG or NAT gateway that is not there. */
-export function checkSubnetReferences(store: Store, subnetOrVnetId: string, subnets: Json[]): void {
+/**
+ * 400 InvalidResourceReference when a subnet refers to a route table, NSG or NAT gateway that is not there, or
+ * to a route table of another region or subscription than its vnet's. The rule: "You can only associate a route
+ * table to subnets in virtual networks that exist in the same Azure location and subscription as the route
+ * table" (learn.microsoft.com virtual-network/manage-route-table). The answer to another region is ARM's
+ * not-found reference error, whose message says "both resources are in the same region" (recorded in
+ * alan-turing-institute/data-safe-haven#2022 for a route table, MicrosoftDocs/azure-docs#32363); the network RP
+ * looks the reference up in the vnet's subscription and region, so another subscription gets the same answer
+ * (assumed: no recording of it found; ansible-collections/azure#971 only shows that it is refused).
+ */
+export function checkSubnetReferences(
+  store: Store,
+  subnetOrVnetId: string,
+  subnets: Json[],
+  vnet: Json,
+): void {
   for (const s of subnets) {
     for (const [field, type] of SUBNET_REFERENCES) {
       const ref = obj(obj(s.properties)[field]).id;
@@ -34,8 +48,20 @@ export function checkSubnetReferences(store: Store, subnetOrVnetId: string, subn
       const target = typeof ref === 'string' ? store.get(ref) : undefined;
       if (!target || lower(String(target.type)) !== lower(type))
         throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
+      if (type === TYPES.routeTable && !sameRegionAndSubscription(target, vnet))
+        throw armErrors.invalidResourceReference(String(ref), subnetOrVnetId);
     }
   }
+}
+
+const subscriptionOf = (id: unknown) => lower(/^\/subscriptions\/([^/]+)/iu.exec(String(id))?.[1] ?? '');
+const region = (location: unknown) => lower(String(location ?? '').replace(/\s+/gu, ''));
+
+/** A route table and a vnet that Azure lets associate: one location, one subscription. */
+export function sameRegionAndSubscription(table: Json, vnet: Json): boolean {
+  return (
+    region(table.location) === region(vnet.location) && subscriptionOf(table.id) === subscriptionOf(vnet.id)
+  );
 }
 
 function checkSubnetPrefixes(p: Json, subnetId: string): void {
@@ -62,7 +88,7 @@ export function putSubnet(ctx: ArmContext, req: ArmRequest, vnet: Json, name: st
   ctx.operations.checkLock(lockKeys);
   checkPreconditions(req, subnetId, existing?.etag as string | undefined);
   checkSubnetPrefixes(p, subnetId);
-  checkSubnetReferences(ctx.store, subnetId, [{ properties: p }]);
+  checkSubnetReferences(ctx.store, subnetId, [{ properties: p }], vnet);
   if (typeof newRef === 'string') p.routeTable = { id: String(ctx.store.get(newRef)!.id) };
   const prev = clone(vnet);
   const etag = newEtag();
