@@ -3,16 +3,13 @@
 // (so REMEDIATION_MODE=report still turns a whole deployment to report), validated by loadConfig like any setting.
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type ClusterTopology, type Config, ConfigError, loadConfig } from '../config.js';
 import { type ClusterSettings, type FleetFile, type FleetFileCluster, fleetFileSchema } from './schema.js';
 
 export interface FleetCluster {
   name: string;
   config: Config;
 }
-
-/** The cluster name of the one-cluster fleet made of the app settings (CLUSTER_NAME, default 'default'). */
-const DEFAULT_CLUSTER_NAME = 'default';
 
 type Settings = Record<string, string | undefined>;
 
@@ -24,7 +21,7 @@ export function loadFleet(
   const path = env.CLUSTERS_FILE?.trim();
   if (path === undefined || path === '') {
     const config = loadConfig(env);
-    return [{ name: env.CLUSTER_NAME?.trim() || DEFAULT_CLUSTER_NAME, config }];
+    return [{ name: config.cluster.name, config }];
   }
   const file = parseFleetFile(path, readText);
   return file.clusters.map((cluster, index) => ({
@@ -92,6 +89,7 @@ const FIELD_OF: Record<string, string> = {
   ROUTE_NAME_PREFIX: 'routeNamePrefix',
   VERIFY_SAMPLE_SIZE: 'verifySampleSize',
   REPAIR_IP_FORWARDING: 'repairIpForwarding',
+  CLUSTER_NAME: 'name',
 };
 
 const SETTING_OF: Record<keyof ClusterSettings, string> = {
@@ -126,6 +124,7 @@ function clusterConfig(
     ...env,
     ...settingsOf(defaults),
     ...settingsOf(cluster),
+    CLUSTER_NAME: cluster.name,
     AZURE_SUBSCRIPTION_ID: cluster.subscriptionId,
     CLUSTER_RESOURCE_GROUP: cluster.workers[0]!.resourceGroup,
     ROUTE_TABLE_RESOURCE_GROUP: table.resourceGroup,
@@ -136,7 +135,8 @@ function clusterConfig(
     CLUSTER_CIDR: cluster.clusterCidr,
   };
   try {
-    return loadConfig(source);
+    // The single-table settings describe the first table and subnet; the topology is the whole cluster.
+    return { ...loadConfig(source), cluster: topologyOf(cluster) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(
@@ -148,4 +148,31 @@ function clusterConfig(
       }),
     );
   }
+}
+
+/** The cluster's topology: omitted subscriptions are the cluster's, a subnet's omitted group is its table's. */
+function topologyOf(cluster: FleetFileCluster): ClusterTopology {
+  const own = cluster.subscriptionId.toLowerCase();
+  return {
+    name: cluster.name,
+    workerGroups: cluster.workers.map((w) => ({
+      subscriptionId: w.subscriptionId?.toLowerCase() ?? own,
+      resourceGroup: w.resourceGroup,
+    })),
+    routeTables: cluster.routeTables.map((table) => {
+      const subscriptionId = table.subscriptionId?.toLowerCase() ?? own;
+      return {
+        subscriptionId,
+        resourceGroup: table.resourceGroup,
+        name: table.name,
+        ...(table.location !== undefined ? { location: table.location } : {}),
+        subnets: table.subnets.map((subnet) => ({
+          subscriptionId,
+          resourceGroup: subnet.resourceGroup ?? table.resourceGroup,
+          virtualNetwork: subnet.virtualNetwork,
+          name: subnet.name,
+        })),
+      };
+    }),
+  };
 }

@@ -46,10 +46,12 @@ function routeTableKey(config: Config): string {
   return routeTableId(config).toLowerCase();
 }
 
+const oneCluster = (config: Config): FleetCluster => ({ name: config.cluster.name, config });
+
 /** The fleet (CLUSTERS_FILE), or the one cluster of the app settings. */
 function loadSettings(deps: HandlerDeps): SettingsOutcome {
   try {
-    const fleet = deps.loadFleet?.() ?? [{ name: 'default', config: deps.loadConfig() }];
+    const fleet = deps.loadFleet?.() ?? [oneCluster(deps.loadConfig())];
     return { ok: true, fleet };
   } catch (err) {
     const message =

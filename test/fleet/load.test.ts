@@ -65,6 +65,33 @@ describe('the fleet file', () => {
         clusterCidrs: ['10.240.0.0/16'],
       },
     });
+    const sub = '9b1d2c3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e';
+    expect(payments?.config.cluster).toEqual({
+      name: 'payments-weu',
+      workerGroups: [{ subscriptionId: sub, resourceGroup: 'payments-nodes' }],
+      routeTables: [
+        {
+          subscriptionId: sub,
+          resourceGroup: 'payments-network',
+          name: 'payments-pod-routes-weu',
+          location: 'westeurope',
+          subnets: [
+            {
+              subscriptionId: sub,
+              resourceGroup: 'payments-network',
+              virtualNetwork: 'payments-vnet-weu',
+              name: 'nodes',
+            },
+            {
+              subscriptionId: sub,
+              resourceGroup: 'payments-network',
+              virtualNetwork: 'payments-vnet-weu',
+              name: 'control-plane',
+            },
+          ],
+        },
+      ],
+    });
   });
 
   it('names the file when it cannot be read or is not JSON', () => {
