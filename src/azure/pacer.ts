@@ -44,6 +44,8 @@ class PacedBucket {
   private last = performance.now();
   private readonly queue: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Requests sent and not answered yet. */
+  inFlight = 0;
   /** Requests that waited for a token, and for how long in all (ms). */
   waited = 0;
   waitedMs = 0;
@@ -87,10 +89,13 @@ class PacedBucket {
     });
   }
 
-  /** ARM said how many tokens are left: never believe we have more (other callers share the bucket). */
+  /**
+   * ARM said how many tokens were left when it took this request's: never believe we have more (other callers
+   * share the bucket), less what our requests still on the wire may have taken since.
+   */
   observe(remaining: number): void {
     this.refill();
-    this.tokens = Math.min(this.tokens, remaining);
+    this.tokens = Math.min(this.tokens, remaining - this.inFlight);
   }
 
   /** A 429: the bucket is empty now, whatever we thought. */
@@ -179,7 +184,13 @@ export function armPacerPolicy(endpoint: string): PipelinePolicy {
       const kind = operationClassOf(request.method);
       const bucket = pacerFor(endpoint, subscription).bucket(kind);
       await bucket.acquire(request.abortSignal ?? currentArmRun()?.signal);
-      const response = await next(request);
+      bucket.inFlight++;
+      let response: Awaited<ReturnType<typeof next>>;
+      try {
+        response = await next(request);
+      } finally {
+        bucket.inFlight--;
+      }
       const remaining = response.headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`);
       if (remaining !== undefined && /^\d+$/u.test(remaining.trim())) bucket.observe(Number(remaining));
       if (response.status === 429) bucket.exhausted();
