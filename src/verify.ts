@@ -46,6 +46,8 @@ export interface VerifyResult {
   durationMs: number;
   status: VerifyStatus;
   routeTable: string;
+  /** The cluster (Config.cluster.name), for telemetry. */
+  cluster?: string;
   subnetId: string;
   summary: VerifySummary;
   workers: WorkerVerification[];
@@ -136,6 +138,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     durationMs: Date.now() - startedAt.getTime(),
     status,
     routeTable: config.routeTableName,
+    cluster: config.cluster.name,
     subnetId: settings.subnetIds[0]!,
     summary,
     workers,

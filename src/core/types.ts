@@ -220,6 +220,8 @@ export interface ArmRequestCounts {
 
 export interface ReconcileResult {
   runId: string;
+  /** The cluster (Config.cluster.name): every metric, span and record of the run carries it. */
+  cluster?: string;
   trigger: Trigger;
   mode: 'enforce' | 'report';
   startedAt: string;

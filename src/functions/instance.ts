@@ -86,7 +86,8 @@ function summarize(result: ReconcileResult): string {
     `${result.managedRoutes} managed routes`,
   ];
   const error = result.error === undefined ? '' : `: ${result.error.message}`;
-  return `reconcile ${result.routeTable.name} (${result.trigger}, ${result.mode}): ${result.status}${error} [${parts.join(', ')}; ${result.durationMs} ms, run ${result.runId}]`;
+  const cluster = result.cluster === undefined ? '' : `${result.cluster}/`;
+  return `reconcile ${cluster}${result.routeTable.name} (${result.trigger}, ${result.mode}): ${result.status}${error} [${parts.join(', ')}; ${result.durationMs} ms, run ${result.runId}]`;
 }
 
 export function logResult(log: Logger, result: ReconcileResult): void {
@@ -115,22 +116,25 @@ export function reconcileOnce(
   const { trigger, dryRun, timeoutMs } = request;
   const key = `${dryRun ? 'plan' : 'apply'} ${routeTableKey(config)}`;
   return instance.runs.run(key, () =>
-    instance.telemetry.traceRun({ routeTableName: config.routeTableName, trigger }, async () => {
-      const startedAt = Date.now();
-      const result = await instance.deps.reconcile({
-        config,
-        trigger,
-        dryRun,
-        log,
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
-      if (result.repaired.length === 0) return result;
-      // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
-      // event run's check gets what is left of the run's budget, so the invocation still answers in time.
-      const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
-      const checked = await verifySample(instance, config, 'repair', log, left);
-      return checked === undefined ? result : { ...result, verification: verificationOf(checked) };
-    }),
+    instance.telemetry.traceRun(
+      { routeTableName: config.routeTableName, trigger, cluster: config.cluster.name },
+      async () => {
+        const startedAt = Date.now();
+        const result = await instance.deps.reconcile({
+          config,
+          trigger,
+          dryRun,
+          log,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        });
+        if (result.repaired.length === 0) return result;
+        // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
+        // event run's check gets what is left of the run's budget, so the invocation still answers in time.
+        const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
+        const checked = await verifySample(instance, config, 'repair', log, left);
+        return checked === undefined ? result : { ...result, verification: verificationOf(checked) };
+      },
+    ),
   );
 }
 
