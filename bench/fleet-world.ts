@@ -7,7 +7,7 @@ import type { FleetFile } from '../src/fleet/schema.js';
 
 const TENANT = '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 const LOCATION = 'eastus2';
-export const FLEET_CLUSTER_CIDR = '100.64.0.0/16';
+const FLEET_CLUSTER_CIDR = '100.64.0.0/16';
 
 /** The i-th subscription of a fleet world. */
 export function fleetSubscription(index: number): string {

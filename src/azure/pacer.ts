@@ -11,17 +11,17 @@ const PACER_POLICY_NAME = 'podRoutesArmPacer';
 
 type Signal = PipelineRequest['abortSignal'];
 
-export interface BucketLimit {
+interface BucketLimit {
   burst: number;
   perSecond: number;
 }
 
-export type OperationClass = 'reads' | 'writes' | 'deletes';
+type OperationClass = 'reads' | 'writes' | 'deletes';
 
-export type BucketLimits = Record<OperationClass, BucketLimit>;
+type BucketLimits = Record<OperationClass, BucketLimit>;
 
 /** ARM's published subscription limits (token bucket, 2024 on). */
-export const ARM_SUBSCRIPTION_LIMITS: BucketLimits = {
+const ARM_SUBSCRIPTION_LIMITS: BucketLimits = {
   reads: { burst: 250, perSecond: 25 },
   writes: { burst: 200, perSecond: 10 },
   deletes: { burst: 200, perSecond: 10 },
@@ -127,7 +127,7 @@ class PacedBucket {
 }
 
 /** The three buckets of one subscription as seen by one principal (us). */
-export class SubscriptionPacer {
+class SubscriptionPacer {
   private readonly buckets: Record<OperationClass, PacedBucket>;
   constructor(limits: BucketLimits = ARM_SUBSCRIPTION_LIMITS) {
     this.buckets = {
@@ -149,7 +149,7 @@ export class SubscriptionPacer {
   }
 }
 
-export function operationClassOf(method: string): OperationClass {
+function operationClassOf(method: string): OperationClass {
   if (method === 'GET' || method === 'HEAD') return 'reads';
   return method === 'DELETE' ? 'deletes' : 'writes';
 }
@@ -157,7 +157,7 @@ export function operationClassOf(method: string): OperationClass {
 const pacers = new Map<string, SubscriptionPacer>();
 
 /** The process-wide pacer of a subscription at an ARM endpoint (made on first use). */
-export function pacerFor(endpoint: string, subscriptionId: string): SubscriptionPacer {
+function pacerFor(endpoint: string, subscriptionId: string): SubscriptionPacer {
   const key = `${endpoint.toLowerCase()}|${subscriptionId.toLowerCase()}`;
   let pacer = pacers.get(key);
   if (pacer === undefined) {

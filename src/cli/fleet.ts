@@ -19,7 +19,7 @@ export function selectClusters(fleet: FleetCluster[], name: string | undefined):
 }
 
 /** An error (1) is worst; otherwise the highest code (2 drift or findings, 3 in sync but for refusals). */
-export function worstExitCode(codes: number[]): number {
+function worstExitCode(codes: number[]): number {
   return codes.includes(1) ? 1 : Math.max(0, ...codes);
 }
 

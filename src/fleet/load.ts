@@ -34,7 +34,7 @@ function fileProblem(path: string, message: string): ConfigError {
   return new ConfigError([{ setting: `CLUSTERS_FILE (${path})`, message }]);
 }
 
-export function parseFleetFile(path: string, readText: (path: string) => string): FleetFile {
+function parseFleetFile(path: string, readText: (path: string) => string): FleetFile {
   let text: string;
   try {
     text = readText(path);

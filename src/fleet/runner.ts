@@ -6,9 +6,9 @@
 import type { FleetCluster } from './load.js';
 
 /** Clusters reconciled at once by default: enough to overlap ARM latency, few enough to share a subscription's bucket. */
-export const DEFAULT_FLEET_CONCURRENCY = 8;
+const DEFAULT_FLEET_CONCURRENCY = 8;
 
-export interface ClusterBudget {
+interface ClusterBudget {
   /** What is left of the tick's budget when the cluster's run starts. */
   timeoutMs: number;
   /** Aborted at the tick's deadline (or when the caller's signal is). */

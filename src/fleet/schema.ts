@@ -1,6 +1,6 @@
 // The fleet file (clusters.json): every cluster one deployment keeps, and the settings each may override. This
 // zod schema is the one definition: the loader validates with it and schemas/clusters.schema.json (what editors
-// complete against) is generated from it (`node scripts/fleet-schema.mjs`; test/fleet/file.test.ts keeps them equal).
+// complete against) is generated from it (test/fleet/schema.test.ts keeps them equal and regenerates the file).
 import { z } from 'zod';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u;
