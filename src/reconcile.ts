@@ -5,11 +5,20 @@ import { randomUUID } from 'node:crypto';
 import { type ArmClients, clientsFor } from './azure/clients.js';
 import { describeFailure } from './azure/errors.js';
 import { routeTableId, subnetId } from './azure/ids.js';
+import type { InventoryRead } from './azure/inventory.js';
 import { newCounts, withArmRun } from './azure/session.js';
 import type { Config } from './config.js';
 import { outcome } from './core/outcome.js';
 import { classifyRoutes } from './core/ownership.js';
-import type { Logger, PlanSettings, ReconcileResult, RouteRecord, Trigger } from './core/types.js';
+import type {
+  Logger,
+  PlanSettings,
+  ReconcileResult,
+  RouteRecord,
+  TableResult,
+  Trigger,
+} from './core/types.js';
+import { isClusterRun, reconcileCluster } from './reconcile-cluster.js';
 import {
   type FirstPlan,
   needsWrite,
@@ -63,7 +72,7 @@ export function planSettingsFor(config: Config, forceDeletions = false): PlanSet
 }
 
 /** What the phases of one run produced, as far as it got. */
-interface RunRecord {
+export interface RunRecord {
   /** The table as first read, and the plan made from it. */
   initial?: TableSnapshot;
   attempts: number;
@@ -76,13 +85,20 @@ interface RunRecord {
   failure?: unknown;
 }
 
-/** `open` makes the clients, which may fail too (an unreadable ARM_CA_FILE): that is a failed run, not a throw. */
-async function runPhases(open: () => RunContext, writes: boolean): Promise<RunRecord> {
+/**
+ * `open` makes the clients, which may fail too (an unreadable ARM_CA_FILE): that is a failed run, not a throw.
+ * `read` is the settled first read: the whole inventory (one table), or one table of a cluster with its workers.
+ */
+export async function runPhases(
+  open: () => RunContext,
+  writes: boolean,
+  read: (ctx: RunContext) => Promise<InventoryRead> = readSettled,
+): Promise<RunRecord> {
   let ctx: RunContext;
   let first: FirstPlan;
   try {
     ctx = open();
-    first = planFirst(ctx, await readSettled(ctx));
+    first = planFirst(ctx, await read(ctx));
   } catch (error) {
     return { attempts: 0, failure: error };
   }
@@ -118,11 +134,50 @@ function tableAfter(record: RunRecord): { routes: RouteRecord[]; etag: string | 
   return after ?? { routes: record.initial?.routes ?? [], etag: undefined };
 }
 
+/** One table's part of a result: what its run found, repaired, left and refused, and its status. */
+export function tableResultOf(record: RunRecord, settings: PlanSettings, config: Config): TableResult {
+  const failure = record.failure === undefined ? undefined : describeFailure(record.failure);
+  const reported = outcome({
+    initial: record.initial?.plan,
+    confirmed: record.confirmed?.plan,
+    final: record.final?.plan,
+    failed: failure !== undefined,
+  });
+  const after = tableAfter(record);
+  return {
+    status: reported.status,
+    routeTable: {
+      id: settings.routeTableId,
+      name: config.routeTableName,
+      resourceGroup: config.routeTableResourceGroup,
+      etagBefore: record.initial?.etag,
+      etagAfter: after.etag,
+    },
+    subnetIds: settings.subnetIds,
+    plan: reported.found,
+    repaired: reported.repaired,
+    unrepaired: reported.unrepaired,
+    refused: reported.refused,
+    before: record.initial?.routes ?? [],
+    after: after.routes,
+    managedRoutes: classifyRoutes(after.routes, settings).filter((route) => route.owned).length,
+    attempts: record.attempts,
+    ...(failure ? { error: failure } : {}),
+  };
+}
+
+/** A single-table result keeps today's shape (schemaVersion 1): the table's subnets are in its settings. */
+function withoutSubnets(table: TableResult): Omit<TableResult, 'subnetIds' | 'error'> {
+  const { subnetIds: _, error: __, ...rest } = table;
+  return rest;
+}
+
 /**
  * Never throws for ARM or planning failures: a failed run comes back with status 'Failed' and `error`
  * (`error.transient` tells a caller such as the Event Grid trigger whether a retry may help).
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+  if (isClusterRun(options.config)) return reconcileCluster(options);
   const { config, trigger } = options;
   const log = options.log ?? silent;
   const startedAt = new Date();
@@ -142,17 +197,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     signal: options.signal,
   };
   const record = await withArmRun(armRun, () => runPhases(open, writes));
-  const failure = record.failure === undefined ? undefined : describeFailure(record.failure);
-  if (failure) {
-    log.error(`reconcile failed: ${failure.message}`, { code: failure.code, statusCode: failure.statusCode });
+  const table = tableResultOf(record, settings, config);
+  if (table.error) {
+    log.error(`reconcile failed: ${table.error.message}`, {
+      code: table.error.code,
+      statusCode: table.error.statusCode,
+    });
   }
-  const reported = outcome({
-    initial: record.initial?.plan,
-    confirmed: record.confirmed?.plan,
-    final: record.final?.plan,
-    failed: failure !== undefined,
-  });
-  const after = tableAfter(record);
   const result: ReconcileResult = {
     runId: randomUUID(),
     cluster: config.cluster.name,
@@ -160,24 +211,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     mode: writes ? 'enforce' : 'report',
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    status: reported.status,
-    routeTable: {
-      id: settings.routeTableId,
-      name: config.routeTableName,
-      resourceGroup: config.routeTableResourceGroup,
-      etagBefore: record.initial?.etag,
-      etagAfter: after.etag,
-    },
-    plan: reported.found,
-    repaired: reported.repaired,
-    unrepaired: reported.unrepaired,
-    refused: reported.refused,
-    before: record.initial?.routes ?? [],
-    after: after.routes,
-    managedRoutes: classifyRoutes(after.routes, settings).filter((route) => route.owned).length,
-    attempts: record.attempts,
+    ...withoutSubnets(table),
     arm: counts,
-    ...(failure ? { error: failure } : {}),
+    ...(table.error ? { error: table.error } : {}),
   };
   log.info(`reconcile ${result.status}`, {
     runId: result.runId,

@@ -3,22 +3,20 @@
 // (`pod-routes verify`) and by the Functions app (a sample after each repair and on its own timer).
 import { randomUUID } from 'node:crypto';
 import { type ArmClients, clientsFor } from './azure/clients.js';
-import { readEffectiveRoutes, readVerifyInventory } from './azure/effective.js';
+import { readEffectiveRoutes } from './azure/effective.js';
 import { describeFailure, httpStatusOf } from './azure/errors.js';
 import { newCounts, withArmRun } from './azure/session.js';
 import type { Config } from './config.js';
-import { deriveDesired } from './core/desired.js';
 import {
   checkWorkerRoutes,
-  sampleWorkers,
   summarizeVerification,
   type VerifySummary,
   type VerifyTarget,
-  verifyTargets,
   type WorkerVerification,
 } from './core/effective.js';
-import type { Logger } from './core/types.js';
+import type { Logger, PeeringFindingRecord } from './core/types.js';
 import { planSettingsFor, silent } from './reconcile.js';
+import { verifyScope } from './verify-scope.js';
 
 export type VerifyTrigger = 'cli' | 'repair' | 'timer';
 type VerifyStatus = 'Effective' | 'Findings' | 'Failed';
@@ -49,6 +47,10 @@ export interface VerifyResult {
   /** The cluster (Config.cluster.name), for telemetry. */
   cluster?: string;
   subnetId: string;
+  /** A cluster of several subnets: every subnet sampled (workers are sampled per subnet). */
+  subnetIds?: string[];
+  /** A cluster over several vnets: the peerings that would drop pod traffic (a finding: status Findings). */
+  peerings?: PeeringFindingRecord[];
   summary: VerifySummary;
   workers: WorkerVerification[];
   /** Requests of this run: list reads, effective-route POSTs, and their LRO polls. */
@@ -70,19 +72,24 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const counts = newCounts();
   const settings = planSettingsFor(config);
   let workers: WorkerVerification[] = [];
+  let subnetIds = settings.subnetIds;
+  let peerings: PeeringFindingRecord[] = [];
   let failure: VerifyResult['error'];
 
   const run = async () => {
     const clients = options.clients ?? clientsFor(config);
-    const read = await readVerifyInventory(clients, config, options.signal);
-    const desired = deriveDesired(read.inventory, settings);
-    const chosen = sampleWorkers(
-      desired.workers.map((w) => w.vm.name),
-      options.workers,
-      options.offset ?? 0,
-    );
-    const targets = verifyTargets(desired.workers, chosen, settings.subnetIds[0]!, read.powerStates);
-    log.debug('verify targets', { workers: chosen.length, read: targets.filter((t) => t.nicId).length });
+    // Per subnet, so that every table and subnet of a cluster is checked (src/verify-scope.ts).
+    const scope = await verifyScope({
+      config,
+      settings,
+      clients,
+      workers: options.workers,
+      offset: options.offset ?? 0,
+      signal: options.signal,
+    });
+    ({ subnetIds, peerings } = scope);
+    const { desired, targets } = scope;
+    log.debug('verify targets', { workers: targets.length, read: targets.filter((t) => t.nicId).length });
     workers = await inBatches(targets, options.concurrency ?? 4, async (t: VerifyTarget) => {
       if (t.nicId === undefined || t.notApplicable !== undefined) {
         return {
@@ -95,7 +102,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
         };
       }
       try {
-        const routes = await readEffectiveRoutes(clients, t.nicId, options.signal);
+        const routes = await readEffectiveRoutes(scope.clientsOf(t.nicId), t.nicId, options.signal);
         return {
           worker: t.worker,
           nicId: t.nicId,
@@ -130,7 +137,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     log.error(`verify failed: ${failure.message}`, { code: failure.code, statusCode: failure.statusCode });
   }
   const summary = summarizeVerification(workers);
-  const status: VerifyStatus = failure ? 'Failed' : summary.effective ? 'Effective' : 'Findings';
+  const effective = summary.effective && peerings.length === 0;
+  const status: VerifyStatus = failure ? 'Failed' : effective ? 'Effective' : 'Findings';
   return {
     runId: randomUUID(),
     trigger: options.trigger,
@@ -140,6 +148,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     routeTable: config.routeTableName,
     cluster: config.cluster.name,
     subnetId: settings.subnetIds[0]!,
+    ...(subnetIds.length > 1 ? { subnetIds } : {}),
+    ...(peerings.length > 0 ? { peerings } : {}),
     summary,
     workers,
     arm: { reads: counts.reads, posts: counts.writes, polls: counts.polls, throttled: counts.throttled },

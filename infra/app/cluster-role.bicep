@@ -25,6 +25,7 @@ var requiredActions = [
   'Microsoft.Network/virtualNetworks/read'
   'Microsoft.Network/virtualNetworks/subnets/read'
   'Microsoft.Network/virtualNetworks/subnets/write'
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read'
 ]
 
 // The NIC write is linked-authorized: join on each IP configuration's subnet and public IP (and on the NIC's

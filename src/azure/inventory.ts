@@ -201,7 +201,7 @@ export function toRouteTableRecord(table: RouteTable): RouteTableRecord {
   };
 }
 
-function toSubnetRecord(subnet: Subnet): SubnetRecord {
+export function toSubnetRecord(subnet: Subnet): SubnetRecord {
   return {
     id: required(subnet.id, 'an id', 'the subnet'),
     provisioningState: subnet.provisioningState ?? undefined,

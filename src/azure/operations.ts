@@ -80,6 +80,13 @@ export const ARM_OPERATIONS = [
     when: 'only when the table is missing (its location)',
   },
   {
+    id: 'virtualNetworkPeerings.list',
+    action: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read',
+    method: 'GET',
+    path: '/subscriptions/{sub}/resourceGroups/{vnetRg}/providers/Microsoft.Network/virtualNetworks/{vnet}/virtualNetworkPeerings',
+    when: 'every run of a cluster whose subnets are in several vnets (pod traffic between them crosses the peerings)',
+  },
+  {
     id: 'subnets.get',
     action: 'Microsoft.Network/virtualNetworks/subnets/read',
     method: 'GET',

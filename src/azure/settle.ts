@@ -4,7 +4,7 @@
 // inventory is re-read with backoff, within the run's deadline, and a run that never sees it settle fails
 // as transient (retried by the next trigger), never reporting Healthy or Repaired.
 import type { Config } from '../config.js';
-import { describeUnsettled, unsettledResources } from '../core/settled.js';
+import { describeUnsettled, type UnsettledResource, unsettledResources } from '../core/settled.js';
 import type { Logger, PlanSettings } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { UnsettledError } from './errors.js';
@@ -34,28 +34,45 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export async function readSettledInventory(
+export function readSettledInventory(
   clients: ArmClients,
   config: Config,
   settings: PlanSettings,
   signal?: AbortSignal,
   log?: Logger,
 ): Promise<InventoryRead> {
+  return readUntilSettled(
+    () => readInventory(clients, config, signal),
+    (read) => unsettledResources(read.inventory, settings),
+    clients.pollIntervalMs,
+    signal,
+    log,
+  );
+}
+
+/** Reads with `read` until `pending` finds nothing mid-write (a cluster's workers, then each of its tables). */
+export async function readUntilSettled<T>(
+  read: () => Promise<T>,
+  pending: (value: T) => UnsettledResource[],
+  pollIntervalMs: number,
+  signal?: AbortSignal,
+  log?: Logger,
+): Promise<T> {
   const started = Date.now();
   for (let n = 0; ; n++) {
-    const read = await readInventory(clients, config, signal);
-    const pending = unsettledResources(read.inventory, settings);
-    if (pending.length === 0) return read;
-    const delay = settleDelayMs(clients.pollIntervalMs, n);
+    const value = await read();
+    const unsettled = pending(value);
+    if (unsettled.length === 0) return value;
+    const delay = settleDelayMs(pollIntervalMs, n);
     const deadline = currentArmRun()?.deadline ?? Number.POSITIVE_INFINITY;
     if (n >= MAX_SETTLE_READS || Date.now() + delay > deadline) {
       throw new UnsettledError(
-        `${describeUnsettled(pending)}: an ARM operation is still writing what this run depends on after ` +
+        `${describeUnsettled(unsettled)}: an ARM operation is still writing what this run depends on after ` +
           `${n + 1} reads over ${Date.now() - started} ms; nothing was planned from it (a later run retries)`,
       );
     }
     log?.info('waiting for an ARM operation in progress to settle before planning', {
-      unsettled: describeUnsettled(pending),
+      unsettled: describeUnsettled(unsettled),
       read: n + 1,
       delayMs: delay,
     });

@@ -18,6 +18,8 @@ function toVerifyJson(result: VerifyResult) {
     durationMs: result.durationMs,
     routeTable: result.routeTable,
     subnetId: result.subnetId,
+    ...(result.subnetIds ? { subnetIds: result.subnetIds } : {}),
+    ...(result.peerings ? { peerings: result.peerings } : {}),
     summary: result.summary,
     workers: result.workers,
     arm: result.arm,
@@ -55,11 +57,13 @@ function verifySummaryLine(result: VerifyResult): string {
 }
 
 function findings(result: VerifyResult): string[] {
-  return result.workers.flatMap((w) => [
-    ...w.checks.filter((c) => c.verdict !== 'ok').map((c) => `${w.worker}: ${c.verdict}: ${c.message}`),
-    ...(w.status === 'not-applicable' ? [`${w.worker}: not applicable: ${w.message ?? w.reason}`] : []),
-    ...w.notes.map((n) => `${w.worker}: note: ${n}`),
-  ]);
+  return result.workers
+    .flatMap((w) => [
+      ...w.checks.filter((c) => c.verdict !== 'ok').map((c) => `${w.worker}: ${c.verdict}: ${c.message}`),
+      ...(w.status === 'not-applicable' ? [`${w.worker}: not applicable: ${w.message ?? w.reason}`] : []),
+      ...w.notes.map((n) => `${w.worker}: note: ${n}`),
+    ])
+    .concat((result.peerings ?? []).map((f) => `peering: ${f.message}`));
 }
 
 function renderVerifyTable(result: VerifyResult): string {

@@ -27,6 +27,20 @@ interface JsonReport {
   unrepaired: Drift[];
   arm: ReconcileResult['arm'];
   error?: ReconcileResult['error'];
+  /** A cluster of several tables (ReconcileResult.cluster): each table's part, and the peering findings. */
+  cluster?: string;
+  tables?: Array<{
+    status: ReconcileResult['status'];
+    routeTable: ReconcileResult['routeTable'] & { routes: RouteRecord[] };
+    subnetIds: string[];
+    drift: Drift[];
+    refused: ReconcileResult['refused'];
+    actions: ReconcileResult['plan']['actions'];
+    repaired: Drift[];
+    unrepaired: Drift[];
+    error?: ReconcileResult['error'];
+  }>;
+  peerings?: ReconcileResult['peerings'];
 }
 
 function isInSync(command: Command, result: ReconcileResult): boolean {
@@ -51,7 +65,39 @@ function toJsonReport(command: Command, result: ReconcileResult): JsonReport {
     unrepaired: result.unrepaired,
     arm: result.arm,
     ...(result.error ? { error: result.error } : {}),
+    ...(result.tables ? clusterParts(command, result) : {}),
   };
+}
+
+function clusterParts(
+  command: Command,
+  result: ReconcileResult,
+): Pick<JsonReport, 'cluster' | 'tables' | 'peerings'> {
+  return {
+    ...(result.cluster !== undefined ? { cluster: result.cluster } : {}),
+    tables: (result.tables ?? []).map((t) => ({
+      status: t.status,
+      routeTable: { ...t.routeTable, routes: command === 'plan' ? t.before : t.after },
+      subnetIds: t.subnetIds,
+      drift: t.plan.drift,
+      refused: t.refused,
+      actions: t.plan.actions,
+      repaired: t.repaired,
+      unrepaired: t.unrepaired,
+      ...(t.error ? { error: t.error } : {}),
+    })),
+    peerings: result.peerings ?? [],
+  };
+}
+
+/** One line per table of a cluster of several tables. */
+function tableLines(result: ReconcileResult): string[] {
+  if (result.tables === undefined) return [];
+  const lines = result.tables.map(
+    (t) =>
+      `  ${t.routeTable.name} (resource group ${t.routeTable.resourceGroup}, ${t.subnetIds.length} subnet(s)): ${t.status}, ${t.plan.drift.length} drift, ${t.plan.actions.length} action(s), ${t.refused.length} refused`,
+  );
+  return ['', `Cluster ${result.cluster ?? ''}: ${result.tables.length} route table(s)`, ...lines];
 }
 
 const dash = (v: string | undefined) => (v === undefined || v === '' ? '-' : v);
@@ -143,6 +189,7 @@ function renderTable(command: Command, result: ReconcileResult): string {
     out.push('Route Summary (after)');
     out.push(routeSummary(result.after, result.unrepaired));
   }
+  out.push(...tableLines(result));
   out.push('');
   out.push(summaryLine(command, result));
   return out.join('\n');

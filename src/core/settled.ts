@@ -9,7 +9,7 @@ import type { Inventory, PlanSettings } from './types.js';
 /** Terminal provisioning states (Network's ProvisioningState enum, plus ARM's generic Canceled). */
 const SETTLED_PROVISIONING_STATES: readonly string[] = ['Succeeded', 'Failed', 'Canceled'];
 
-interface UnsettledResource {
+export interface UnsettledResource {
   kind: 'route-table' | 'route' | 'subnet' | 'nic';
   subject: string;
   provisioningState: string;

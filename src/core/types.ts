@@ -145,7 +145,8 @@ type RefusalReason =
   | 'worker-without-ip'
   | 'duplicate-route-prefix'
   | 'next-hop-is-scale-set-instance'
-  | 'subnet-associated-elsewhere';
+  | 'subnet-associated-elsewhere'
+  | 'peering-drops-pod-traffic';
 
 export interface Refusal {
   reason: RefusalReason;
@@ -218,15 +219,51 @@ export interface ArmRequestCounts {
   conflicts: number;
 }
 
+/** One route table's part of a reconcile: for a cluster of several tables, one per table. */
+export interface TableResult {
+  status: HealthStatus;
+  routeTable: ReconcileResult['routeTable'];
+  /** The subnets the table must be associated with. */
+  subnetIds: string[];
+  plan: Plan;
+  repaired: Drift[];
+  unrepaired: Drift[];
+  refused: Refusal[];
+  before: RouteRecord[];
+  after: RouteRecord[];
+  managedRoutes: number;
+  attempts: number;
+  error?: ReconcileResult['error'];
+}
+
+/** A peering between two of the cluster's vnets that would drop pod traffic (never repaired: not ours). */
+export interface PeeringFindingRecord {
+  /** The peering's id; for a missing peering, the vnet that lacks it. */
+  subject: string;
+  fromVnetId: string;
+  toVnetId: string;
+  problems: string[];
+  message: string;
+}
+
 export interface ReconcileResult {
   runId: string;
-  /** The cluster (Config.cluster.name): every metric, span and record of the run carries it. */
-  cluster?: string;
   trigger: Trigger;
   mode: 'enforce' | 'report';
   startedAt: string;
   durationMs: number;
   status: HealthStatus;
+  /**
+   * A cluster of several route tables (or worker groups, or subnets): its name, and each table's part. The
+   * fields above and below then describe the whole cluster: status the worst of its tables', plan, repaired,
+   * unrepaired and refused every table's (and the peering findings' refusals); routeTable, before, after,
+   * managedRoutes and attempts those of its first table. `tables` and `peerings` are absent for a one-table
+   * cluster (today's settings); `cluster` (Config.cluster.name) is set on every run: telemetry carries it.
+   */
+  cluster?: string;
+  tables?: TableResult[];
+  /** Peerings between the cluster's vnets that would drop pod traffic (cluster runs only). */
+  peerings?: PeeringFindingRecord[];
   routeTable: {
     id: string;
     name: string;

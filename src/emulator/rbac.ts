@@ -50,6 +50,7 @@ const ACTION_TABLE: ActionRow[] = [
   ...crud('Microsoft.Network/routeTables/routes'),
   ...crud('Microsoft.Network/virtualNetworks'),
   ...crud('Microsoft.Network/virtualNetworks/subnets'),
+  ...crud('Microsoft.Network/virtualNetworks/virtualNetworkPeerings'),
   ...crud('Microsoft.Network/networkSecurityGroups'),
   ...crud('Microsoft.Network/natGateways'),
   ...crud('Microsoft.Network/publicIPAddresses'),

@@ -130,7 +130,7 @@ export function fillSubnet(input: Json, vnetId: string, etag: string, state = 'S
  * `allowVirtualNetworkAccess` is on (the spec's and the portal's defaults). `peeringState` is computed on read
  * (network/peerings.ts) unless the world sets it.
  */
-export function fillPeering(input: Json, vnetId: string, etag: string): Json {
+function fillPeering(input: Json, vnetId: string, etag: string): Json {
   const v = clone(input);
   const name = String(v.name);
   const p = { ...obj(v.properties) };

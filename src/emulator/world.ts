@@ -9,7 +9,7 @@ import { scaleSetSchema } from './compute/scale-set-schema.js';
 export type Json = Record<string, unknown>;
 
 /** A resource group of the world file: a name (in the primary subscription), or its details. */
-export type WorldResourceGroup =
+type WorldResourceGroup =
   | string
   | { name: string; location?: string; tags?: Record<string, string>; subscriptionId?: string };
 

@@ -80,9 +80,9 @@ interface Request {
 }
 
 const LIST =
-  /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)\/providers\/microsoft\.compute\/virtualmachines\/?$/iu;
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.compute\/virtualmachines\/?$/iu;
 const INSTANCE_VIEW =
-  /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)\/providers\/microsoft\.compute\/virtualmachines\/([^/]+)\/instanceview\/?$/iu;
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.compute\/virtualmachines\/([^/]+)\/instanceview\/?$/iu;
 
 /**
  * The two instance-view reads; anything else is left to the generic ARM surface (undefined). `page` is the
@@ -98,9 +98,9 @@ export function handlePowerRequest(
   const expand = req.query.get('$expand');
   if (list && expand?.toLowerCase() === 'instanceview') {
     checkVersion(req);
-    const group = store.group(list[1]!);
-    if (!group) throw armErrors.resourceGroupNotFound(list[1]!);
-    const vms = store.list(TYPES.vm, group.name);
+    const group = store.group(list[2]!, store.subscription(list[1]!) ?? store.subscriptionId);
+    if (!group) throw armErrors.resourceGroupNotFound(list[2]!);
+    const vms = store.list(TYPES.vm, group.name, group.subscriptionId);
     const reply = page(vms);
     const body = obj(reply.body);
     for (const item of arr(body.value)) {
@@ -117,12 +117,12 @@ export function handlePowerRequest(
   const iv = INSTANCE_VIEW.exec(req.path);
   if (!iv) return undefined;
   checkVersion(req);
-  const group = store.group(iv[1]!);
-  if (!group) throw armErrors.resourceGroupNotFound(iv[1]!);
+  const group = store.group(iv[2]!, store.subscription(iv[1]!) ?? store.subscriptionId);
+  if (!group) throw armErrors.resourceGroupNotFound(iv[2]!);
   const vm = store.get(
-    `/subscriptions/${store.subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.vm}/${iv[2]!}`,
+    `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}/providers/${TYPES.vm}/${iv[3]!}`,
   );
-  if (!vm) throw armErrors.resourceNotFound(`${TYPES.vm}/${iv[2]!}`, group.name);
+  if (!vm) throw armErrors.resourceNotFound(`${TYPES.vm}/${iv[3]!}`, group.name);
   return { status: 200, headers: {}, body: instanceViewOf(vm) };
 }
 

@@ -58,7 +58,7 @@ const subscriptionOf = (id: unknown) => lower(/^\/subscriptions\/([^/]+)/iu.exec
 const region = (location: unknown) => lower(String(location ?? '').replace(/\s+/gu, ''));
 
 /** A route table and a vnet that Azure lets associate: one location, one subscription. */
-export function sameRegionAndSubscription(table: Json, vnet: Json): boolean {
+function sameRegionAndSubscription(table: Json, vnet: Json): boolean {
   return (
     region(table.location) === region(vnet.location) && subscriptionOf(table.id) === subscriptionOf(vnet.id)
   );
