@@ -27,6 +27,7 @@ await build({
     'event-child',
     'coldstart-child',
     'planner-child',
+    'fleet-bench',
   ].map((e) => join(root, 'bench', `${e}.ts`)),
   outdir,
   outExtension: { '.js': '.mjs' },
@@ -39,7 +40,10 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-const child = spawn(process.execPath, [join(outdir, 'run.mjs'), ...process.argv.slice(2)], {
+// `npm run bench -- fleet [--clusters 1,10,100] [--subscriptions 1,4]`: the fleet tick (bench/fleet-bench.ts) alone.
+const fleet = process.argv[2] === 'fleet';
+const entry = fleet ? 'fleet-bench.mjs' : 'run.mjs';
+const child = spawn(process.execPath, [join(outdir, entry), ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: root,
   env: { ...process.env, BENCH_LAUNCHED_AT: String(launchedAt) },
@@ -47,7 +51,8 @@ const child = spawn(process.execPath, [join(outdir, 'run.mjs'), ...process.argv.
 const args = process.argv.slice(2);
 child.on('exit', (code, signal) => {
   if (signal || code !== 0) process.exit(signal ? 1 : (code ?? 1));
-  if (args.includes('--quick') || args.some((a) => a === '--out' || a.startsWith('--out='))) process.exit(0);
+  if (fleet || args.includes('--quick') || args.some((a) => a === '--out' || a.startsWith('--out=')))
+    process.exit(0);
   const doc = spawnSync(process.execPath, [join(root, 'bench', 'doc.mjs')], { cwd: root, stdio: 'inherit' });
   process.exit(doc.status ?? 1);
 });

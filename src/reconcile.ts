@@ -189,6 +189,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   }
   const result: ReconcileResult = {
     runId: randomUUID(),
+    cluster: config.cluster.name,
     trigger,
     mode: writes ? 'enforce' : 'report',
     startedAt: startedAt.toISOString(),

@@ -66,6 +66,8 @@ export interface VerifyResult {
   /** Findings: confirmed ones; Unconfirmed: only findings not confirmed yet (they count at the next check). */
   status: VerifyStatus;
   routeTable: string;
+  /** The cluster (Config.cluster.name), for telemetry. */
+  cluster?: string;
   subnetId: string;
   /** A cluster of several subnets: every subnet sampled (workers are sampled per subnet). */
   subnetIds?: string[];
@@ -261,6 +263,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     durationMs: Date.now() - startedAt.getTime(),
     status: statusOf(failure !== undefined, summary, gathered.peerings.length),
     routeTable: config.routeTableName,
+    cluster: config.cluster.name,
     subnetId: planSettingsFor(config).subnetIds[0]!,
     ...(gathered.subnetIds && gathered.subnetIds.length > 1 ? { subnetIds: gathered.subnetIds } : {}),
     ...(gathered.peerings.length > 0 ? { peerings: gathered.peerings } : {}),

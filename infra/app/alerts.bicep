@@ -35,6 +35,8 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
+// One alert per cluster (dimension Cluster: at most 6,000 time series per rule, FIELD-NOTES §7) for every rule
+// but the heartbeat: the timer is one for the whole fleet, and a cluster that never reports has no series.
 // Heartbeat (dead man's switch): no run and no health record for 3 reconcile periods. driftReport runs
 // (trigger "http") are left out: a frequent health probe must not hide a dead timer.
 var heartbeatQuery = '''
@@ -47,26 +49,26 @@ var failedRunsQuery = '''
 AppMetrics
 | where Name == "podroutes.reconcile.runs"
 | where tostring(Properties.result) == "Failed"
-| summarize FailedRuns = sum(Sum) by Trigger = tostring(Properties.trigger)
+| summarize FailedRuns = sum(Sum) by Cluster = tostring(Properties.cluster), Trigger = tostring(Properties.trigger)
 '''
 
 var unrepairedDriftQuery = '''
 AppMetrics
 | where Name == "podroutes.drift.unrepaired"
-| summarize Unrepaired = min(Sum), Samples = count() by RouteTable = tostring(Properties.route_table)
+| summarize Unrepaired = min(Sum), Samples = count() by Cluster = tostring(Properties.cluster), RouteTable = tostring(Properties.route_table)
 '''
 
 var refusedQuery = '''
 AppMetrics
 | where Name == "podroutes.drift.refused"
-| summarize Refusals = sum(Sum) by Reason = tostring(Properties.reason)
+| summarize Refusals = sum(Sum) by Cluster = tostring(Properties.cluster), Reason = tostring(Properties.reason)
 '''
 
 var throttledQuery = '''
 AppMetrics
 | where Name == "podroutes.arm.throttled"
 | where Sum > 0
-| summarize ThrottledIntervals = dcount(bin(TimeGenerated, 5m)), Responses = sum(Sum) by RouteTable = tostring(Properties.route_table)
+| summarize ThrottledIntervals = dcount(bin(TimeGenerated, 5m)), Responses = sum(Sum) by Cluster = tostring(Properties.cluster), RouteTable = tostring(Properties.route_table)
 '''
 
 // Pod traffic not routed as the table says, on the workers verify checked (VERIFY_SAMPLE_SIZE > 0): a pod CIDR
@@ -75,7 +77,7 @@ var routesNotInEffectQuery = '''
 AppMetrics
 | where Name == "podroutes.verify.findings"
 | where tostring(Properties.verdict) in ("shadowed", "missing")
-| summarize Findings = sum(Sum) by RouteTable = tostring(Properties.route_table)
+| summarize Findings = sum(Sum) by Cluster = tostring(Properties.cluster), RouteTable = tostring(Properties.route_table)
 '''
 
 var rules = [
@@ -102,6 +104,7 @@ var rules = [
     timeAggregation: 'Total'
     metricMeasureColumn: 'FailedRuns'
     dimensions: [
+      'Cluster'
       'Trigger'
     ]
     operator: 'GreaterThanOrEqual'
@@ -117,6 +120,7 @@ var rules = [
     timeAggregation: 'Minimum'
     metricMeasureColumn: 'Unrepaired'
     dimensions: [
+      'Cluster'
       'RouteTable'
     ]
     operator: 'GreaterThan'
@@ -132,6 +136,7 @@ var rules = [
     timeAggregation: 'Total'
     metricMeasureColumn: 'Refusals'
     dimensions: [
+      'Cluster'
       'Reason'
     ]
     operator: 'GreaterThan'
@@ -147,6 +152,7 @@ var rules = [
     timeAggregation: 'Maximum'
     metricMeasureColumn: 'ThrottledIntervals'
     dimensions: [
+      'Cluster'
       'RouteTable'
     ]
     operator: 'GreaterThanOrEqual'
@@ -162,6 +168,7 @@ var rules = [
     timeAggregation: 'Total'
     metricMeasureColumn: 'Findings'
     dimensions: [
+      'Cluster'
       'RouteTable'
     ]
     operator: 'GreaterThan'

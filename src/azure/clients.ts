@@ -6,6 +6,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { type Config, isLoopbackEndpoint } from '../config.js';
 import { answerBodiesPolicy } from './answer-bodies.js';
+import { armPacerPolicy } from './pacer.js';
 import { boundedRetryPolicy, DEFAULT_RETRY, type RetrySettings } from './retry-policy.js';
 
 export interface ArmClients {
@@ -48,6 +49,8 @@ export function createArmClients(config: Config, options: ArmClientOptions = {})
     additionalPolicies: [
       { policy: boundedRetryPolicy(options.retry ?? DEFAULT_RETRY), position: 'perCall' as const },
       { policy: answerBodiesPolicy(), position: 'perCall' as const },
+      // Every attempt, retries too, waits for a token of ARM's bucket (src/azure/pacer.ts).
+      { policy: armPacerPolicy(config.armEndpoint), position: 'perRetry' as const },
     ],
     userAgentOptions: { userAgentPrefix: 'pod-route-reconciler' },
     ...(ca !== undefined ? { tlsOptions: { ca } } : {}),

@@ -2,9 +2,11 @@
 // emulator, or run the demo (`npm start`). Settings come from the environment under the Function app names;
 // every one can be given as a flag instead (AZURE_SUBSCRIPTION_ID -> --azure-subscription-id).
 import { Command, Option } from 'commander';
-import { type Config, ConfigError, ENGINE_SETTING_KEYS, loadConfig } from '../config.js';
+import { ConfigError, ENGINE_SETTING_KEYS } from '../config.js';
 import type { Logger } from '../core/types.js';
+import { type FleetCluster, loadFleet } from '../fleet/load.js';
 import { reconcile } from '../reconcile.js';
+import { type ClusterReport, reportFleet, selectClusters } from './fleet.js';
 import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
 
 function flagFor(setting: string): string {
@@ -16,19 +18,26 @@ function optionKey(setting: string): string {
   return setting.toLowerCase().replace(/_([a-z])/gu, (_, c: string) => c.toUpperCase());
 }
 
+/** The settings a flag may override: the engine's, and the fleet file. */
+const FLAG_SETTINGS = [...ENGINE_SETTING_KEYS, 'CLUSTERS_FILE'] as const;
+
 function addSettingFlags(command: Command): Command {
-  for (const key of ENGINE_SETTING_KEYS) command.option(`${flagFor(key)} <value>`, `overrides ${key}`);
-  return command;
+  for (const key of FLAG_SETTINGS) command.option(`${flagFor(key)} <value>`, `overrides ${key}`);
+  return command.option(
+    '--cluster <name>',
+    "only this cluster of CLUSTERS_FILE's fleet (default: every one)",
+  );
 }
 
 /** Flags win over the environment; both use the same validation and the same error messages. */
-function configFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
+function fleetFrom(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): FleetCluster[] {
   const source: Record<string, string | undefined> = { ...env };
-  for (const key of ENGINE_SETTING_KEYS) {
+  for (const key of FLAG_SETTINGS) {
     const value = flags[optionKey(key)];
     if (typeof value === 'string') source[key] = value;
   }
-  return loadConfig(source);
+  const name = typeof flags.cluster === 'string' ? flags.cluster : undefined;
+  return selectClusters(loadFleet(source), name);
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -44,10 +53,10 @@ function stderrLogger(verbose: boolean): Logger {
   };
 }
 
-/** The settings, or undefined after printing what is wrong with them. */
-function cliConfig(flags: Record<string, unknown>): Config | undefined {
+/** The clusters to work on, or undefined after printing what is wrong with the settings. */
+function cliFleet(flags: Record<string, unknown>): FleetCluster[] | undefined {
   try {
-    return configFrom(flags, process.env);
+    return fleetFrom(flags, process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(
@@ -74,21 +83,33 @@ async function untilInterrupted<T>(run: (signal: AbortSignal) => Promise<T>): Pr
   }
 }
 
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
 async function runEngine(command: CliCommand, flags: Record<string, unknown>): Promise<number> {
-  const config = cliConfig(flags);
-  if (config === undefined) return 1;
-  const result = await untilInterrupted((signal) =>
-    reconcile({
+  const clusters = cliFleet(flags);
+  if (clusters === undefined) return 1;
+  const format = flags.output as OutputFormat;
+  const report = async ({ name, config }: FleetCluster, signal: AbortSignal): Promise<ClusterReport> => {
+    const result = await reconcile({
       config,
       trigger: 'cli',
       dryRun: command === 'plan',
       forceDeletions: flags.force === true,
       log: stderrLogger(flags.verbose === true),
       signal,
-    }),
+    });
+    const counts = `${result.plan.drift.length} drift, ${result.repaired.length} repaired, ${result.refused.length} refused`;
+    return {
+      cluster: name,
+      rendered: render(format, command, result),
+      summary: `${result.status} [${counts}]${result.error ? `: ${result.error.message}` : ''}`,
+      json: JSON.parse(render('json', command, result)),
+      exitCode: exitCodeFor(command, result),
+    };
+  };
+  return untilInterrupted((interrupt) =>
+    reportFleet(clusters, format, (c, tick) => report(c, AbortSignal.any([interrupt, tick])), print),
   );
-  process.stdout.write(`${render(flags.output as OutputFormat, command, result)}\n`);
-  return exitCodeFor(command, result);
 }
 
 function parseWorkers(value: string): 'all' | number {
@@ -166,29 +187,40 @@ function addVerifyCommand(program: Command): void {
       )
       .option('-v, --verbose', 'log ARM progress to stderr'),
   ).action(async (flags: Record<string, unknown>) => {
-    const config = cliConfig(flags);
-    if (config === undefined) {
-      process.exitCode = 1;
-      return;
-    }
-    const { verify } = await import('../verify.js');
-    const { renderVerify, verifyExitCode } = await import('./render-verify.js');
-    const confirmAfterMs = (flags.confirmAfter as number) * 1000;
-    const result = await untilInterrupted((signal) =>
-      verify({
-        config,
-        trigger: 'cli',
-        workers: flags.workers as 'all' | number,
-        log: stderrLogger(flags.verbose === true),
-        signal,
-        confirmAfterMs,
-        // The wait for confirmation comes on top of the reads' usual budget.
-        timeoutMs: 120_000 + confirmAfterMs,
-      }),
-    );
-    process.stdout.write(`${renderVerify(flags.output as OutputFormat, result)}\n`);
-    process.exitCode = verifyExitCode(result);
+    process.exitCode = await runVerify(flags);
   });
+}
+
+async function runVerify(flags: Record<string, unknown>): Promise<number> {
+  const clusters = cliFleet(flags);
+  if (clusters === undefined) return 1;
+  const { verify } = await import('../verify.js');
+  const { renderVerify, verifyExitCode } = await import('./render-verify.js');
+  const format = flags.output as OutputFormat;
+  const confirmAfterMs = (flags.confirmAfter as number) * 1000;
+  const report = async ({ name, config }: FleetCluster, signal: AbortSignal): Promise<ClusterReport> => {
+    const result = await verify({
+      config,
+      trigger: 'cli',
+      workers: flags.workers as 'all' | number,
+      log: stderrLogger(flags.verbose === true),
+      signal,
+      confirmAfterMs,
+      // The wait for confirmation comes on top of the reads' usual budget.
+      timeoutMs: 120_000 + confirmAfterMs,
+    });
+    const { summary } = result;
+    return {
+      cluster: name,
+      rendered: renderVerify(format, result),
+      summary: `${result.status} [${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing, ${summary.readFailed} read failed, ${summary.unconfirmed} not confirmed yet]`,
+      json: JSON.parse(renderVerify('json', result)),
+      exitCode: verifyExitCode(result),
+    };
+  };
+  return untilInterrupted((interrupt) =>
+    reportFleet(clusters, format, (c, tick) => report(c, AbortSignal.any([interrupt, tick])), print),
+  );
 }
 
 function addEmulatorCommand(program: Command): void {

@@ -263,7 +263,8 @@ export interface ReconcileResult {
    * A cluster of several route tables (or worker groups, or subnets): its name, and each table's part. The
    * fields above and below then describe the whole cluster: status the worst of its tables', plan, repaired,
    * unrepaired and refused every table's (and the peering findings' refusals); routeTable, before, after,
-   * managedRoutes and attempts those of its first table. Absent for a one-table cluster (today's settings).
+   * managedRoutes and attempts those of its first table. `tables` and `peerings` are absent for a one-table
+   * cluster (today's settings); `cluster` (Config.cluster.name) is set on every run: telemetry carries it.
    */
   cluster?: string;
   tables?: TableResult[];

@@ -78,8 +78,9 @@ export interface EmulatorOptions {
   /** Keep full request/response pairs (see `traffic()`), e.g. for oav validation. Default false. */
   captureTraffic?: boolean;
   /**
-   * ARM subscription token buckets. Default: headers only (`x-ms-ratelimit-remaining-subscription-*`).
-   * `{ enforce: true }` answers 429 SubscriptionRequestsThrottled when a bucket is empty.
+   * ARM's token buckets per subscription and principal (Azure's sizes by default), with the
+   * `x-ms-ratelimit-remaining-subscription-*` headers; an empty bucket answers 429 SubscriptionRequestsThrottled.
+   * `{ enforce: false }` keeps the headers and never refuses.
    */
   throttle?: Partial<ThrottleSettings>;
   /**

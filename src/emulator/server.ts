@@ -10,7 +10,7 @@ import type { Faults } from './faults.js';
 import { CALLER_OBJECT_ID, isOwner, type Rbac, type RequestNeeds, requestNeeds } from './rbac.js';
 import type { ArmReply, ArmRequest, LatencyModel } from './request.js';
 import type { Store } from './store.js';
-import type { Throttle } from './throttle.js';
+import { operationClass, subscriptionOf, type Throttle } from './throttle.js';
 import type { RequestLogEntry, TrafficRecorder } from './traffic.js';
 
 /** A request as read off the wire, before any service sees it. */
@@ -61,13 +61,13 @@ export function requestPipeline(services: PipelineServices) {
     const { method, path, url } = incoming;
     const apiVersion = url.searchParams.get('api-version') ?? undefined;
     if (path.toLowerCase().startsWith('/_emulator/')) {
-      send(services, res, services.admin(incoming), requestId, method);
+      send(services, res, services.admin(incoming), requestId, incoming);
       return;
     }
     for (const endpoint of services.direct) {
       const served = endpoint(incoming);
       if (!served) continue;
-      send(services, res, served, requestId, method);
+      send(services, res, served, requestId, incoming);
       services.recorder.record({
         method,
         path,
@@ -96,7 +96,7 @@ export function requestPipeline(services: PipelineServices) {
       req.socket.destroy();
       return;
     }
-    const sentHeaders = send(services, res, outcome.reply, requestId, method);
+    const sentHeaders = send(services, res, outcome.reply, requestId, incoming);
     services.recorder.record({
       ...logged,
       status: outcome.reply.status,
@@ -153,7 +153,7 @@ function loggedNeeds(incoming: Incoming): Pick<RequestLogEntry, 'caller' | 'acti
 async function answerArm(services: PipelineServices, incoming: Incoming): Promise<ArmOutcome> {
   let effect: FaultEffect | undefined;
   let body: unknown;
-  const throttled = throttleError(services, incoming.method);
+  const throttled = throttleError(services, incoming);
   if (throttled) return { reply: errorReply(throttled), fault: 'throttled' };
   try {
     const matched = services.faults.match(incoming.method, incoming.path);
@@ -182,16 +182,26 @@ async function answerArm(services: PipelineServices, incoming: Incoming): Promis
   }
 }
 
-/** 429 SubscriptionRequestsThrottled when the subscription's bucket for this kind of request is empty. */
-function throttleError(services: PipelineServices, method: string): ArmError | undefined {
-  const wait = services.throttle.charge(method);
+/** The principal ARM's buckets are kept for: the Owner (tests' setup) or the role-holding caller. */
+const principalOf = (incoming: Incoming): string =>
+  incoming.caller === 'owner' ? 'owner' : CALLER_OBJECT_ID;
+
+/**
+ * 429 SubscriptionRequestsThrottled when the caller's bucket of the request's subscription for this kind of
+ * request is empty; code and message as ARM sends them (request-limits-and-throttling; AKS troubleshooting
+ * "error-code-toomanyrequestsreceived-subscriptionrequeststhrottled").
+ */
+function throttleError(services: PipelineServices, incoming: Incoming): ArmError | undefined {
+  const principal = principalOf(incoming);
+  const wait = services.throttle.charge(incoming.method, incoming.path, principal);
   if (wait === undefined) return undefined;
-  const kind = method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
+  const kind = operationClass(incoming.method).replace(/s$/u, '');
+  const subscription = subscriptionOf(incoming.path);
   return new ArmError(
     429,
     {
       code: 'SubscriptionRequestsThrottled',
-      message: `Number of '${kind}' requests for subscription '${services.store.subscriptionId}' actor '${CALLER_OBJECT_ID}' exceeded. Please try again after '${wait}' seconds after the first request. Please see https://aka.ms/armthrottling for troubleshooting.`,
+      message: `Number of '${kind}' requests for subscription '${subscription}' actor '${principal}' exceeded. Please try again after '${wait}' seconds after the first request. Please see https://aka.ms/armthrottling for troubleshooting.`,
     },
     { 'Retry-After': String(wait) },
   );
@@ -226,7 +236,7 @@ function send(
   res: ServerResponse,
   reply: ArmReply,
   requestId: string,
-  method: string,
+  incoming: Incoming,
 ): Record<string, string> {
   const headers: Record<string, string> = {
     'cache-control': 'no-cache',
@@ -237,7 +247,7 @@ function send(
     'x-ms-arm-service-request-id': requestId,
     'x-content-type-options': 'nosniff',
     'strict-transport-security': 'max-age=31536000; includeSubDomains',
-    ...services.throttle.headers(method),
+    ...services.throttle.headers(incoming.method, incoming.path, principalOf(incoming)),
     ...reply.headers,
   };
   let text = '';

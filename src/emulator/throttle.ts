@@ -1,23 +1,31 @@
-// ARM's subscription token buckets (field notes: reads 250 burst / 25 per s, writes 200 / 10 per s; deletes
-// share the write budget here). They always drive the x-ms-ratelimit-remaining-subscription-* headers; with
-// `throttle: true` an empty bucket answers 429 SubscriptionRequestsThrottled with Retry-After.
+// ARM's subscription token buckets, one set per subscription and principal (learn.microsoft.com
+// azure-resource-manager/management/request-limits-and-throttling, "Regional throttling and token bucket
+// algorithm": reads 250 burst / 25 per s, deletes 200 / 10 per s, writes 200 / 10 per s; FIELD-NOTES §7). Every
+// ARM answer carries the caller's `x-ms-ratelimit-remaining-subscription-reads|writes|deletes`; an empty bucket
+// answers 429 SubscriptionRequestsThrottled with Retry-After (on by default, as Azure always has them).
 
 export interface BucketSpec {
   burst: number;
   perSecond: number;
 }
 
+export type OperationClass = 'reads' | 'writes' | 'deletes';
+
 export interface ThrottleSettings {
-  /** Refuse requests when a bucket is empty (default false: headers only). */
+  /** Refuse requests when a bucket is empty (default true, as Azure; false: headers only). */
   enforce: boolean;
   reads: BucketSpec;
   writes: BucketSpec;
+  deletes: BucketSpec;
+  /** Smaller buckets for some subscriptions (lower-case id), e.g. to model one heavily throttled subscription. */
+  perSubscription?: Record<string, Partial<Record<OperationClass, BucketSpec>>>;
 }
 
 export const DEFAULT_THROTTLE: ThrottleSettings = {
-  enforce: false,
+  enforce: true,
   reads: { burst: 250, perSecond: 25 },
   writes: { burst: 200, perSecond: 10 },
+  deletes: { burst: 200, perSecond: 10 },
 };
 
 class Bucket {
@@ -47,31 +55,54 @@ class Bucket {
   }
 }
 
+/** GET reads; DELETE deletes; PUT, PATCH and POST write (ARM counts a POST action as a write). */
+export function operationClass(method: string): OperationClass {
+  if (method === 'GET' || method === 'HEAD') return 'reads';
+  return method === 'DELETE' ? 'deletes' : 'writes';
+}
+
+/** The subscription a request path names (lower-case), or undefined for tenant-level requests. */
+export function subscriptionOf(path: string): string | undefined {
+  return /^\/subscriptions\/([^/?]+)/iu.exec(path)?.[1]?.toLowerCase();
+}
+
 export class Throttle {
-  private reads: Bucket;
-  private writes: Bucket;
-  constructor(private readonly settings: ThrottleSettings) {
-    this.reads = new Bucket(settings.reads);
-    this.writes = new Bucket(settings.writes);
-  }
+  private buckets = new Map<string, Bucket>();
+  constructor(private readonly settings: ThrottleSettings) {}
 
   /** Full buckets again. */
   reset(): void {
-    this.reads = new Bucket(this.settings.reads);
-    this.writes = new Bucket(this.settings.writes);
+    this.buckets.clear();
   }
 
-  /** Charges the request; returns the seconds to wait when it must be refused, else undefined. */
-  charge(method: string): number | undefined {
-    const bucket = method === 'GET' ? this.reads : this.writes;
+  private bucket(subscription: string, principal: string, kind: OperationClass): Bucket {
+    const key = `${subscription}|${principal}|${kind}`;
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      const spec = this.settings.perSubscription?.[subscription]?.[kind] ?? this.settings[kind];
+      bucket = new Bucket(spec);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  /**
+   * Charges the request to its subscription's bucket for this principal; returns the seconds to wait when it
+   * must be refused, else undefined. Tenant-level requests (no subscription in the path) are not charged here.
+   */
+  charge(method: string, path: string, principal: string): number | undefined {
+    const subscription = subscriptionOf(path);
+    if (subscription === undefined) return undefined;
+    const bucket = this.bucket(subscription, principal, operationClass(method));
     if (bucket.take()) return undefined;
     return this.settings.enforce ? bucket.secondsUntilToken() : undefined;
   }
 
-  headers(method: string): Record<string, string> {
-    if (method === 'GET')
-      return { 'x-ms-ratelimit-remaining-subscription-reads': String(this.reads.remaining()) };
-    const name = method === 'DELETE' ? 'deletes' : 'writes';
-    return { [`x-ms-ratelimit-remaining-subscription-${name}`]: String(this.writes.remaining()) };
+  headers(method: string, path: string, principal: string): Record<string, string> {
+    const subscription = subscriptionOf(path);
+    if (subscription === undefined) return {};
+    const kind = operationClass(method);
+    const remaining = this.bucket(subscription, principal, kind).remaining();
+    return { [`x-ms-ratelimit-remaining-subscription-${kind}`]: String(remaining) };
   }
 }

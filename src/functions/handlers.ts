@@ -13,15 +13,17 @@ import type {
 import { type Config, EVENT_FLUSH_TIMEOUT_MS } from '../config.js';
 import { verdictOf } from '../core/outcome.js';
 import type { Logger, ReconcileResult } from '../core/types.js';
+import type { FleetCluster } from '../fleet/load.js';
+import { type ClusterOutcome, runFleet } from '../fleet/runner.js';
 import { within } from '../within.js';
 import {
+  fleetOf,
   flush,
   type HandlerDeps,
   type Instance,
   logResult,
   newInstance,
   reconcileOnce,
-  settingsOf,
   settingsProblem,
   verifySample,
 } from './instance.js';
@@ -49,34 +51,67 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     reconcileOnSchedule: (timer, context) => onSchedule(instance, timer, context),
     verifyOnSchedule: (_timer, context) => onVerifySchedule(instance, context),
     reconcileOnResourceChange: (raw, context) => onResourceChange(instance, raw, context),
-    driftReport: (_request, context) => driftReport(instance, context),
+    driftReport: (request, context) => driftReport(instance, request, context),
   };
 }
+
+/** The timer's budget for one tick over the fleet; each cluster's run gets what is left when it starts. */
+const TIMER_TICK_BUDGET_MS = 240_000;
+/** A timer run's own budget, as before fleets: the engine's default (it is passed only when the tick has less). */
+const TIMER_RUN_BUDGET_MS = 120_000;
 
 async function onSchedule(instance: Instance, timer: Timer, context: InvocationContext): Promise<void> {
   const log = contextLogger(context);
   log.info(timer.isPastDue ? 'timer is past due: reconciling now' : 'timer: reconciling', {
     isPastDue: timer.isPastDue,
   });
-  const config = settingsOf(instance, log);
-  if (config === undefined) return;
+  const fleet = fleetOf(instance, log);
+  if (fleet === undefined) return;
   try {
-    logResult(log, await reconcileOnce(instance, config, { trigger: 'timer', dryRun: false }, log));
+    const outcomes = await runFleet({
+      clusters: fleet,
+      timeoutMs: TIMER_TICK_BUDGET_MS,
+      run: ({ config }, budget) =>
+        reconcileOnce(
+          instance,
+          config,
+          {
+            trigger: 'timer',
+            dryRun: false,
+            ...(budget.timeoutMs < TIMER_RUN_BUDGET_MS ? { timeoutMs: budget.timeoutMs } : {}),
+          },
+          log,
+        ),
+    });
+    for (const outcome of outcomes) logOutcome(log, outcome);
   } finally {
     await flush(instance, log);
   }
 }
 
+/** One line per cluster of a tick: its result, or why it has none. */
+function logOutcome(log: Logger, outcome: ClusterOutcome<ReconcileResult>): void {
+  if (outcome.status === 'done') logResult(log, outcome.result);
+  else if (outcome.status === 'threw')
+    log.error(`cluster ${outcome.cluster}: reconcile threw: ${String(outcome.error)}`);
+  else log.warn(`cluster ${outcome.cluster}: not reconciled this tick: ${outcome.reason}`);
+}
+
 async function onVerifySchedule(instance: Instance, context: InvocationContext): Promise<void> {
   const log = contextLogger(context);
-  const config = settingsOf(instance, log);
-  if (config === undefined) return;
-  if (config.verifySampleSize <= 0) {
+  const fleet = fleetOf(instance, log);
+  if (fleet === undefined) return;
+  const sampled = fleet.filter(({ config }) => config.verifySampleSize > 0);
+  if (sampled.length === 0) {
     log.debug('verify timer: VERIFY_SAMPLE_SIZE is 0, nothing checked');
     return;
   }
   try {
-    await verifySample(instance, config, 'timer', log);
+    await runFleet({
+      clusters: sampled,
+      timeoutMs: TIMER_TICK_BUDGET_MS,
+      run: ({ config }) => verifySample(instance, config, 'timer', log),
+    });
   } finally {
     await flush(instance, log);
   }
@@ -96,11 +131,18 @@ async function onResourceChange(instance: Instance, raw: unknown, context: Invoc
     return;
   }
   const event = parsed.event;
-  const config = settingsOf(instance, log);
-  if (config === undefined) return; // not thrown: settings do not fix themselves on retry
-  const decision = decideOnEvent(event, config, instance.deps.isOwnWrite);
-  if (!decision.act) {
-    log.debug(`event ${event.id} ignored: ${decision.reason}`, {
+  const fleet = fleetOf(instance, log);
+  if (fleet === undefined) return; // not thrown: settings do not fix themselves on retry
+  // Only the clusters whose groups, tables or vnets hold the resource: anything else writes nothing.
+  const routed = fleet
+    .map((cluster) => ({ cluster, decision: decideOnEvent(event, cluster.config, instance.deps.isOwnWrite) }))
+    .filter((c) => c.decision.act);
+  if (routed.length === 0) {
+    const reasons = fleet.map(({ name, config }) => {
+      const decision = decideOnEvent(event, config, instance.deps.isOwnWrite);
+      return `${name}: ${decision.act ? 'acts' : decision.reason}`;
+    });
+    log.debug(`event ${event.id} ignored: ${reasons.join('; ')}`, {
       eventType: event.eventType,
       subject: event.subject,
       operationName: event.operationName,
@@ -108,23 +150,25 @@ async function onResourceChange(instance: Instance, raw: unknown, context: Invoc
     return;
   }
   log.info(`event ${event.id}: ${event.operationName} on ${event.subject}: reconciling`, {
-    resource: decision.resource,
-    tagsWrite: decision.tagsWrite,
+    clusters: routed.map((c) => c.cluster.name),
+    resource: routed.map((c) => (c.decision.act ? c.decision.resource : undefined))[0],
+    tagsWrite: routed.some((c) => c.decision.act && c.decision.tagsWrite),
     schema: event.schema,
   });
-  const result = await runForEvent(instance, config, event, log);
+  const results = await Promise.all(routed.map((c) => runForEvent(instance, c.cluster.config, event, log)));
   await flush(instance, log, EVENT_FLUSH_TIMEOUT_MS);
-  if (result?.status !== 'Failed' || result.error?.transient !== true) return;
+  const transient = results.find((r) => r?.status === 'Failed' && r.error?.transient === true);
+  if (transient?.error === undefined) return;
   if (instance.deps.transientFailurePolicy === 'redeliver')
     throw new TransientReconcileError(
-      `transient failure reconciling ${result.routeTable.name}, Event Grid will redeliver event ${event.id}: ${result.error.message}`,
+      `transient failure reconciling ${transient.routeTable.name}, Event Grid will redeliver event ${event.id}: ${transient.error.message}`,
     );
   // Acknowledged, not thrown: Event Grid delays every delivery to an endpoint that keeps failing ("delayed
   // delivery", up to hours), so during an ARM incident redeliveries would hold back the events that follow the
   // recovery. The event is only a hint: the next event or timer run (RECONCILE_SCHEDULE) re-reads everything.
   log.warn(
-    `event ${event.id}: transient failure reconciling ${result.routeTable.name} (${result.error.message}); the event is acknowledged, the next event or timer run repairs what it missed`,
-    { code: result.error.code, statusCode: result.error.statusCode },
+    `event ${event.id}: transient failure reconciling ${transient.routeTable.name} (${transient.error.message}); the event is acknowledged, the next event or timer run repairs what it missed`,
+    { code: transient.error.code, statusCode: transient.error.statusCode },
   );
 }
 
@@ -165,10 +209,36 @@ async function runForEvent(
   return outcome.value;
 }
 
-async function driftReport(instance: Instance, context: InvocationContext): Promise<HttpResponseInit> {
+/** The cluster `?cluster=` names; with one cluster the parameter may be left out. */
+function reportedCluster(
+  fleet: FleetCluster[],
+  request: HttpRequest,
+): { cluster: FleetCluster } | { answer: HttpResponseInit } {
+  const name = request.query.get('cluster')?.trim() || undefined;
+  const names = fleet.map((c) => c.name);
+  if (name === undefined && fleet.length === 1) return { cluster: fleet[0]! };
+  const cluster = fleet.find((c) => c.name === name);
+  if (cluster !== undefined) return { cluster };
+  const message =
+    name === undefined
+      ? `this deployment keeps ${fleet.length} clusters: name one with ?cluster= (${names.join(', ')})`
+      : `no cluster '${name}' in this deployment's fleet (${names.join(', ')})`;
+  return {
+    answer: {
+      status: name === undefined ? 400 : 404,
+      jsonBody: { error: 'cluster', message, clusters: names },
+    },
+  };
+}
+
+async function driftReport(
+  instance: Instance,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   const log = contextLogger(context);
-  const config = settingsOf(instance, log);
-  if (config === undefined) {
+  const fleet = fleetOf(instance, log);
+  if (fleet === undefined) {
     return {
       status: 500,
       jsonBody: {
@@ -177,9 +247,11 @@ async function driftReport(instance: Instance, context: InvocationContext): Prom
       },
     };
   }
+  const chosen = reportedCluster(fleet, request);
+  if ('answer' in chosen) return chosen.answer;
   let result: ReconcileResult;
   try {
-    result = await reconcileOnce(instance, config, { trigger: 'http', dryRun: true }, log);
+    result = await reconcileOnce(instance, chosen.cluster.config, { trigger: 'http', dryRun: true }, log);
   } catch (err) {
     log.error(`drift report failed: ${err instanceof Error ? err.stack : String(err)}`);
     await flush(instance, log);
@@ -190,16 +262,17 @@ async function driftReport(instance: Instance, context: InvocationContext): Prom
   }
   logResult(log, result);
   await flush(instance, log);
-  return driftReportAnswer(result);
+  return driftReportAnswer(chosen.cluster.name, result);
 }
 
-function driftReportAnswer(result: ReconcileResult): HttpResponseInit {
+function driftReportAnswer(cluster: string, result: ReconcileResult): HttpResponseInit {
   // The drift report never writes: the same verdict as `pod-routes plan` (core/outcome.ts).
   const verdict = verdictOf(result.status, false);
   return {
     status: verdict.httpStatus,
     headers: { 'cache-control': 'no-store' },
     jsonBody: {
+      cluster,
       inSync: verdict.inSync,
       status: result.status,
       mode: result.mode,

@@ -5,6 +5,7 @@ import { routeTableId } from '../azure/ids.js';
 import { type Config, ConfigError } from '../config.js';
 import type { Logger, ReconcileResult, Trigger } from '../core/types.js';
 import type { PendingFinding } from '../core/verify-confirm.js';
+import type { FleetCluster } from '../fleet/load.js';
 import type { ReconcileOptions } from '../reconcile.js';
 import { type FlushOutcome, noTelemetry, type ReconcileTelemetry } from '../telemetry/record.js';
 import { unconfirmedFindings, verifyFindings } from '../telemetry/verify.js';
@@ -20,6 +21,8 @@ export interface HandlerDeps {
   reconcile: (options: ReconcileOptions) => Promise<ReconcileResult>;
   /** Settings; called once per instance (the outcome, good or bad, is kept until the host restarts). */
   loadConfig: () => Config;
+  /** The fleet (src/fleet/load.ts); when given, it replaces loadConfig's one cluster. Called once per instance. */
+  loadFleet?: () => FleetCluster[];
   telemetry?: ReconcileTelemetry;
   /** Upper bound of the telemetry flush at the end of each invocation. */
   flushTimeoutMs?: number;
@@ -39,7 +42,7 @@ export interface HandlerDeps {
   transientFailurePolicy?: 'acknowledge' | 'redeliver';
 }
 
-type SettingsOutcome = { ok: true; config: Config } | { ok: false; message: string };
+type SettingsOutcome = { ok: true; fleet: FleetCluster[] } | { ok: false; message: string };
 
 export interface Instance {
   deps: HandlerDeps;
@@ -73,9 +76,13 @@ function routeTableKey(config: Config): string {
   return routeTableId(config).toLowerCase();
 }
 
+const oneCluster = (config: Config): FleetCluster => ({ name: config.cluster.name, config });
+
+/** The fleet (CLUSTERS_FILE), or the one cluster of the app settings. */
 function loadSettings(deps: HandlerDeps): SettingsOutcome {
   try {
-    return { ok: true, config: deps.loadConfig() };
+    const fleet = deps.loadFleet?.() ?? [oneCluster(deps.loadConfig())];
+    return { ok: true, fleet };
   } catch (err) {
     const message =
       err instanceof ConfigError
@@ -85,10 +92,10 @@ function loadSettings(deps: HandlerDeps): SettingsOutcome {
   }
 }
 
-/** The settings, or undefined after logging why they are unusable (on every invocation). */
-export function settingsOf(instance: Instance, log: Logger): Config | undefined {
+/** The fleet's clusters, or undefined after logging why the settings are unusable (on every invocation). */
+export function fleetOf(instance: Instance, log: Logger): FleetCluster[] | undefined {
   instance.settings ??= loadSettings(instance.deps);
-  if (instance.settings.ok) return instance.settings.config;
+  if (instance.settings.ok) return instance.settings.fleet;
   log.error(
     `pod-route-reconciler is not configured, nothing was reconciled. Fix the app settings: ${instance.settings.message}`,
   );
@@ -109,7 +116,8 @@ function summarize(result: ReconcileResult): string {
     `${result.managedRoutes} managed routes`,
   ];
   const error = result.error === undefined ? '' : `: ${result.error.message}`;
-  return `reconcile ${result.routeTable.name} (${result.trigger}, ${result.mode}): ${result.status}${error} [${parts.join(', ')}; ${result.durationMs} ms, run ${result.runId}]`;
+  const cluster = result.cluster === undefined ? '' : `${result.cluster}/`;
+  return `reconcile ${cluster}${result.routeTable.name} (${result.trigger}, ${result.mode}): ${result.status}${error} [${parts.join(', ')}; ${result.durationMs} ms, run ${result.runId}]`;
 }
 
 export function logResult(log: Logger, result: ReconcileResult): void {
@@ -177,22 +185,25 @@ export function reconcileOnce(
 
 function runOnce(instance: Instance, run: QueuedRun): Promise<ReconcileResult> {
   const { config, trigger, dryRun, timeoutMs, log } = run;
-  return instance.telemetry.traceRun({ routeTableName: config.routeTableName, trigger }, async () => {
-    const startedAt = Date.now();
-    const result = await instance.deps.reconcile({
-      config,
-      trigger,
-      dryRun,
-      log,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
-    if (result.repaired.length === 0) return result;
-    // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
-    // event run's check gets what is left of the run's budget, so the invocation still answers in time.
-    const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
-    const checked = await verifySample(instance, config, 'repair', log, left);
-    return checked === undefined ? result : { ...result, verification: verificationOf(checked) };
-  });
+  return instance.telemetry.traceRun(
+    { routeTableName: config.routeTableName, trigger, cluster: config.cluster.name },
+    async () => {
+      const startedAt = Date.now();
+      const result = await instance.deps.reconcile({
+        config,
+        trigger,
+        dryRun,
+        log,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
+      if (result.repaired.length === 0) return result;
+      // After a repair: are the routes now in effect on a sample of workers? (Reported, never repaired.) An
+      // event run's check gets what is left of the run's budget, so the invocation still answers in time.
+      const left = timeoutMs === undefined ? undefined : timeoutMs - (Date.now() - startedAt);
+      const checked = await verifySample(instance, config, 'repair', log, left);
+      return checked === undefined ? result : { ...result, verification: verificationOf(checked) };
+    },
+  );
 }
 
 function verificationOf(checked: VerifyResult): NonNullable<ReconcileResult['verification']> {

@@ -3,6 +3,7 @@
 // are reused); every run gets the instance's shutdown signal (src/functions/shutdown.ts).
 import { isOwnWrite } from '../azure/own-writes.js';
 import { loadConfig } from '../config.js';
+import { loadFleet } from '../fleet/load.js';
 import { reconcile } from '../reconcile.js';
 import { telemetry } from '../telemetry/setup.js';
 import { verify } from '../verify.js';
@@ -12,6 +13,8 @@ import { withShutdown } from './shutdown.js';
 export const handlers = createHandlers({
   reconcile: (options) => reconcile(withShutdown(options)),
   loadConfig: () => loadConfig(process.env),
+  // CLUSTERS_FILE's clusters, or the app settings' one cluster.
+  loadFleet: () => loadFleet(process.env),
   verify: (options) => verify(withShutdown(options)),
   telemetry,
   isOwnWrite,

@@ -17,63 +17,63 @@ export const METRICS = {
     kind: 'counter',
     unit: '{run}',
     description: 'Reconcile runs, by what started them and how they ended.',
-    dimensions: ['trigger', 'result'],
+    dimensions: ['cluster', 'route_table', 'trigger', 'result'],
   },
   duration: {
     name: 'podroutes.reconcile.duration',
     kind: 'histogram',
     unit: 'ms',
     description: 'Wall time of one reconcile, from trigger to verified result.',
-    dimensions: ['trigger', 'result'],
+    dimensions: ['cluster', 'route_table', 'trigger', 'result'],
   },
   driftDetected: {
     name: 'podroutes.drift.detected',
     kind: 'counter',
     unit: '{drift}',
     description: 'Drift found by a run, by kind.',
-    dimensions: ['kind'],
+    dimensions: ['cluster', 'route_table', 'kind'],
   },
   driftRepaired: {
     name: 'podroutes.drift.repaired',
     kind: 'counter',
     unit: '{drift}',
     description: 'Drift repaired and confirmed by a re-read, by kind.',
-    dimensions: ['kind'],
+    dimensions: ['cluster', 'route_table', 'kind'],
   },
   driftUnrepaired: {
     name: 'podroutes.drift.unrepaired',
     kind: 'gauge',
     unit: '{drift}',
     description: 'Drift still present at the end of the last run of each table.',
-    dimensions: ['route_table'],
+    dimensions: ['cluster', 'route_table'],
   },
   refused: {
     name: 'podroutes.drift.refused',
     kind: 'counter',
     unit: '{refusal}',
     description: 'Changes a safety rule refused, by reason.',
-    dimensions: ['reason'],
+    dimensions: ['cluster', 'route_table', 'reason'],
   },
   managedRoutes: {
     name: 'podroutes.routes.managed',
     kind: 'gauge',
     unit: '{route}',
     description: 'Routes this function owns in the table after the last run.',
-    dimensions: ['route_table'],
+    dimensions: ['cluster', 'route_table'],
   },
   throttled: {
     name: 'podroutes.arm.throttled',
     kind: 'counter',
     unit: '{response}',
     description: 'ARM 429 answers (throttling or another operation in progress).',
-    dimensions: ['route_table'],
+    dimensions: ['cluster', 'route_table'],
   },
   etagConflicts: {
     name: 'podroutes.arm.etag_conflicts',
     kind: 'counter',
     unit: '{response}',
     description: 'ARM 412 answers: someone else wrote the table between our read and our write.',
-    dimensions: ['route_table'],
+    dimensions: ['cluster', 'route_table'],
   },
   verifyFindings: {
     name: 'podroutes.verify.findings',
@@ -81,14 +81,14 @@ export const METRICS = {
     unit: '{finding}',
     description:
       'Confirmed findings of a verify run (seen again after the propagation delay): pod CIDRs not in effect on a worker NIC (shadowed, missing), NICs whose effective routes ARM did not give (read-failed); and workers it could not check (not-applicable).',
-    dimensions: ['verdict', 'trigger', 'route_table'],
+    dimensions: ['cluster', 'verdict', 'trigger', 'route_table'],
   },
   health: {
     name: 'podroutes.health',
     kind: 'gauge',
     unit: '1',
     description: '1 when the last run left every owned route in sync (Healthy or Repaired), else 0.',
-    dimensions: ['route_table', 'status'],
+    dimensions: ['cluster', 'route_table', 'status'],
   },
 } as const satisfies Record<string, MetricSpec>;
 
@@ -101,6 +101,7 @@ export const HEALTH_RECORD_NAME = 'PodRouteHealth';
 /** Fields of the health record, as attributes of the log record / custom event. */
 export const HEALTH_RECORD_FIELDS = [
   'runId',
+  'cluster',
   'trigger',
   'mode',
   'status',
@@ -122,6 +123,7 @@ export const VERIFY_RECORD_NAME = 'PodRouteVerify';
 
 export const VERIFY_RECORD_FIELDS = [
   'runId',
+  'cluster',
   'trigger',
   'status',
   'routeTable',

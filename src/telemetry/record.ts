@@ -38,7 +38,7 @@ export type FlushOutcome = 'flushed' | 'timed-out';
 export interface ReconcileTelemetry {
   /** Runs one reconcile inside its span (`reconcile <table>`, so ARM calls nest under it) and records the result. */
   traceRun(
-    label: { routeTableName: string; trigger: Trigger },
+    label: { routeTableName: string; trigger: Trigger; cluster?: string },
     run: () => Promise<ReconcileResult>,
   ): Promise<ReconcileResult>;
   /** Records a finished run: metrics, health record, and a span (with the run's own times) unless one is given. */
@@ -54,6 +54,9 @@ const INSTRUMENTATION_SCOPE = METER_NAME;
 
 type HealthRecord = Record<(typeof HEALTH_RECORD_FIELDS)[number], string | number>;
 
+/** The run's cluster; a result from before fleets (no cluster) is the app settings' one cluster. */
+const clusterOf = (result: ReconcileResult): string => result.cluster ?? 'default';
+
 /** 1 when the last run left every owned route in sync. */
 function healthValue(status: HealthStatus): 0 | 1 {
   return status === 'Healthy' || status === 'Repaired' ? 1 : 0;
@@ -63,6 +66,7 @@ function healthValue(status: HealthStatus): 0 | 1 {
 export function healthRecord(result: ReconcileResult): HealthRecord {
   return {
     runId: result.runId,
+    cluster: clusterOf(result),
     trigger: result.trigger,
     mode: result.mode,
     status: result.status,
@@ -104,6 +108,7 @@ function severityOf(status: HealthStatus): { number: SeverityNumber; text: strin
 function spanAttributes(result: ReconcileResult): Attributes {
   return {
     'podroutes.run_id': result.runId,
+    'podroutes.cluster': clusterOf(result),
     'podroutes.trigger': result.trigger,
     'podroutes.mode': result.mode,
     'podroutes.status': result.status,
@@ -163,14 +168,17 @@ function runInstruments(meter: Meter) {
 type RunInstruments = ReturnType<typeof runInstruments>;
 
 function recordMetrics(instruments: RunInstruments, result: ReconcileResult): void {
-  const table = { route_table: result.routeTable.name };
-  const run = { trigger: result.trigger, result: result.status };
+  // Every point names the cluster and the table (the alert rules split by cluster).
+  const table = { cluster: clusterOf(result), route_table: result.routeTable.name };
+  const run = { ...table, trigger: result.trigger, result: result.status };
   instruments.runs.add(1, run);
   instruments.duration.record(result.durationMs, run);
   for (const [kind, n] of countBy(result.plan.drift, (d) => d.kind))
-    instruments.driftDetected.add(n, { kind });
-  for (const [kind, n] of countBy(result.repaired, (d) => d.kind)) instruments.driftRepaired.add(n, { kind });
-  for (const [reason, n] of countBy(result.refused, (r) => r.reason)) instruments.refused.add(n, { reason });
+    instruments.driftDetected.add(n, { ...table, kind });
+  for (const [kind, n] of countBy(result.repaired, (d) => d.kind))
+    instruments.driftRepaired.add(n, { ...table, kind });
+  for (const [reason, n] of countBy(result.refused, (r) => r.reason))
+    instruments.refused.add(n, { ...table, reason });
   if (result.arm.throttled > 0) instruments.throttled.add(result.arm.throttled, table);
   if (result.arm.conflicts > 0) instruments.etagConflicts.add(result.arm.conflicts, table);
   // A failed run may not have read the table: its counts would read as "no routes, no drift". The health
@@ -217,9 +225,13 @@ function traceRun(
   label: Parameters<ReconcileTelemetry['traceRun']>[0],
   run: () => Promise<ReconcileResult>,
 ): Promise<ReconcileResult> {
+  const attributes = {
+    'podroutes.trigger': label.trigger,
+    ...(label.cluster !== undefined ? { 'podroutes.cluster': label.cluster } : {}),
+  };
   return tracer.startActiveSpan(
     `reconcile ${label.routeTableName}`,
-    { kind: SpanKind.INTERNAL, attributes: { 'podroutes.trigger': label.trigger } },
+    { kind: SpanKind.INTERNAL, attributes },
     async (span) => {
       let result: ReconcileResult;
       try {

@@ -47,6 +47,7 @@ export function unconfirmedFindings(result: VerifyResult): string[] {
 function verifyRecord(result: VerifyResult): VerifyRecord {
   return {
     runId: result.runId,
+    cluster: result.cluster ?? 'default',
     trigger: result.trigger,
     status: result.status,
     routeTable: result.routeTable,
@@ -68,7 +69,11 @@ export function createVerifyRecorder(meter: Meter, logger: Logger): (result: Ver
   const spec = METRICS.verifyFindings;
   const findings = meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
   return (result) => {
-    const dims = { trigger: result.trigger, route_table: result.routeTable };
+    const dims = {
+      cluster: result.cluster ?? 'default',
+      trigger: result.trigger,
+      route_table: result.routeTable,
+    };
     const { summary } = result;
     for (const [verdict, count] of [
       ['shadowed', summary.shadowed],

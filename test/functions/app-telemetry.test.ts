@@ -67,6 +67,7 @@ describe('timer handler -> engine -> Azure Monitor exporter -> ingestion endpoin
     expect(new Set(ingestion.paths)).toEqual(new Set(['/v2.1/track']));
     const [record] = healthRecords();
     expect(record).toMatchObject({
+      cluster: 'default',
       trigger: 'timer',
       mode: 'enforce',
       status: 'Repaired',
@@ -76,7 +77,13 @@ describe('timer handler -> engine -> Azure Monitor exporter -> ingestion endpoin
       expect.objectContaining({ subject: ROUTE_1, before: null }),
     ]);
     expect(metricPoints(events(), METRICS.runs.name)).toEqual([
-      { trigger: 'timer', result: 'Repaired', value: 1 },
+      {
+        cluster: 'default',
+        route_table: 'kubernetes-routes',
+        trigger: 'timer',
+        result: 'Repaired',
+        value: 1,
+      },
     ]);
     expect(metricPoints(events(), METRICS.driftRepaired.name)).toEqual([
       expect.objectContaining({ kind: 'missing-route', value: 1 }),

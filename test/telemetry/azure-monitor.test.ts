@@ -103,8 +103,8 @@ describe('Azure Monitor pipeline to a local HTTPS ingestion endpoint', () => {
     const runs = metricPoints(envelopes(), METRICS.runs.name);
     expect(runs).toEqual(
       expect.arrayContaining([
-        { trigger: 'timer', result: 'Repaired', value: 1 },
-        { trigger: 'timer', result: 'Refused', value: 1 },
+        expect.objectContaining({ cluster: 'default', trigger: 'timer', result: 'Repaired', value: 1 }),
+        expect.objectContaining({ cluster: 'default', trigger: 'timer', result: 'Refused', value: 1 }),
       ]),
     );
 

@@ -32,9 +32,11 @@ async function recordOne(result: ReconcileResult) {
 
 describe('record: a repaired run', () => {
   it('counts the run, its duration, drift detected and repaired by kind, ARM throttling and ETag conflicts', async () => {
-    const result = repairedResult();
+    const result = { ...repairedResult(), cluster: 'blue' };
     const { points } = await recordOne(result);
-    const run = { trigger: 'timer', result: 'Repaired' };
+    // Every point names the cluster and the table.
+    const table = { cluster: 'blue', route_table: 'kubernetes-routes' };
+    const run = { ...table, trigger: 'timer', result: 'Repaired' };
     expect(pointsNamed(points, METRICS.runs.name)).toEqual([
       { name: METRICS.runs.name, unit: '{run}', attributes: run, value: 1 },
     ]);
@@ -44,12 +46,11 @@ describe('record: a repaired run', () => {
     for (const name of [METRICS.driftDetected.name, METRICS.driftRepaired.name]) {
       expect(pointsNamed(points, name).map((p) => [p.attributes, p.value])).toEqual(
         expect.arrayContaining([
-          [{ kind: 'wrong-next-hop' }, 1],
-          [{ kind: 'missing-route' }, 1],
+          [{ ...table, kind: 'wrong-next-hop' }, 1],
+          [{ ...table, kind: 'missing-route' }, 1],
         ]),
       );
     }
-    const table = { route_table: 'kubernetes-routes' };
     expect(pointsNamed(points, METRICS.throttled.name)).toMatchObject([{ attributes: table, value: 1 }]);
     expect(pointsNamed(points, METRICS.etagConflicts.name)).toMatchObject([{ attributes: table, value: 1 }]);
     expect(pointsNamed(points, METRICS.refused.name)).toEqual([]);
