@@ -6,6 +6,7 @@ import { type Config, ConfigError, ENGINE_SETTING_KEYS, loadConfig } from '../co
 import type { Logger } from '../core/types.js';
 import { reconcile } from '../reconcile.js';
 import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
+import { clusterScope } from './topology.js';
 
 function flagFor(setting: string): string {
   return `--${setting.toLowerCase().replaceAll('_', '-')}`;
@@ -87,7 +88,7 @@ async function runEngine(command: CliCommand, flags: Record<string, unknown>): P
       signal,
     }),
   );
-  process.stdout.write(`${render(flags.output as OutputFormat, command, result)}\n`);
+  process.stdout.write(`${render(flags.output as OutputFormat, command, result, clusterScope(config))}\n`);
   return exitCodeFor(command, result);
 }
 
@@ -170,7 +171,7 @@ function addVerifyCommand(program: Command): void {
         signal,
       }),
     );
-    process.stdout.write(`${renderVerify(flags.output as OutputFormat, result)}\n`);
+    process.stdout.write(`${renderVerify(flags.output as OutputFormat, result, clusterScope(config))}\n`);
     process.exitCode = verifyExitCode(result);
   });
 }
