@@ -8,6 +8,7 @@ import { loadConfig } from '../config.js';
 import type { ReconcileResult } from '../core/types.js';
 import { emulatorOwnerCredential, startEmulator } from '../emulator/index.js';
 import { reconcile } from '../reconcile.js';
+import type { ClusterScope } from '../topology/from-result.js';
 import { render } from './render.js';
 import { clusterScope } from './topology.js';
 
@@ -90,8 +91,8 @@ async function breakTheRouting({ network, lro }: DemoCluster, say: (text?: strin
   say('   - the route table detached from kubernetes-subnet');
 }
 
-/** The markdown plan (with its topology diagram) of the demo's broken cluster. */
-export async function brokenDemoPlanMarkdown(world: string): Promise<string> {
+/** The plan of the demo's broken cluster and its scope for the pictures (`pod-routes plan` as the demo runs it). */
+export async function brokenDemoPlan(world: string): Promise<{ plan: ReconcileResult; scope: ClusterScope }> {
   const demo = await startDemoCluster(world, 50);
   try {
     await breakTheRouting(demo, () => {});
@@ -101,7 +102,7 @@ export async function brokenDemoPlanMarkdown(world: string): Promise<string> {
       dryRun: true,
       clients: demo.clients,
     });
-    return render('markdown', 'plan', plan, clusterScope(demo.config));
+    return { plan, scope: clusterScope(demo.config) };
   } finally {
     await demo.emulator.stop();
   }

@@ -113,6 +113,7 @@ function buildProgram(): Command {
     .exitOverride();
   addEngineCommands(program);
   addVerifyCommand(program);
+  addTopologyCommand(program);
   addEmulatorCommand(program);
   addDemoCommand(program);
   return program;
@@ -173,6 +174,37 @@ function addVerifyCommand(program: Command): void {
     );
     process.stdout.write(`${renderVerify(flags.output as OutputFormat, result, clusterScope(config))}\n`);
     process.exitCode = verifyExitCode(result);
+  });
+}
+
+function addTopologyCommand(program: Command): void {
+  addSettingFlags(
+    program
+      .command('topology')
+      .description(
+        'draw the route tables, subnets, workers and routes with their drift into one self-contained file (no network needed to open it). Exit 0 nothing found, 2 findings, 1 error',
+      )
+      .addOption(new Option('-o, --output <format>', 'file format').choices(['html', 'svg']).default('html'))
+      .requiredOption('--out <file>', 'file to write (e.g. topology.html)')
+      .option('--verify', "also read every worker's effective routes and mark routes not in effect")
+      .option('-v, --verbose', 'log ARM progress to stderr'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const config = cliConfig(flags);
+    if (config === undefined) {
+      process.exitCode = 1;
+      return;
+    }
+    const { writeTopology } = await import('./topology.js');
+    process.exitCode = await untilInterrupted((signal) =>
+      writeTopology({
+        config,
+        format: flags.output as 'html' | 'svg',
+        out: flags.out as string,
+        verify: flags.verify === true,
+        log: stderrLogger(flags.verbose === true),
+        signal,
+      }),
+    );
   });
 }
 

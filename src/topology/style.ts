@@ -42,6 +42,8 @@ export const LEGEND_KINDS: readonly StyleKind[] = [
   'repaired',
   'ok',
   'foreign',
+  'table',
+  'subnet',
 ];
 
 export const KIND_LABEL: Record<StyleKind, string> = {

@@ -2,7 +2,8 @@
 // a diagram that Mermaid would not render fails here, as it would in a change ticket.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokenDemoPlanMarkdown } from '../../src/cli/demo.js';
+import { brokenDemoPlan } from '../../src/cli/demo.js';
+import { render } from '../../src/cli/render.js';
 import { toMermaid } from '../../src/topology/mermaid.js';
 import { type Browser, launch, MERMAID_PAGE, renderMermaid } from './chromium.js';
 import { largeCluster } from './models.js';
@@ -24,7 +25,8 @@ function mermaidBlock(markdown: string): string {
 
 describe('Mermaid diagrams', () => {
   it("the demo's broken cluster: its plan's diagram renders and shows the four drifts and the foreign firewall route", async () => {
-    const markdown = await brokenDemoPlanMarkdown('examples/kthw-azure.world.json');
+    const { plan, scope } = await brokenDemoPlan('examples/kthw-azure.world.json');
+    const markdown = render('markdown', 'plan', plan, scope);
     const page = await browser.open(MERMAID_PAGE);
     await renderMermaid(page, mermaidBlock(markdown));
     const text = (await page.locator('#out').textContent()) ?? '';
