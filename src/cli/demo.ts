@@ -9,8 +9,8 @@ import type { ReconcileResult } from '../core/types.js';
 import { emulatorOwnerCredential, startEmulator } from '../emulator/index.js';
 import { reconcile } from '../reconcile.js';
 import type { ClusterScope } from '../topology/from-result.js';
+import { clusterScope } from '../topology/scope.js';
 import { render } from './render.js';
-import { clusterScope } from './topology.js';
 
 const RG = 'kubernetes';
 const TABLE = 'kubernetes-routes';

@@ -5,8 +5,8 @@ import { Command, Option } from 'commander';
 import { type Config, ConfigError, ENGINE_SETTING_KEYS, loadConfig } from '../config.js';
 import type { Logger } from '../core/types.js';
 import { reconcile } from '../reconcile.js';
+import { clusterScope } from '../topology/scope.js';
 import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
-import { clusterScope } from './topology.js';
 
 function flagFor(setting: string): string {
   return `--${setting.toLowerCase().replaceAll('_', '-')}`;

@@ -1,23 +1,14 @@
-// The picture's scope for the CLI (which cluster, which table's settings) and `pod-routes topology`: one
-// plan (and, with --verify, the effective-route check) drawn into one self-contained HTML or SVG file.
+// `pod-routes topology`: one plan (and, with --verify, the effective-route check) drawn into one
+// self-contained HTML or SVG file.
 import { writeFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../core/types.js';
-import { planSettingsFor, reconcile } from '../reconcile.js';
-import { type ClusterScope, modelFromReconcile } from '../topology/from-result.js';
+import { reconcile } from '../reconcile.js';
+import { modelFromReconcile } from '../topology/from-result.js';
 import { toHtml } from '../topology/html.js';
+import { clusterScope } from '../topology/scope.js';
 import { toSvg } from '../topology/svg.js';
 import type { VerifyResult } from '../verify.js';
-
-/** Today's settings are one cluster; its name is CLUSTER_NAME once the fleet settings define it. */
-export function clusterScope(config: Config): ClusterScope {
-  const named = (config as { cluster?: { name?: unknown } }).cluster?.name;
-  return {
-    name: typeof named === 'string' ? named : 'default',
-    settings: planSettingsFor(config),
-    workerGroup: `subnet ${config.subnetName}`,
-  };
-}
 
 export interface TopologyRun {
   config: Config;

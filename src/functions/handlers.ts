@@ -27,6 +27,7 @@ import {
 } from './instance.js';
 import { contextLogger } from './logger.js';
 import { decideOnEvent, parseResourceEvent, type ResourceEvent } from './resource-event.js';
+import { topologyPage, wantsHtml } from './topology-page.js';
 
 export interface HandlerDeps {
   /** The engine (src/reconcile.ts). It never throws for ARM failures: it returns status 'Failed'. */
@@ -62,7 +63,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     reconcileOnSchedule: (timer, context) => onSchedule(instance, timer, context),
     verifyOnSchedule: (_timer, context) => onVerifySchedule(instance, context),
     reconcileOnResourceChange: (raw, context) => onResourceChange(instance, raw, context),
-    driftReport: (_request, context) => driftReport(instance, context),
+    driftReport: (request, context) => driftReport(instance, context, request),
   };
 }
 
@@ -171,7 +172,11 @@ async function runForEvent(
   return outcome.value;
 }
 
-async function driftReport(instance: Instance, context: InvocationContext): Promise<HttpResponseInit> {
+async function driftReport(
+  instance: Instance,
+  context: InvocationContext,
+  request: HttpRequest,
+): Promise<HttpResponseInit> {
   const log = contextLogger(context);
   const config = settingsOf(instance, log);
   if (config === undefined) {
@@ -196,6 +201,7 @@ async function driftReport(instance: Instance, context: InvocationContext): Prom
   }
   logResult(log, result);
   await flush(instance, log);
+  if (wantsHtml(request) && result.status !== 'Failed') return topologyPage(result, config);
   return driftReportAnswer(result);
 }
 
