@@ -9,7 +9,14 @@ import { newCounts, withArmRun } from './azure/session.js';
 import type { Config } from './config.js';
 import { outcome } from './core/outcome.js';
 import { classifyRoutes } from './core/ownership.js';
-import type { Logger, PlanSettings, ReconcileResult, RouteRecord, Trigger } from './core/types.js';
+import type {
+  Logger,
+  PlanSettings,
+  ReconcileResult,
+  RouteRecord,
+  Trigger,
+  WorkerFacts,
+} from './core/types.js';
 import {
   type FirstPlan,
   needsWrite,
@@ -23,6 +30,7 @@ import {
   type TableSnapshot,
   writeTable,
 } from './reconcile-phases.js';
+import { workerFacts } from './topology/workers.js';
 
 export { MAX_WRITE_ATTEMPTS } from './reconcile-phases.js';
 
@@ -64,8 +72,8 @@ export function planSettingsFor(config: Config, forceDeletions = false): PlanSet
 
 /** What the phases of one run produced, as far as it got. */
 interface RunRecord {
-  /** The table as first read, and the plan made from it. */
-  initial?: TableSnapshot;
+  /** The table as first read, and the plan made from it (and the workers, for the pictures). */
+  initial?: TableSnapshot & { workers?: WorkerFacts[] };
   attempts: number;
   /** The table as its write confirmed it. */
   confirmed?: TableSnapshot;
@@ -86,7 +94,10 @@ async function runPhases(open: () => RunContext, writes: boolean): Promise<RunRe
   } catch (error) {
     return { attempts: 0, failure: error };
   }
-  const initial = snapshotOf(first.plan, first.read.inventory);
+  const initial = {
+    ...snapshotOf(first.plan, first.read.inventory),
+    workers: workerFacts(first.read.inventory, first.runSettings),
+  };
   const suspicious = suspiciousEmptyVmList(ctx, first);
   if (suspicious !== undefined) return { initial, attempts: 0, failure: suspicious };
   if (!writes || !needsWrite(first.plan)) return { initial, attempts: 0, final: initial };
@@ -176,6 +187,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     managedRoutes: classifyRoutes(after.routes, settings).filter((route) => route.owned).length,
     attempts: record.attempts,
     arm: counts,
+    ...(record.initial?.workers ? { workers: record.initial.workers } : {}),
     ...(failure ? { error: failure } : {}),
   };
   log.info(`reconcile ${result.status}`, {

@@ -58,6 +58,17 @@ function addWorker(b: Builder, name: string | undefined, ip: string | undefined,
   return workerKey;
 }
 
+/** The workers as the run read them: names, IPs, pod CIDRs, grouped by their subnet. */
+function seedWorkers(result: ReconcileResult, b: Builder): void {
+  for (const fact of result.workers ?? []) {
+    const workerKey = addWorker(b, fact.name, fact.ips[0], fact.podCidrs[0]);
+    for (const ip of fact.ips.slice(1)) addWorker(b, fact.name, ip);
+    for (const cidr of fact.podCidrs.slice(1)) addWorker(b, fact.name, undefined, cidr);
+    const worker = b.workers.get(workerKey);
+    if (worker && fact.subnetId) worker.group = `subnet ${lastSegment(fact.subnetId)}`;
+  }
+}
+
 /** One route view per owned route: desired (ok unless drifted), drifted, or stale. */
 function ownedRoutes(result: ReconcileResult, b: Builder, repairedOk: boolean): RouteView[] {
   const routes = new Map<string, RouteView>();
@@ -171,6 +182,7 @@ export function clusterFromReconcile(result: ReconcileResult, scope: ClusterScop
     byIp: new Map(),
     group: scope.workerGroup ?? `subnet ${lastSegment(settings.subnetId)}`,
   };
+  seedWorkers(result, b);
   const routes = [...ownedRoutes(result, b, result.mode === 'enforce'), ...refusedRoutes(result, b)];
   markIpForwarding(result, b);
   const unassociated = result.plan.drift.some((d) => d.kind === 'subnet-not-associated');
