@@ -27,7 +27,7 @@ const DRIFT_STATE: Partial<Record<Drift['kind'], RouteState>> = {
 const lastSegment = (id: string) => id.slice(id.lastIndexOf('/') + 1);
 const key = (name: string) => name.toLowerCase();
 
-export function subnetView(id: string, associated: boolean | undefined): SubnetView {
+function subnetView(id: string, associated: boolean | undefined): SubnetView {
   const vnet = /\/virtualNetworks\/([^/]+)\//iu.exec(id)?.[1] ?? '?';
   return { id, name: lastSegment(id), virtualNetwork: vnet, associated };
 }

@@ -26,7 +26,7 @@ export interface Box {
   ref: string;
 }
 
-export interface Line {
+interface Line {
   from: { x: number; y: number };
   to: { x: number; y: number };
   kind: StyleKind;
@@ -40,7 +40,7 @@ export interface Layout {
   lines: Line[];
 }
 
-export const CHAR_WIDTH = 7.4; // 12px monospace, generous
+const CHAR_WIDTH = 7.4; // 12px monospace, generous
 export const LINE_HEIGHT = 15;
 const PAD = 8;
 const GAP = 14;

@@ -16,7 +16,7 @@ import {
 import { KIND_LABEL, KIND_STYLE, LEGEND_KINDS, mermaidClass, type StyleKind } from './style.js';
 
 /** Mermaid label text: quotes and angle brackets as entity codes (labels are quoted, <br/> is ours). */
-export function mermaidText(text: string): string {
+function mermaidText(text: string): string {
   return text
     .replaceAll('#', '#35;')
     .replaceAll('"', '#quot;')

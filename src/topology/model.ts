@@ -15,7 +15,7 @@ export type RouteState =
   | 'ok';
 
 /** Worst first: the order of the legend and of the text beside the picture. */
-export const ROUTE_STATES: readonly RouteState[] = [
+const ROUTE_STATES: readonly RouteState[] = [
   'missing',
   'wrong-next-hop',
   'not-in-effect',
@@ -29,7 +29,7 @@ export const ROUTE_STATES: readonly RouteState[] = [
 
 export const severityOf = (state: RouteState): number => ROUTE_STATES.indexOf(state);
 
-export const worstState = (states: readonly RouteState[]): RouteState =>
+const worstState = (states: readonly RouteState[]): RouteState =>
   states.reduce<RouteState>((worst, s) => (severityOf(s) < severityOf(worst) ? s : worst), 'ok');
 
 export interface SubnetView {
@@ -64,7 +64,7 @@ export interface RouteView {
   detail: string | undefined;
 }
 
-export interface ForeignRouteView {
+interface ForeignRouteView {
   name: string;
   prefix: string | undefined;
   nextHopType: string | undefined;
@@ -104,9 +104,9 @@ export interface TopologyModel {
 }
 
 /** Severity of findings that are not about one route: an unassociated subnet or a missing table breaks all. */
-export const SEVERITY = { table: -2, subnet: -1, worker: 2.5, peering: 2.5 } as const;
+export const SEVERITY = { table: -2, subnet: -1, worker: 4.5, peering: 2.5 } as const;
 
-export function sortFindings(findings: Finding[]): Finding[] {
+function sortFindings(findings: Finding[]): Finding[] {
   return findings
     .map((f, i) => ({ f, i }))
     .sort((a, b) => a.f.severity - b.f.severity || a.i - b.i)
@@ -130,12 +130,12 @@ export function workerStates(cluster: ClusterView): Map<string, RouteState> {
 }
 
 /** Healthy: every route to it ok (or repaired) and nothing wrong with the worker itself. */
-export function isHealthy(worker: WorkerView, state: RouteState | undefined): boolean {
+function isHealthy(worker: WorkerView, state: RouteState | undefined): boolean {
   return worker.problems.length === 0 && (state === undefined || state === 'ok' || state === 'repaired');
 }
 
 /** Workers by group, groups in name order, workers worst first then by name inside a group. */
-export function workersByGroup(cluster: ClusterView): Array<{ group: string; workers: WorkerView[] }> {
+function workersByGroup(cluster: ClusterView): Array<{ group: string; workers: WorkerView[] }> {
   const states = workerStates(cluster);
   const groups = new Map<string, WorkerView[]>();
   for (const w of cluster.workers) groups.set(w.group, [...(groups.get(w.group) ?? []), w]);

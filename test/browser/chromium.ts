@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 /** The only origin pages load from: answered by the route handler below, never resolved. */
-export const ORIGIN = 'http://pictures.invalid';
+const ORIGIN = 'http://pictures.invalid';
 
 /** Mermaid's browser bundle from node_modules (the npm package GitHub's renderer is built on). */
 const MERMAID_JS = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
@@ -97,6 +97,6 @@ interface MermaidApi {
 }
 
 /** The little of the DOM the page functions use (the project compiles without the DOM library). */
-export interface DomLike {
+interface DomLike {
   document: { getElementById(id: string): { innerHTML: string } };
 }
