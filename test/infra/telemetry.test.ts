@@ -21,7 +21,14 @@ const alertQueries: Query[] = verbatimStrings(alertsBicep).map((kql, i) => ({
 interface WorkbookItem {
   type: number;
   name: string;
-  content: { query?: string; queryType?: number; items?: WorkbookItem[] };
+  content: {
+    query?: string;
+    queryType?: number;
+    items?: WorkbookItem[];
+    visualization?: string;
+    graphSettings?: { nodeIdField: string; sourceIdField: string; targetIdField: string };
+    tileSettings?: { titleContent: { columnMatch: string } };
+  };
 }
 const workbook = JSON.parse(readFileSync(join(INFRA_DIR, 'workbook.json'), 'utf8')) as {
   items: WorkbookItem[];
@@ -183,5 +190,28 @@ describe('workbook', () => {
     expect(readInfra('app/workbook.bicep')).toMatch(
       /serializedData: loadTextContent\('\.\.\/workbook\.json'\)/u,
     );
+  });
+});
+
+describe('workbook topology', () => {
+  const item = (name: string) => workbook.items.find((i) => i.name === name)!.content;
+
+  it("draws a graph of tables, subnets and workers from the health records' topology field", () => {
+    const graph = item('topology-graph');
+    expect(graph.visualization).toBe('graph');
+    const { nodeIdField, sourceIdField, targetIdField } = graph.graphSettings!;
+    // Nodes union links: the node id and the link ends are columns the query projects.
+    for (const column of [nodeIdField, sourceIdField, targetIdField])
+      expect(graph.query).toMatch(new RegExp(`project [^\\n]*\\b${column} = `, 'u'));
+    expect(graph.query).toMatch(/nodes\n\| union links$/u);
+    expect(graph.query).toContain('Properties.topology');
+    expect(HEALTH_RECORD_FIELDS).toContain('topology');
+  });
+
+  it('shows one status tile per route table (its last run)', () => {
+    const tiles = item('route-table-status-tiles');
+    expect(tiles.visualization).toBe('tiles');
+    expect(tiles.tileSettings!.titleContent.columnMatch).toBe('RouteTable');
+    expect(tiles.query).toMatch(/summarize arg_max\(TimeGenerated, \*\) by RouteTable/u);
   });
 });
