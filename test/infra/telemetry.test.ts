@@ -61,16 +61,16 @@ function propertyNames(kql: string): string[] {
 }
 
 function tables(kql: string): string[] {
-  return [...kql.matchAll(/\b(AppMetrics|AppEvents|customMetrics|customEvents|AppTraces|traces)\b/gu)].map(
-    (m) => m[1]!,
-  );
+  return [
+    ...kql.matchAll(/\b(AppMetrics|AppEvents|AzureActivity|customMetrics|customEvents|AppTraces|traces)\b/gu),
+  ].map((m) => m[1]!);
 }
 
 const allQueries = [...alertQueries, ...workbookQueries];
 
 describe('queries in alerts and workbook', () => {
-  it('were found (6 alert rules, a dozen workbook panels)', () => {
-    expect(alertQueries).toHaveLength(6);
+  it('were found (7 alert rules, a dozen workbook panels)', () => {
+    expect(alertQueries).toHaveLength(7);
     expect(workbookQueries.length).toBeGreaterThanOrEqual(10);
   });
 
@@ -79,8 +79,10 @@ describe('queries in alerts and workbook', () => {
     (_w, q) => {
       const used = tables(q.kql);
       expect(used.length, 'reads no known table').toBeGreaterThan(0);
+      // The Activity log (AzureActivity) only for the changed-by-others rule.
+      const allowed = q.kql.includes('AzureActivity') ? ['AzureActivity'] : ['AppMetrics', 'AppEvents'];
       expect(
-        used.filter((t) => t !== 'AppMetrics' && t !== 'AppEvents'),
+        used.filter((t) => !allowed.includes(t)),
         'workspace tables only',
       ).toEqual([]);
       // Segment the query per table so each dimension is checked against what that table holds.
@@ -169,7 +171,7 @@ describe('alert rules', () => {
 
   it('each describe what it means and what to do', () => {
     const descriptions = [...rulesText.matchAll(/description: '(MEANS: [^\n]+)'/gu)].map((m) => m[1]!);
-    expect(descriptions).toHaveLength(6);
+    expect(descriptions).toHaveLength(7);
     for (const d of descriptions) expect(d).toMatch(/MEANS: .+ DO: .+/u);
   });
 });
@@ -213,5 +215,47 @@ describe('workbook topology', () => {
     expect(tiles.visualization).toBe('tiles');
     expect(tiles.tileSettings!.titleContent.columnMatch).toBe('RouteTable');
     expect(tiles.query).toMatch(/summarize arg_max\(TimeGenerated, \*\) by RouteTable/u);
+  });
+});
+
+describe('alerts that reach people', () => {
+  const rulesText = alertsBicep.source;
+
+  it('the action group takes webhook receivers with the common alert schema', () => {
+    const group = rulesText.slice(
+      rulesText.indexOf('resource actionGroup'),
+      rulesText.indexOf('// Heartbeat'),
+    );
+    expect(group).toMatch(
+      /webhookReceivers: \[\s+for receiver in items\(webhooks\): \{[^}]*useCommonAlertSchema: true/u,
+    );
+    expect(rulesText).toMatch(/@secure\(\)\n@description\(.*\)\nparam alertWebhooks string = ''/u);
+    expect(readInfra('main.bicep')).toMatch(/alertWebhooks: alertWebhooks/u);
+  });
+
+  it("changed-by-others: route table and route writes in the Activity log not made by the app's identity, who and what as dimensions", () => {
+    const template = /var otherWritesQueryTemplate = '''([\s\S]*?)'''/u.exec(rulesText)![1]!;
+    for (const op of [
+      'routeTables/write',
+      'routeTables/delete',
+      'routeTables/routes/write',
+      'routeTables/routes/delete',
+    ])
+      expect(template).toContain(`"Microsoft.Network/${op}"`);
+    expect(template).toMatch(/\| where Caller !in~ \(dynamic\(__APP_PRINCIPALS__\)\)/u);
+    expect(template).toMatch(
+      /summarize Changes = count\(\) by Caller, Operation = OperationNameValue, Resource = _ResourceId/u,
+    );
+    const block = rulesText.slice(rulesText.indexOf("name: 'podroutes-changed-by-others'"));
+    expect(block).toMatch(/query: otherWritesQuery\n/u);
+    expect(block).toMatch(/dimensions: \[\s+'Caller'\s+'Operation'\s+'Resource'\s+\]/u);
+    const main = readInfra('main.bicep');
+    expect(main).toMatch(
+      /appPrincipalIds: \[\s+identity\.outputs\.principalId\s+identity\.outputs\.clientId\s+\]/u,
+    );
+    expect(main).toMatch(
+      /resource activityLogExport 'Microsoft\.Insights\/diagnosticSettings@[^']+' = if \(exportActivityLog\)/u,
+    );
+    expect(main).toMatch(/category: 'Administrative'/u);
   });
 });
