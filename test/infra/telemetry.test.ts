@@ -1,6 +1,7 @@
 // Every metric, dimension and health-record field that an alert rule or the workbook queries is one the
 // telemetry code emits (src/telemetry/catalog.ts), under the same name.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HealthStatus } from '../../src/core/types.js';
@@ -257,5 +258,42 @@ describe('alerts that reach people', () => {
       /resource activityLogExport 'Microsoft\.Insights\/diagnosticSettings@[^']+' = if \(exportActivityLog\)/u,
     );
     expect(main).toMatch(/category: 'Administrative'/u);
+  });
+});
+
+/** The official Kusto parser (Kusto.Language, from Microsoft's @kusto/language-service-next), syntax only. */
+interface KustoLanguage {
+  KustoCode: {
+    Parse(text: string): {
+      GetDiagnostics(): { Count: number; getItem(i: number): { Message: string; Start: number } };
+    };
+  };
+}
+function kustoParser(): KustoLanguage {
+  const load = createRequire(import.meta.url);
+  load('@kusto/language-service-next/bridge.min.js');
+  load('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+  return (globalThis as unknown as { Kusto: { Language: KustoLanguage } }).Kusto.Language;
+}
+
+describe('every alert and workbook query', () => {
+  const kusto = kustoParser();
+  // The changed-by-others template gets its lists at deployment (bicep replace()): parse it filled in.
+  const filled = (kql: string) =>
+    kql
+      .replaceAll(
+        '__TABLE_IDS__',
+        '["/subscriptions/s/resourcegroups/k/providers/microsoft.network/routetables/t"]',
+      )
+      .replaceAll('__APP_PRINCIPALS__', '["00000000-0000-0000-0000-000000000001"]');
+
+  it.each(allQueries.map((q) => [q.where, q] as const))('%s parses with the Kusto parser', (_w, q) => {
+    const diagnostics = kusto.KustoCode.Parse(filled(q.kql)).GetDiagnostics();
+    const messages = Array.from({ length: diagnostics.Count }, (_, i) => diagnostics.getItem(i).Message);
+    expect(messages).toEqual([]);
+  });
+
+  it('the parser refuses a broken query (so the check above can fail)', () => {
+    expect(kusto.KustoCode.Parse('AppEvents | where Name == ').GetDiagnostics().Count).toBeGreaterThan(0);
   });
 });
