@@ -5,6 +5,7 @@ import type { WorkerFacts } from '../../src/core/types.js';
 import {
   clusterFromReconcile,
   modelFromReconcile,
+  modelFromVerify,
   withVerification,
 } from '../../src/topology/from-result.js';
 import { toMermaid } from '../../src/topology/mermaid.js';
@@ -100,6 +101,58 @@ describe('the model of one run', () => {
     const seen = withVerification(cluster, verified);
     expect(seen.tables[0]!.routes.find((r) => r.prefix === '10.200.1.0/24')?.state).toBe('shadowed');
     expect(clusterFindings(seen).map((f) => f.state)).toEqual(['shadowed', 'worker']);
+  });
+});
+
+describe('verify -o markdown alone', () => {
+  it('draws the routes it judged, the shadowed one marked, the association as not read', () => {
+    const verified = {
+      routeTable: 'kubernetes-routes',
+      subnetId: scope.settings.subnetId,
+      startedAt: '2026-12-04T03:00:00.000Z',
+      workers: [
+        {
+          worker: 'worker-0',
+          nicId: 'nic-0',
+          status: 'checked',
+          notes: [],
+          checks: [
+            {
+              verdict: 'shadowed',
+              prefix: '10.200.1.0/24',
+              toWorker: 'worker-1',
+              expectedNextHop: '10.240.0.21',
+              winner: undefined,
+              message: 'taken by 10.200.1.0/25',
+            },
+          ],
+        },
+        {
+          worker: 'worker-1',
+          nicId: 'nic-1',
+          status: 'checked',
+          notes: [],
+          checks: [
+            {
+              verdict: 'ok',
+              prefix: '10.200.0.0/24',
+              toWorker: 'worker-0',
+              expectedNextHop: '10.240.0.20',
+              winner: undefined,
+              message: 'ok',
+            },
+          ],
+        },
+      ],
+    } as unknown as VerifyResult;
+    const model = modelFromVerify(verified, scope);
+    const table = model.clusters[0]!.tables[0]!;
+    expect(table.subnets[0]!.associated).toBeUndefined();
+    expect(table.routes.map((r) => [r.prefix, r.worker, r.state])).toEqual([
+      ['10.200.1.0/24', 'worker-1', 'shadowed'],
+      ['10.200.0.0/24', 'worker-0', 'ok'],
+    ]);
+    expect(toMermaid(model)).toContain('association not read');
   });
 });
 
