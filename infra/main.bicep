@@ -89,6 +89,13 @@ param verifySchedule string = '0 30 * * * *'
 @description('Email address that receives the alerts (empty: the action group has no receiver; add one later).')
 param alertEmail string = ''
 
+@secure()
+@description('Webhook receivers of the alerts (common alert schema) as JSON: {"teams": "https://..."}. Empty: none.')
+param alertWebhooks string = ''
+
+@description('Export the subscription\'s Activity log to the workspace (needed by the changed-by-others alert).')
+param exportActivityLog bool = true
+
 @description('Minutes without any reconcile telemetry before the heartbeat alert fires: 3 reconcile periods.')
 @allowed([
   15
@@ -259,11 +266,34 @@ module alerts 'app/alerts.bicep' = {
     resourceToken: resourceToken
     workspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     alertEmail: alertEmail
+    alertWebhooks: alertWebhooks
+    watchedRouteTableIds: [
+      '/subscriptions/${subscription().subscriptionId}/resourceGroups/${effectiveRouteTableResourceGroup}/providers/Microsoft.Network/routeTables/${routeTableName}'
+    ]
+    appPrincipalIds: [
+      identity.outputs.principalId
+      identity.outputs.clientId
+    ]
     heartbeatWindowMinutes: heartbeatWindowMinutes
     failedRunsThreshold: failedRunsThreshold
     unrepairedDriftThreshold: unrepairedDriftThreshold
     unrepairedDriftWindowMinutes: unrepairedDriftWindowMinutes
     throttledIntervalsThreshold: throttledIntervalsThreshold
+  }
+}
+
+// The subscription's Activity log in the workspace, for the podroutes-changed-by-others alert (a subscription
+// takes up to 5 diagnostic settings; set EXPORT_ACTIVITY_LOG=false where one already sends it to this workspace).
+resource activityLogExport 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (exportActivityLog) {
+  name: 'podroutes-activity-log-${resourceToken}'
+  properties: {
+    workspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    logs: [
+      {
+        category: 'Administrative'
+        enabled: true
+      }
+    ]
   }
 }
 

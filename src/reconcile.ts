@@ -16,6 +16,7 @@ import type {
   RouteRecord,
   TableResult,
   Trigger,
+  WorkerFacts,
 } from './core/types.js';
 import { isClusterRun, reconcileCluster } from './reconcile-cluster.js';
 import {
@@ -32,6 +33,7 @@ import {
   writeTable,
 } from './reconcile-phases.js';
 import { planSettingsFor, silent } from './run-settings.js';
+import { workerFacts } from './topology/workers.js';
 
 export { MAX_WRITE_ATTEMPTS } from './reconcile-phases.js';
 
@@ -56,8 +58,8 @@ export interface ReconcileOptions {
 
 /** What the phases of one run produced, as far as it got. */
 export interface RunRecord {
-  /** The table as first read, and the plan made from it. */
-  initial?: TableSnapshot;
+  /** The table as first read, and the plan made from it (and the workers, for the pictures). */
+  initial?: TableSnapshot & { workers?: WorkerFacts[] };
   attempts: number;
   /** The table as its write confirmed it. */
   confirmed?: TableSnapshot;
@@ -85,7 +87,10 @@ export async function runPhases(
   } catch (error) {
     return { attempts: 0, failure: error };
   }
-  const initial = snapshotOf(first.plan, first.read.inventory);
+  const initial = {
+    ...snapshotOf(first.plan, first.read.inventory),
+    workers: workerFacts(first.read.inventory, first.runSettings),
+  };
   const suspicious = suspiciousEmptyVmList(ctx, first);
   if (suspicious !== undefined) return { initial, attempts: 0, failure: suspicious };
   if (!writes || !needsWrite(first.plan)) return { initial, attempts: 0, final: initial };
@@ -196,6 +201,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     durationMs: Date.now() - startedAt.getTime(),
     ...withoutSubnets(table),
     arm: counts,
+    ...(record.initial?.workers ? { workers: record.initial.workers } : {}),
     ...(table.error ? { error: table.error } : {}),
   };
   log.info(`reconcile ${result.status}`, {

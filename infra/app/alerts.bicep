@@ -8,6 +8,13 @@ param tags object = {}
 param resourceToken string
 param workspaceId string
 param alertEmail string
+@secure()
+@description('Webhook receivers as a JSON object {"name": "https://..."} (common alert schema); empty: none.')
+param alertWebhooks string = ''
+@description('Route tables whose changes by anyone else raise the podroutes-changed-by-others alert.')
+param watchedRouteTableIds array
+@description('The app identity\'s principal (object) id and client id: its own writes are not alerted on.')
+param appPrincipalIds array
 param heartbeatWindowMinutes int
 param failedRunsThreshold int
 param unrepairedDriftThreshold int
@@ -15,6 +22,7 @@ param unrepairedDriftWindowMinutes int
 param throttledIntervalsThreshold int
 
 var runbook = 'See docs/deploy.md, section "Operate"'
+var webhooks = empty(alertWebhooks) ? {} : json(alertWebhooks)
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: 'ag-podroutes-${resourceToken}'
@@ -32,6 +40,14 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
             useCommonAlertSchema: true
           }
         ]
+    // Teams (Workflows), Slack, PagerDuty and ticket systems take these (docs/deploy.md, "Alerts to a webhook").
+    webhookReceivers: [
+      for receiver in items(webhooks): {
+        name: receiver.key
+        serviceUri: receiver.value
+        useCommonAlertSchema: true
+      }
+    ]
   }
 }
 
@@ -79,6 +95,25 @@ AppMetrics
 | where tostring(Properties.verdict) in ("shadowed", "missing")
 | summarize Findings = sum(Sum) by Cluster = tostring(Properties.cluster), RouteTable = tostring(Properties.route_table)
 '''
+
+// Someone else changed the route table or its routes: a write or delete in the Activity log (exported to the
+// workspace by main.bicep) whose caller is not the app's identity. Who (Caller) and what (Operation, Resource)
+// are the alert's dimensions, so they are in its payload. Separate from the drift alert: a change is not
+// drift yet (it may be a firewall route, or the app repairs it on the next run).
+var otherWritesQueryTemplate = '''
+AzureActivity
+| where CategoryValue == "Administrative" and ActivityStatusValue =~ "Success"
+| where OperationNameValue in~ ("Microsoft.Network/routeTables/write", "Microsoft.Network/routeTables/delete", "Microsoft.Network/routeTables/routes/write", "Microsoft.Network/routeTables/routes/delete")
+| extend Table = tolower(tostring(split(_ResourceId, "/routes/")[0]))
+| where Table in (dynamic(__TABLE_IDS__))
+| where Caller !in~ (dynamic(__APP_PRINCIPALS__))
+| summarize Changes = count() by Caller, Operation = OperationNameValue, Resource = _ResourceId
+'''
+var otherWritesQuery = replace(
+  replace(otherWritesQueryTemplate, '__TABLE_IDS__', string(map(watchedRouteTableIds, id => toLower(id)))),
+  '__APP_PRINCIPALS__',
+  string(appPrincipalIds)
+)
 
 var rules = [
   {
@@ -170,6 +205,23 @@ var rules = [
     dimensions: [
       'Cluster'
       'RouteTable'
+    ]
+    operator: 'GreaterThan'
+    threshold: 0
+  }
+  {
+    name: 'podroutes-changed-by-others'
+    displayName: 'Pod routes: route table changed by someone else'
+    description: 'MEANS: in the last 5 minutes someone other than the app (Caller dimension: a user, a pipeline, another identity) wrote or deleted the route table or one of its routes (Operation and Resource dimensions). Not drift yet: a foreign route is kept as it is, and a change to one of ours is repaired on the next run. DO: ask the caller why; if it was deliberate and touches a pod route, change the VM pod-cidr tag instead; open the drift report or run pod-routes plan to see the effect. ${runbook}.'
+    severity: 3
+    query: otherWritesQuery
+    windowMinutes: 5
+    timeAggregation: 'Total'
+    metricMeasureColumn: 'Changes'
+    dimensions: [
+      'Caller'
+      'Operation'
+      'Resource'
     ]
     operator: 'GreaterThan'
     threshold: 0

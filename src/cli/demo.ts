@@ -8,6 +8,8 @@ import { loadConfig } from '../config.js';
 import type { ReconcileResult } from '../core/types.js';
 import { emulatorOwnerCredential, startEmulator } from '../emulator/index.js';
 import { reconcile } from '../reconcile.js';
+import type { ClusterScope } from '../topology/from-result.js';
+import { clusterScope } from '../topology/scope.js';
 import { render } from './render.js';
 
 const RG = 'kubernetes';
@@ -21,68 +23,102 @@ interface DemoOptions {
   pollIntervalMs?: number;
 }
 
+/** The demo's emulator and settings: the provisioning report's cluster, the engine holding only its role. */
+async function startDemoCluster(world: string, pollIntervalMs: number) {
+  // The engine holds exactly the deployed custom role (RBAC mode); the breakage is an operator's (Owner).
+  const emulator = await startEmulator({ world, rbac: { actions: roleActions(false) } });
+  try {
+    return demoClients(emulator, pollIntervalMs);
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+}
+
+function demoClients(emulator: Awaited<ReturnType<typeof startEmulator>>, pollIntervalMs: number) {
+  const config = loadConfig({
+    AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
+    CLUSTER_RESOURCE_GROUP: RG,
+    ROUTE_TABLE_NAME: TABLE,
+    VNET_NAME: 'kubernetes-vnet',
+    SUBNET_NAME: 'kubernetes-subnet',
+    CLUSTER_CIDR: '10.200.0.0/16',
+    ARM_ENDPOINT: emulator.endpoint,
+    ARM_CA_FILE: emulator.caFile,
+  });
+  const clients = createArmClients(config, { pollIntervalMs });
+  const { network } = createArmClients(config, { pollIntervalMs, credential: emulatorOwnerCredential });
+  return { emulator, config, clients, network, lro: { updateIntervalInMs: pollIntervalMs } };
+}
+
+type DemoCluster = Awaited<ReturnType<typeof startDemoCluster>>;
+
+/** Step 1: four drifts (missing, wrong next hop, stale, subnet detached) and a foreign firewall route. */
+async function breakTheRouting({ network, lro }: DemoCluster, say: (text?: string) => void): Promise<void> {
+  say('1. Breaking the routing through the ARM API, as people and time do:');
+  await network.routes.delete(RG, TABLE, 'kubernetes-route-10-200-1-0-24', lro).pollUntilDone();
+  say("   - worker-1's route deleted by hand");
+  const appliance = (addressPrefix: string, nextHopIpAddress: string) => ({
+    addressPrefix,
+    nextHopType: 'VirtualAppliance',
+    nextHopIpAddress,
+  });
+  const edits: Array<[string, ReturnType<typeof appliance>, string]> = [
+    [
+      'kubernetes-route-10-200-0-0-24',
+      appliance('10.200.0.0/24', '10.240.0.99'),
+      "worker-0's route points at a stale IP (10.240.0.99)",
+    ],
+    [
+      'kubernetes-route-10-200-2-0-24',
+      appliance('10.200.2.0/24', '10.240.0.22'),
+      'a leftover route of a departed worker-2 (10.200.2.0/24)',
+    ],
+    [
+      FIREWALL_ROUTE,
+      appliance('0.0.0.0/0', '10.240.0.4'),
+      'a foreign firewall route 0.0.0.0/0 -> 10.240.0.4 (not ours: it must survive)',
+    ],
+  ];
+  for (const [name, route, what] of edits) {
+    await network.routes.createOrUpdate(RG, TABLE, name, route, lro).pollUntilDone();
+    say(`   - ${what}`);
+  }
+  const subnet = await network.subnets.get(RG, 'kubernetes-vnet', 'kubernetes-subnet');
+  await network.subnets
+    .createOrUpdate(RG, 'kubernetes-vnet', 'kubernetes-subnet', { ...subnet, routeTable: undefined }, lro)
+    .pollUntilDone();
+  say('   - the route table detached from kubernetes-subnet');
+}
+
+/** The plan of the demo's broken cluster and its scope for the pictures (`pod-routes plan` as the demo runs it). */
+export async function brokenDemoPlan(world: string): Promise<{ plan: ReconcileResult; scope: ClusterScope }> {
+  const demo = await startDemoCluster(world, 50);
+  try {
+    await breakTheRouting(demo, () => {});
+    const plan = await reconcile({
+      config: demo.config,
+      trigger: 'cli',
+      dryRun: true,
+      clients: demo.clients,
+    });
+    return { plan, scope: clusterScope(demo.config) };
+  } finally {
+    await demo.emulator.stop();
+  }
+}
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (text = '') => options.out.write(`${text}\n`);
-  // The engine holds exactly the deployed custom role (RBAC mode); the breakage is an operator's (Owner).
-  const emulator = await startEmulator({ world: options.world, rbac: { actions: roleActions(false) } });
+  const demo = await startDemoCluster(options.world, options.pollIntervalMs ?? 50);
+  const { emulator, config, clients, network } = demo;
   try {
-    const config = loadConfig({
-      AZURE_SUBSCRIPTION_ID: emulator.subscriptionId,
-      CLUSTER_RESOURCE_GROUP: RG,
-      ROUTE_TABLE_NAME: TABLE,
-      VNET_NAME: 'kubernetes-vnet',
-      SUBNET_NAME: 'kubernetes-subnet',
-      CLUSTER_CIDR: '10.200.0.0/16',
-      ARM_ENDPOINT: emulator.endpoint,
-      ARM_CA_FILE: emulator.caFile,
-    });
-    const clients = createArmClients(config, { pollIntervalMs: options.pollIntervalMs ?? 50 });
-    const { network } = createArmClients(config, {
-      pollIntervalMs: options.pollIntervalMs ?? 50,
-      credential: emulatorOwnerCredential,
-    });
-    const lro = { updateIntervalInMs: options.pollIntervalMs ?? 50 };
-
     say(
       `pod-route-reconciler demo: the provisioning report's cluster on the local ARM emulator at ${emulator.endpoint}`,
     );
     say();
-    say('1. Breaking the routing through the ARM API, as people and time do:');
-    await network.routes.delete(RG, TABLE, 'kubernetes-route-10-200-1-0-24', lro).pollUntilDone();
-    say("   - worker-1's route deleted by hand");
-    const appliance = (addressPrefix: string, nextHopIpAddress: string) => ({
-      addressPrefix,
-      nextHopType: 'VirtualAppliance',
-      nextHopIpAddress,
-    });
-    const edits: Array<[string, ReturnType<typeof appliance>, string]> = [
-      [
-        'kubernetes-route-10-200-0-0-24',
-        appliance('10.200.0.0/24', '10.240.0.99'),
-        "worker-0's route points at a stale IP (10.240.0.99)",
-      ],
-      [
-        'kubernetes-route-10-200-2-0-24',
-        appliance('10.200.2.0/24', '10.240.0.22'),
-        'a leftover route of a departed worker-2 (10.200.2.0/24)',
-      ],
-      [
-        FIREWALL_ROUTE,
-        appliance('0.0.0.0/0', '10.240.0.4'),
-        'a foreign firewall route 0.0.0.0/0 -> 10.240.0.4 (not ours: it must survive)',
-      ],
-    ];
-    for (const [name, route, what] of edits) {
-      await network.routes.createOrUpdate(RG, TABLE, name, route, lro).pollUntilDone();
-      say(`   - ${what}`);
-    }
-    const subnet = await network.subnets.get(RG, 'kubernetes-vnet', 'kubernetes-subnet');
-    await network.subnets
-      .createOrUpdate(RG, 'kubernetes-vnet', 'kubernetes-subnet', { ...subnet, routeTable: undefined }, lro)
-      .pollUntilDone();
-    say('   - the route table detached from kubernetes-subnet');
+    await breakTheRouting(demo, say);
     const firewallBefore = JSON.stringify(await network.routes.get(RG, TABLE, FIREWALL_ROUTE));
-
     say();
     say('2. pod-routes plan');
     const plan = await reconcile({ config, trigger: 'cli', dryRun: true, clients });

@@ -6,6 +6,7 @@ import { ConfigError, ENGINE_SETTING_KEYS } from '../config.js';
 import type { Logger } from '../core/types.js';
 import { type FleetCluster, loadFleet } from '../fleet/load.js';
 import { reconcile } from '../reconcile.js';
+import { clusterScope } from '../topology/scope.js';
 import { type ClusterReport, reportFleet, selectClusters } from './fleet.js';
 import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
 
@@ -101,7 +102,7 @@ async function runEngine(command: CliCommand, flags: Record<string, unknown>): P
     const counts = `${result.plan.drift.length} drift, ${result.repaired.length} repaired, ${result.refused.length} refused`;
     return {
       cluster: name,
-      rendered: render(format, command, result),
+      rendered: render(format, command, result, clusterScope(config)),
       summary: `${result.status} [${counts}]${result.error ? `: ${result.error.message}` : ''}`,
       json: JSON.parse(render('json', command, result)),
       exitCode: exitCodeFor(command, result),
@@ -139,6 +140,7 @@ function buildProgram(): Command {
     .exitOverride();
   addEngineCommands(program);
   addVerifyCommand(program);
+  addTopologyCommand(program);
   addEmulatorCommand(program);
   addDemoCommand(program);
   return program;
@@ -212,7 +214,7 @@ async function runVerify(flags: Record<string, unknown>): Promise<number> {
     const { summary } = result;
     return {
       cluster: name,
-      rendered: renderVerify(format, result),
+      rendered: renderVerify(format, result, clusterScope(config)),
       summary: `${result.status} [${summary.ok} ok, ${summary.shadowed} shadowed, ${summary.missing} missing, ${summary.readFailed} read failed, ${summary.unconfirmed} not confirmed yet]`,
       json: JSON.parse(renderVerify('json', result)),
       exitCode: verifyExitCode(result),
@@ -221,6 +223,45 @@ async function runVerify(flags: Record<string, unknown>): Promise<number> {
   return untilInterrupted((interrupt) =>
     reportFleet(clusters, format, (c, tick) => report(c, AbortSignal.any([interrupt, tick])), print),
   );
+}
+
+function addTopologyCommand(program: Command): void {
+  addSettingFlags(
+    program
+      .command('topology')
+      .description(
+        'draw the route tables, subnets, workers and routes with their drift into one self-contained file (no network needed to open it). Exit 0 nothing found, 2 findings, 1 error',
+      )
+      .addOption(new Option('-o, --output <format>', 'file format').choices(['html', 'svg']).default('html'))
+      .requiredOption('--out <file>', 'file to write (e.g. topology.html)')
+      .option('--verify', "also read every worker's effective routes and mark routes not in effect")
+      .option('-v, --verbose', 'log ARM progress to stderr'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const clusters = cliFleet(flags);
+    if (clusters === undefined) {
+      process.exitCode = 1;
+      return;
+    }
+    if (clusters.length !== 1) {
+      process.stderr.write(
+        `topology draws one cluster: name one with --cluster (${clusters.map((c) => c.name).join(', ')})\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const config = clusters[0]!.config;
+    const { writeTopology } = await import('./topology.js');
+    process.exitCode = await untilInterrupted((signal) =>
+      writeTopology({
+        config,
+        format: flags.output as 'html' | 'svg',
+        out: flags.out as string,
+        verify: flags.verify === true,
+        log: stderrLogger(flags.verbose === true),
+        signal,
+      }),
+    );
+  });
 }
 
 function addEmulatorCommand(program: Command): void {

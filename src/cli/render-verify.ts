@@ -3,6 +3,8 @@
 import Table from 'cli-table3';
 import { describeRoute, type PrefixCheck, type WorkerVerification } from '../core/effective.js';
 import { confirmedFindings, unconfirmedFindings } from '../telemetry/verify.js';
+import { type ClusterScope, modelFromVerify } from '../topology/from-result.js';
+import { mermaidSection } from '../topology/mermaid.js';
 import type { VerifyResult } from '../verify.js';
 import type { OutputFormat } from './render.js';
 
@@ -105,7 +107,7 @@ function renderVerifyTable(result: VerifyResult): string {
 
 const md = (v: string) => v.replaceAll('|', '\\|');
 
-function renderVerifyMarkdown(result: VerifyResult): string {
+function renderVerifyMarkdown(result: VerifyResult, scope?: ClusterScope): string {
   const out = [
     `# Pod route verification: ${result.routeTable}`,
     '',
@@ -121,13 +123,16 @@ function renderVerifyMarkdown(result: VerifyResult): string {
   out.push('', '## Findings');
   const list = findings(result);
   out.push(...(list.length === 0 ? ['None.'] : list.map((f) => `- ${f}`)));
+  if (scope && result.status !== 'Failed')
+    out.push('', '## Topology', ...mermaidSection(modelFromVerify(result, scope)));
   out.push('', verifySummaryLine(result));
   return out.join('\n');
 }
 
-export function renderVerify(format: OutputFormat, result: VerifyResult): string {
+/** `scope` (the cluster's name and the table's settings) adds the topology diagram to the markdown record. */
+export function renderVerify(format: OutputFormat, result: VerifyResult, scope?: ClusterScope): string {
   if (format === 'json') return JSON.stringify(toVerifyJson(result), null, 2);
-  if (format === 'markdown') return renderVerifyMarkdown(result);
+  if (format === 'markdown') return renderVerifyMarkdown(result, scope);
   return renderVerifyTable(result);
 }
 

@@ -4,6 +4,8 @@
 import Table from 'cli-table3';
 import { verdictOf } from '../core/outcome.js';
 import type { Drift, ReconcileResult, RouteRecord } from '../core/types.js';
+import { type ClusterScope, modelFromReconcile } from '../topology/from-result.js';
+import { mermaidSection } from '../topology/mermaid.js';
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
 export type Command = 'plan' | 'apply';
@@ -225,7 +227,7 @@ function mdRoutes(routes: RouteRecord[]): string[] {
   return lines;
 }
 
-function renderMarkdown(command: Command, result: ReconcileResult): string {
+function renderMarkdown(command: Command, result: ReconcileResult, scope?: ClusterScope): string {
   const table = result.routeTable;
   const out: string[] = [];
   out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${table.name}`);
@@ -237,6 +239,8 @@ function renderMarkdown(command: Command, result: ReconcileResult): string {
   out.push(`- Status: **${result.status}**`);
   out.push(`- ETag before: \`${table.etagBefore ?? '-'}\`, after: \`${table.etagAfter ?? '-'}\``);
   out.push('');
+  if (scope && result.status !== 'Failed')
+    out.push('## Topology', ...mermaidSection(modelFromReconcile(result, scope)), '');
   out.push('## Before');
   out.push(...mdRoutes(result.before));
   out.push('');
@@ -270,9 +274,15 @@ function renderMarkdown(command: Command, result: ReconcileResult): string {
   return out.join('\n');
 }
 
-export function render(format: OutputFormat, command: Command, result: ReconcileResult): string {
+/** `scope` (the cluster's name and the table's settings) adds the topology diagram to the markdown record. */
+export function render(
+  format: OutputFormat,
+  command: Command,
+  result: ReconcileResult,
+  scope?: ClusterScope,
+): string {
   if (format === 'json') return JSON.stringify(toJsonReport(command, result), null, 2);
-  if (format === 'markdown') return renderMarkdown(command, result);
+  if (format === 'markdown') return renderMarkdown(command, result, scope);
   return renderTable(command, result);
 }
 

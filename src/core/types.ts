@@ -293,6 +293,8 @@ export interface ReconcileResult {
   arm: ArmRequestCounts;
   /** Set when status is 'Failed'. transient: worth retrying later (throttling, 5xx, network). */
   error?: { message: string; code?: string | undefined; statusCode?: number | undefined; transient: boolean };
+  /** The workers as first read (absent when the read failed): what the pictures draw. */
+  workers?: WorkerFacts[];
   /** The effective-route check of a sample of workers that followed this run's repair (Functions, VERIFY_SAMPLE_SIZE). */
   verification?: {
     status: string;
@@ -305,6 +307,16 @@ export interface ReconcileResult {
     /** Findings seen but not confirmed yet (maybe routes still propagating): not counted above. */
     unconfirmed: string[];
   };
+}
+
+/** A worker as the run read it, for the pictures (src/topology). */
+export interface WorkerFacts {
+  name: string;
+  /** Its primary NIC's IPs (one per family). */
+  ips: string[];
+  /** The pod CIDR tag's values as written. */
+  podCidrs: string[];
+  subnetId: string | undefined;
 }
 
 /** Where the engine logs; Functions' InvocationContext, the CLI and tests adapt to it. */

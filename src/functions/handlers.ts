@@ -29,6 +29,7 @@ import {
 } from './instance.js';
 import { contextLogger } from './logger.js';
 import { decideOnEvent, parseResourceEvent, type ResourceEvent } from './resource-event.js';
+import { topologyPage, wantsHtml } from './topology-page.js';
 
 export interface Handlers {
   reconcileOnSchedule: TimerHandler;
@@ -262,6 +263,7 @@ async function driftReport(
   }
   logResult(log, result);
   await flush(instance, log);
+  if (wantsHtml(request) && result.status !== 'Failed') return topologyPage(result, chosen.cluster.config);
   return driftReportAnswer(chosen.cluster.name, result);
 }
 

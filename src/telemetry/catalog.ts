@@ -116,6 +116,7 @@ export const HEALTH_RECORD_FIELDS = [
   'refusals',
   'error',
   'verification',
+  'topology',
 ] as const;
 
 /** Name of the record of one verify run (effective routes), with VERIFY_RECORD_FIELDS. */

@@ -1,6 +1,7 @@
 // Turns one ReconcileResult into telemetry: the metrics of catalog.ts, one span per run and one health record
 // (the audit trail) as an OTel log record that Azure Monitor stores as a customEvent. Providers are injected:
 // the Function app passes the ones useAzureMonitor() registered, tests pass in-memory ones.
+
 import {
   type Attributes,
   type Counter,
@@ -16,6 +17,7 @@ import {
 } from '@opentelemetry/api';
 import { type LoggerProvider, type Logger as OtelLogger, SeverityNumber } from '@opentelemetry/api-logs';
 import type { HealthStatus, ReconcileResult, Trigger } from '../core/types.js';
+import { compactTopology } from '../topology/compact.js';
 import type { VerifyResult } from '../verify.js';
 import { within } from '../within.js';
 import {
@@ -90,6 +92,8 @@ export function healthRecord(result: ReconcileResult): HealthRecord {
     refusals: JSON.stringify(result.refused),
     error: result.error === undefined ? '' : JSON.stringify(result.error),
     verification: result.verification === undefined ? '' : JSON.stringify(result.verification),
+    // The workbook's topology graph: subnets, the workers needing attention, counts of the rest.
+    topology: JSON.stringify(compactTopology(result)),
   };
 }
 

@@ -1,7 +1,9 @@
 // The pod-routes executable as operators run it: a spawned process, its output and its exit codes.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../support/cli.js';
@@ -47,6 +49,11 @@ describe('pod-routes plan', () => {
     expect(run.stdout).toContain(
       '| kubernetes-route-10-200-0-0-24 | 10.200.0.0/24 | 10.240.0.20 | VirtualAppliance |',
     );
+    // The picture, worst first in text before it (rendered by Mermaid in test/browser).
+    expect(run.stdout).toMatch(
+      /## Topology\nWorst first:\n- \*\*missing route\*\* `kubernetes-route-10-200-1-0-24`/u,
+    );
+    expect(run.stdout).toMatch(/```mermaid\nflowchart LR\n[\s\S]*10\.200\.1\.0\/24 missing route[\s\S]*```/u);
   });
 
   it('takes every setting as a flag too', async () => {
@@ -69,6 +76,41 @@ describe('pod-routes plan', () => {
     const run = await runCli(['plan'], { ...cluster.settings, ARM_ENDPOINT: 'https://127.0.0.1:9' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Error: /);
+  });
+});
+
+describe('pod-routes topology', () => {
+  it('writes one self-contained HTML page of the drift and exits 2', async () => {
+    await cluster.deleteRoute('kubernetes-route-10-200-1-0-24');
+    await cluster.detachSubnet();
+    const dir = mkdtempSync(join(tmpdir(), 'topology-'));
+    const out = join(dir, 'cluster.html');
+    cluster.emulator.clearRequests();
+    const run = await runCli(['topology', '-o', 'html', '--out', out], cluster.settings);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(`${out}: html of cluster default, 2 finding(s)`);
+    const page = readFileSync(out, 'utf8');
+    expect(page).toMatch(/<ol class="findings"><li data-kind="unassociated">subnet not associated: /u);
+    expect(page).toContain('missing route: kubernetes-route-10-200-1-0-24');
+    expect(page).not.toMatch(/\b(?:src|href)=/u);
+    expect(cluster.emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('writes an SVG with -o svg, and exits 0 on a healthy cluster', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'topology-')), 'cluster.svg');
+    const run = await runCli(['topology', '-o', 'svg', '--out', out], cluster.settings);
+    expect(run.code).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="topology"/u);
+    expect(svg).toContain('worker-0');
+    expect(svg).toContain('nothing found');
+  });
+
+  it('refuses to run without --out', async () => {
+    const run = await runCli(['topology'], cluster.settings);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--out <file>/u);
   });
 });
 

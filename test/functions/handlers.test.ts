@@ -576,3 +576,49 @@ describe('reconcileOnResourceChange: the echo of our own write', () => {
     expect(reconcile).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('driftReport in a browser (Accept: text/html)', () => {
+  const htmlRequest = (accept: string) =>
+    new HttpRequest({
+      method: 'GET',
+      url: 'http://localhost/api/driftReport',
+      headers: { accept },
+    });
+
+  it('answers the self-contained topology page: the drift drawn and listed, no request to anywhere', async () => {
+    const { handlers, calls } = setup(() => driftedResult());
+    const response = await handlers.driftReport(
+      htmlRequest('text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'),
+      invocation('driftReport').context,
+    );
+    expect(calls[0]).toMatchObject({ trigger: 'http', dryRun: true });
+    expect(response.status).toBe(200);
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    const page = String(response.body);
+    expect(page).toMatch(/^<!doctype html>/u);
+    expect(page).toContain('<svg');
+    expect(page).toMatch(/missing route: kubernetes-route-10-200-1-0-24/u);
+    expect(page).toContain('worker-1');
+    // Nothing loads from anywhere: no src or href attributes, the SVG namespace is the only URL.
+    expect(page).not.toMatch(/\b(?:src|href)=/u);
+    expect(page.match(/https?:\/\/[^"\s]*/gu)).toEqual(['http://www.w3.org/2000/svg']);
+  });
+
+  it('keeps JSON for */*, for application/json and for text/html;q=0', async () => {
+    const { handlers } = setup(() => driftedResult());
+    for (const accept of ['*/*', 'application/json', 'text/html;q=0, application/json']) {
+      const response = await handlers.driftReport(htmlRequest(accept), invocation('driftReport').context);
+      expect(response.jsonBody, accept).toMatchObject({ inSync: false, status: 'Drifted' });
+    }
+  });
+
+  it('keeps the 503 JSON answer when the run failed', async () => {
+    const { handlers } = setup(() => failedResult(true));
+    const response = await handlers.driftReport(htmlRequest('text/html'), invocation('driftReport').context);
+    expect(response.status).toBe(503);
+    expect(response.jsonBody).toMatchObject({ status: 'Failed' });
+  });
+});

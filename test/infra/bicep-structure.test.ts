@@ -37,6 +37,8 @@ const ALLOWED_RESOURCE_TYPES: Record<string, readonly string[]> = {
   'Microsoft.Insights/scheduledQueryRules': ['2023-12-01'],
   'Microsoft.Insights/metricAlerts': ['2018-03-01'],
   'Microsoft.Insights/workbooks': ['2023-06-01'],
+  // Subscription diagnostic settings (REST "Subscription Diagnostic Settings", learn.microsoft.com/rest/api/monitor).
+  'Microsoft.Insights/diagnosticSettings': ['2021-05-01-preview'],
 };
 
 interface ParsedFile {

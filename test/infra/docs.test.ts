@@ -16,7 +16,7 @@ describe('docs/deploy.md', () => {
     const rules = [...readInfra('app/alerts.bicep').matchAll(/^\s+name: '(podroutes-[a-z-]+)'$/gmu)].map(
       (m) => m[1]!,
     );
-    expect(rules).toHaveLength(6);
+    expect(rules).toHaveLength(7);
     const headings = [...doc.matchAll(/^### (podroutes-[a-z-]+):/gmu)].map((m) => m[1]!);
     expect(headings.sort()).toEqual(rules.sort());
   });

@@ -1,6 +1,7 @@
 // Every metric, dimension and health-record field that an alert rule or the workbook queries is one the
 // telemetry code emits (src/telemetry/catalog.ts), under the same name.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HealthStatus } from '../../src/core/types.js';
@@ -21,7 +22,14 @@ const alertQueries: Query[] = verbatimStrings(alertsBicep).map((kql, i) => ({
 interface WorkbookItem {
   type: number;
   name: string;
-  content: { query?: string; queryType?: number; items?: WorkbookItem[] };
+  content: {
+    query?: string;
+    queryType?: number;
+    items?: WorkbookItem[];
+    visualization?: string;
+    graphSettings?: { nodeIdField: string; sourceIdField: string; targetIdField: string };
+    tileSettings?: { titleContent: { columnMatch: string } };
+  };
 }
 const workbook = JSON.parse(readFileSync(join(INFRA_DIR, 'workbook.json'), 'utf8')) as {
   items: WorkbookItem[];
@@ -54,16 +62,16 @@ function propertyNames(kql: string): string[] {
 }
 
 function tables(kql: string): string[] {
-  return [...kql.matchAll(/\b(AppMetrics|AppEvents|customMetrics|customEvents|AppTraces|traces)\b/gu)].map(
-    (m) => m[1]!,
-  );
+  return [
+    ...kql.matchAll(/\b(AppMetrics|AppEvents|AzureActivity|customMetrics|customEvents|AppTraces|traces)\b/gu),
+  ].map((m) => m[1]!);
 }
 
 const allQueries = [...alertQueries, ...workbookQueries];
 
 describe('queries in alerts and workbook', () => {
-  it('were found (6 alert rules, a dozen workbook panels)', () => {
-    expect(alertQueries).toHaveLength(6);
+  it('were found (7 alert rules, a dozen workbook panels)', () => {
+    expect(alertQueries).toHaveLength(7);
     expect(workbookQueries.length).toBeGreaterThanOrEqual(10);
   });
 
@@ -72,8 +80,10 @@ describe('queries in alerts and workbook', () => {
     (_w, q) => {
       const used = tables(q.kql);
       expect(used.length, 'reads no known table').toBeGreaterThan(0);
+      // The Activity log (AzureActivity) only for the changed-by-others rule.
+      const allowed = q.kql.includes('AzureActivity') ? ['AzureActivity'] : ['AppMetrics', 'AppEvents'];
       expect(
-        used.filter((t) => t !== 'AppMetrics' && t !== 'AppEvents'),
+        used.filter((t) => !allowed.includes(t)),
         'workspace tables only',
       ).toEqual([]);
       // Segment the query per table so each dimension is checked against what that table holds.
@@ -162,7 +172,7 @@ describe('alert rules', () => {
 
   it('each describe what it means and what to do', () => {
     const descriptions = [...rulesText.matchAll(/description: '(MEANS: [^\n]+)'/gu)].map((m) => m[1]!);
-    expect(descriptions).toHaveLength(6);
+    expect(descriptions).toHaveLength(7);
     for (const d of descriptions) expect(d).toMatch(/MEANS: .+ DO: .+/u);
   });
 });
@@ -183,5 +193,107 @@ describe('workbook', () => {
     expect(readInfra('app/workbook.bicep')).toMatch(
       /serializedData: loadTextContent\('\.\.\/workbook\.json'\)/u,
     );
+  });
+});
+
+describe('workbook topology', () => {
+  const item = (name: string) => workbook.items.find((i) => i.name === name)!.content;
+
+  it("draws a graph of tables, subnets and workers from the health records' topology field", () => {
+    const graph = item('topology-graph');
+    expect(graph.visualization).toBe('graph');
+    const { nodeIdField, sourceIdField, targetIdField } = graph.graphSettings!;
+    // Nodes union links: the node id and the link ends are columns the query projects.
+    for (const column of [nodeIdField, sourceIdField, targetIdField])
+      expect(graph.query).toMatch(new RegExp(`project [^\\n]*\\b${column} = `, 'u'));
+    expect(graph.query).toMatch(/nodes\n\| union links$/u);
+    expect(graph.query).toContain('Properties.topology');
+    expect(HEALTH_RECORD_FIELDS).toContain('topology');
+  });
+
+  it('shows one status tile per route table (its last run)', () => {
+    const tiles = item('route-table-status-tiles');
+    expect(tiles.visualization).toBe('tiles');
+    expect(tiles.tileSettings!.titleContent.columnMatch).toBe('RouteTable');
+    expect(tiles.query).toMatch(/summarize arg_max\(TimeGenerated, \*\) by RouteTable/u);
+  });
+});
+
+describe('alerts that reach people', () => {
+  const rulesText = alertsBicep.source;
+
+  it('the action group takes webhook receivers with the common alert schema', () => {
+    const group = rulesText.slice(
+      rulesText.indexOf('resource actionGroup'),
+      rulesText.indexOf('// Heartbeat'),
+    );
+    expect(group).toMatch(
+      /webhookReceivers: \[\s+for receiver in items\(webhooks\): \{[^}]*useCommonAlertSchema: true/u,
+    );
+    expect(rulesText).toMatch(/@secure\(\)\n@description\(.*\)\nparam alertWebhooks string = ''/u);
+    expect(readInfra('main.bicep')).toMatch(/alertWebhooks: alertWebhooks/u);
+  });
+
+  it("changed-by-others: route table and route writes in the Activity log not made by the app's identity, who and what as dimensions", () => {
+    const template = /var otherWritesQueryTemplate = '''([\s\S]*?)'''/u.exec(rulesText)![1]!;
+    for (const op of [
+      'routeTables/write',
+      'routeTables/delete',
+      'routeTables/routes/write',
+      'routeTables/routes/delete',
+    ])
+      expect(template).toContain(`"Microsoft.Network/${op}"`);
+    expect(template).toMatch(/\| where Caller !in~ \(dynamic\(__APP_PRINCIPALS__\)\)/u);
+    expect(template).toMatch(
+      /summarize Changes = count\(\) by Caller, Operation = OperationNameValue, Resource = _ResourceId/u,
+    );
+    const block = rulesText.slice(rulesText.indexOf("name: 'podroutes-changed-by-others'"));
+    expect(block).toMatch(/query: otherWritesQuery\n/u);
+    expect(block).toMatch(/dimensions: \[\s+'Caller'\s+'Operation'\s+'Resource'\s+\]/u);
+    const main = readInfra('main.bicep');
+    expect(main).toMatch(
+      /appPrincipalIds: \[\s+identity\.outputs\.principalId\s+identity\.outputs\.clientId\s+\]/u,
+    );
+    expect(main).toMatch(
+      /resource activityLogExport 'Microsoft\.Insights\/diagnosticSettings@[^']+' = if \(exportActivityLog\)/u,
+    );
+    expect(main).toMatch(/category: 'Administrative'/u);
+  });
+});
+
+/** The official Kusto parser (Kusto.Language, from Microsoft's @kusto/language-service-next), syntax only. */
+interface KustoLanguage {
+  KustoCode: {
+    Parse(text: string): {
+      GetDiagnostics(): { Count: number; getItem(i: number): { Message: string; Start: number } };
+    };
+  };
+}
+function kustoParser(): KustoLanguage {
+  const load = createRequire(import.meta.url);
+  load('@kusto/language-service-next/bridge.min.js');
+  load('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+  return (globalThis as unknown as { Kusto: { Language: KustoLanguage } }).Kusto.Language;
+}
+
+describe('every alert and workbook query', () => {
+  const kusto = kustoParser();
+  // The changed-by-others template gets its lists at deployment (bicep replace()): parse it filled in.
+  const filled = (kql: string) =>
+    kql
+      .replaceAll(
+        '__TABLE_IDS__',
+        '["/subscriptions/s/resourcegroups/k/providers/microsoft.network/routetables/t"]',
+      )
+      .replaceAll('__APP_PRINCIPALS__', '["00000000-0000-0000-0000-000000000001"]');
+
+  it.each(allQueries.map((q) => [q.where, q] as const))('%s parses with the Kusto parser', (_w, q) => {
+    const diagnostics = kusto.KustoCode.Parse(filled(q.kql)).GetDiagnostics();
+    const messages = Array.from({ length: diagnostics.Count }, (_, i) => diagnostics.getItem(i).Message);
+    expect(messages).toEqual([]);
+  });
+
+  it('the parser refuses a broken query (so the check above can fail)', () => {
+    expect(kusto.KustoCode.Parse('AppEvents | where Name == ').GetDiagnostics().Count).toBeGreaterThan(0);
   });
 });

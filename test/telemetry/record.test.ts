@@ -257,3 +257,46 @@ describe('healthRecord', () => {
     for (const value of Object.values(record)) expect(['string', 'number']).toContain(typeof value);
   });
 });
+
+describe('healthRecord.topology (the workbook graph)', () => {
+  const worker = (i: number, subnet = 'kubernetes-subnet') => ({
+    name: `worker-${i}`,
+    ips: [`10.240.0.${20 + i}`],
+    podCidrs: [`10.200.${i}.0/24`],
+    subnetId: `/subscriptions/s/resourceGroups/kubernetes/providers/Microsoft.Network/virtualNetworks/v/subnets/${subnet}`,
+  });
+
+  it('lists the workers needing attention worst first and counts the healthy ones', () => {
+    const result = repairedResult({ workers: [0, 1, 2].map((i) => worker(i)) });
+    const topology = JSON.parse(String(healthRecord(result).topology));
+    expect(topology).toEqual({
+      subnets: [{ name: 'kubernetes-subnet', associated: true }],
+      workers: [
+        { name: 'worker-1', ip: '10.240.0.21', subnet: 'kubernetes-subnet', state: 'missing' },
+        { name: 'worker-0', ip: '10.240.0.20', subnet: 'kubernetes-subnet', state: 'wrong-next-hop' },
+      ],
+      healthy: 1,
+      unlisted: 0,
+      stale: 0,
+    });
+  });
+
+  it('stays small at 1,000 drifted workers: 40 listed, the rest counted', () => {
+    const workers = Array.from({ length: 1000 }, (_, i) => worker(i));
+    const drift = workers.map((w) => ({
+      kind: 'missing-route' as const,
+      subject: `kubernetes-route-${w.name}`,
+      worker: w.name,
+      before: null,
+      after: null,
+      message: 'missing',
+      repairable: true,
+    }));
+    const base = repairedResult();
+    const record = healthRecord({ ...base, workers, plan: { ...base.plan, drift } });
+    const topology = JSON.parse(String(record.topology));
+    expect(topology.workers).toHaveLength(40);
+    expect(topology.unlisted).toBe(960);
+    expect(String(record.topology).length).toBeLessThan(8192);
+  });
+});
