@@ -1,20 +1,24 @@
-// The tests Stryker runs against each mutant (stryker.config.mjs, docs/mutation.md): the unit suites of the
-// mutated code, plus the emulator suites that drive the retry policy and the settle wait. Every other
-// emulator suite also covers src/core, and each mutant would rerun its emulator start-up: too slow for CI.
-// The CLI suites spawn the built dist/, which carries no mutants, so the global setup's build is skipped.
+// The tests Stryker runs against each mutant (stryker.config.mjs, docs/mutation.md), per part (MUTATION_PART):
+// `core` runs the engine's unit suites only; `adapters` runs the unit suites of the decision code plus the
+// emulator suites that drive the retry policy and the settle wait. The CLI suites are left out: they spawn the
+// built dist/, which carries no mutants (so the global setup's build is skipped too).
 import { defineConfig } from 'vitest/config';
+
+const SUITES: Record<string, string[]> = {
+  core: ['test/core/**/*.test.ts'],
+  adapters: [
+    'test/azure/**/*.test.ts',
+    'test/functions/single-flight.test.ts',
+    'test/functions/handlers.test.ts',
+    'test/integration/conflicts-and-faults.test.ts',
+    'test/chaos/mid-write.test.ts',
+    'test/chaos/settle-deadline.test.ts',
+  ],
+};
 
 export default defineConfig({
   test: {
-    include: [
-      'test/core/**/*.test.ts',
-      'test/azure/**/*.test.ts',
-      'test/functions/single-flight.test.ts',
-      'test/functions/handlers.test.ts',
-      'test/integration/conflicts-and-faults.test.ts',
-      'test/chaos/mid-write.test.ts',
-      'test/chaos/settle-deadline.test.ts',
-    ],
+    include: SUITES[process.env.MUTATION_PART ?? 'core'],
     exclude: ['**/node_modules/**', '**/*.conformance.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
