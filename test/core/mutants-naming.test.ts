@@ -1,7 +1,7 @@
 // Route names at their edges (docs/mutation.md: kills the naming.ts survivors): ARM's 80-character limit at
 // exactly 80, the characters a name may start and end with, and the clear errors for inputs no name can come from.
 import { describe, expect, it } from 'vitest';
-import { isValidRouteName, routeNameForCidr } from '../../src/core/naming.js';
+import { isOwnedRouteName, isValidRouteName, routeNameForCidr } from '../../src/core/naming.js';
 
 describe('ARM route names', () => {
   it('may be exactly 80 characters long, not 81', () => {
@@ -31,5 +31,10 @@ describe('ARM route names', () => {
       "route name prefix '-route-' cannot start a valid route name of at most 80 chars",
     );
     expect(() => routeNameForCidr('10.200.0.0/24', 'p'.repeat(70))).toThrow(/route name prefix 'p{70}'/u);
+  });
+
+  it('an empty prefix owns nothing (ownership by name never extends to every route)', () => {
+    expect(isOwnedRouteName('kubernetes-route-10-200-0-0-24', '')).toBe(false);
+    expect(isOwnedRouteName('KUBERNETES-ROUTE-10-200-0-0-24', 'kubernetes-route-')).toBe(true);
   });
 });
