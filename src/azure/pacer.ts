@@ -167,6 +167,15 @@ function pacerFor(endpoint: string, subscriptionId: string): SubscriptionPacer {
   return pacer;
 }
 
+/**
+ * Forgets what the pacers learned about the buckets at `endpoint`: for a local ARM that was reset (a new world,
+ * its buckets full again). Real ARM's buckets never reset, so the app never calls it.
+ */
+export function forgetArmPacers(endpoint: string): void {
+  const prefix = `${endpoint.toLowerCase()}|`;
+  for (const key of [...pacers.keys()]) if (key.startsWith(prefix)) pacers.delete(key);
+}
+
 function subscriptionOf(request: PipelineRequest): string | undefined {
   return /^\/subscriptions\/([^/]+)/iu.exec(new URL(request.url).pathname)?.[1];
 }
@@ -193,7 +202,10 @@ export function armPacerPolicy(endpoint: string): PipelinePolicy {
       }
       const remaining = response.headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`);
       if (remaining !== undefined && /^\d+$/u.test(remaining.trim())) bucket.observe(Number(remaining));
-      if (response.status === 429) bucket.exhausted();
+      // A 429 for another operation in progress on the same resource is not the subscription's bucket (FIELD-NOTES
+      // §2: wait and retry the resource), so it leaves our estimate alone.
+      const anotherOperation = /RetryableErrorDueToAnotherOperation/u.test(response.bodyAsText ?? '');
+      if (response.status === 429 && !anotherOperation) bucket.exhausted();
       return response;
     },
   };

@@ -2,6 +2,7 @@
 // clean ones that must converge. Every run is checked with checkRun. A seed replays exactly (same drift, same
 // rules, same probabilistic draws); only timing-dependent interleavings can differ.
 import type { ArmClients } from '../../src/azure/clients.js';
+import { forgetArmPacers } from '../../src/azure/pacer.js';
 import type { FaultRuleInput, Json } from '../../src/emulator/index.js';
 import { reconcile } from '../../src/reconcile.js';
 import {
@@ -393,6 +394,7 @@ export async function runScenario(
   clients: ArmClients = env.newClients(),
 ): Promise<ScenarioOutcome> {
   env.emulator.reset();
+  forgetArmPacers(env.emulator.endpoint); // a reset world's buckets are full again
   const scenario = generateScenario(seed);
   applyDrift(env, scenario);
   const start = snapshot(env);

@@ -5,6 +5,7 @@
 // - refusal protects: after apply, the routes a refusal is about are as they were;
 // - one status: inSync, the CLI exit code and the HTTP answer follow from one status, as the docs define it.
 // (The fourth, follow-ups, is about concurrent triggers: test/functions/follow-ups.test.ts.)
+import { HttpRequest } from '@azure/functions';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor, render } from '../../src/cli/render.js';
@@ -169,7 +170,10 @@ describe('invariants of plan and apply over random worlds (issue 17)', () => {
           );
         if (command === 'plan') {
           const handlers = createHandlers({ reconcile: async () => result, loadConfig: () => config });
-          const answer = await handlers.driftReport({} as never, invocation('driftReport').context);
+          const answer = await handlers.driftReport(
+            new HttpRequest({ method: 'GET', url: 'http://localhost/api/driftReport' }),
+            invocation('driftReport').context,
+          );
           expect(answer.status).toBe(200);
           expect(answer.jsonBody).toMatchObject({ inSync, status: result.status });
         }

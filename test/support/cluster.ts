@@ -3,6 +3,7 @@ import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient, Route } from '@azure/arm-network';
 import { type ArmClients, createArmClients } from '../../src/azure/clients.js';
 import { roleActions } from '../../src/azure/operations.js';
+import { forgetArmPacers } from '../../src/azure/pacer.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import {
@@ -112,7 +113,10 @@ export async function startCluster(options: Partial<EmulatorOptions> = {}): Prom
 export function useCluster(options: Partial<EmulatorOptions> = {}): TestCluster {
   return useFixture('the test cluster', {
     start: () => startCluster(options),
-    reset: (cluster) => cluster.emulator.reset(),
+    reset: (cluster) => {
+      cluster.emulator.reset();
+      forgetArmPacers(cluster.emulator.endpoint); // a reset world's buckets are full again
+    },
     stop: (cluster) => cluster.stop(),
   });
 }
