@@ -183,19 +183,51 @@ export function clusterFromReconcile(result: ReconcileResult, scope: ClusterScop
     group: scope.workerGroup ?? `subnet ${lastSegment(settings.subnetIds[0] ?? '')}`,
   };
   seedWorkers(result, b);
-  const routes = [...ownedRoutes(result, b, result.mode === 'enforce'), ...refusedRoutes(result, b)];
+  // A cluster of several tables (ReconcileResult.tables): each drawn from its own part of the run.
+  const parts =
+    result.tables !== undefined && result.tables.length > 1
+      ? result.tables.map((t) => ({
+          run: { ...result, ...t },
+          settings: {
+            ...settings,
+            routeTableId: t.routeTable.id,
+            routeTableName: t.routeTable.name,
+            subnetIds: t.subnetIds,
+          },
+        }))
+      : [{ run: result, settings }];
+  const drawn = parts.map((part) => tableOf(part.run, part.settings, b));
   markIpForwarding(result, b);
+  return {
+    name: scope.name,
+    tables: drawn.map((d) => d.table),
+    workers: [...b.workers.values()],
+    findings: [
+      ...drawn.flatMap((d, i) => findingsOf(parts[i]!.run, d.table.routes)),
+      ...(result.peerings ?? []).map((f) => ({
+        state: 'refused' as const,
+        severity: severityOf('refused'),
+        subject: f.subject,
+        message: `peering-drops-pod-traffic: ${f.message}`,
+      })),
+    ],
+  };
+}
+
+/** One table of the run: its routes (owned, refused), its subnets (associated or not), its foreign routes. */
+function tableOf(run: ReconcileResult, settings: PlanSettings, b: Builder): { table: TableView } {
+  const routes = [...ownedRoutes(run, b, run.mode === 'enforce'), ...refusedRoutes(run, b)];
   const unassociated = new Set(
-    result.plan.drift.filter((d) => d.kind === 'subnet-not-associated').map((d) => d.subject.toLowerCase()),
+    run.plan.drift.filter((d) => d.kind === 'subnet-not-associated').map((d) => d.subject.toLowerCase()),
   );
   const table: TableView = {
-    id: result.routeTable.id,
-    name: result.routeTable.name,
-    resourceGroup: result.routeTable.resourceGroup,
-    exists: !result.plan.drift.some((d) => d.kind === 'table-missing'),
+    id: run.routeTable.id,
+    name: run.routeTable.name,
+    resourceGroup: run.routeTable.resourceGroup,
+    exists: !run.plan.drift.some((d) => d.kind === 'table-missing'),
     subnets: settings.subnetIds.map((id) => subnetView(id, !unassociated.has(id.toLowerCase()))),
     routes,
-    foreignRoutes: classifyRoutes(result.before, settings)
+    foreignRoutes: classifyRoutes(run.before, settings)
       .filter((r) => !r.owned)
       .map(({ route }) => ({
         name: route.name,
@@ -204,12 +236,7 @@ export function clusterFromReconcile(result: ReconcileResult, scope: ClusterScop
         nextHop: route.nextHopIpAddress,
       })),
   };
-  return {
-    name: scope.name,
-    tables: [table],
-    workers: [...b.workers.values()],
-    findings: findingsOf(result, routes),
-  };
+  return { table };
 }
 
 /**

@@ -184,3 +184,26 @@ describe('a cluster over three subnets in two peered vnets in two regions', () =
     ]);
   });
 });
+
+describe('the picture of a cluster of several tables (issue 20 on issue 19)', () => {
+  it('draws both tables with their own subnets, the unassociated one marked, and names a broken peering', async () => {
+    const { clusterFromReconcile } = await import('../../src/topology/from-result.js');
+    const { clusterScope } = await import('../../src/topology/scope.js');
+    const { mermaidSection } = await import('../../src/topology/mermaid.js');
+    await setPeering('k8s-west', 'vnet-west', { allowForwardedTraffic: false });
+    const config = world.config();
+    const planned = await run(config, true);
+    const picture = clusterFromReconcile(planned, clusterScope(config));
+    expect(picture.tables.map((t) => t.name)).toEqual(['pods-east', 'pods-west']);
+    // The world starts with nodes-a associated, nodes-b (east) and nodes-c (west) not.
+    const subnets = picture.tables.map((t) => [t.name, t.subnets.map((s) => `${s.name}:${s.associated}`)]);
+    expect(subnets).toEqual([
+      ['pods-east', ['nodes-a:true', 'nodes-b:false']],
+      ['pods-west', ['nodes-c:false']],
+    ]);
+    expect(picture.findings.some((f) => f.message.startsWith('peering-drops-pod-traffic'))).toBe(true);
+    const text = mermaidSection({ title: 'plan', readAt: planned.startedAt, clusters: [picture] }).join('\n');
+    expect(text).toContain('pods-east');
+    expect(text).toContain('pods-west');
+  });
+});
