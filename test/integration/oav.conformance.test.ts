@@ -50,6 +50,8 @@ const kinds = (xs: Array<{ kind: string }>) => [...new Set(xs.map((x) => x.kind)
 
 describe('oav validate-traffic on the engine reconciling every kind of route-table drift', () => {
   it('a missing route table is created (PUT 201) and associated', async () => {
+    // Azure deletes no table still associated with a subnet (InUseRouteTableCannotBeDeleted): detached first.
+    await cluster.detachSubnet();
     cluster.emulator.deleteResource(cluster.tableId, { emitEvent: false });
     const result = await engineRun();
     expect(result.status).toBe('Repaired');
