@@ -226,21 +226,23 @@ export interface ArmRequestCounts {
 }
 
 /** One route table's part of a reconcile: for a cluster of several tables, one per table. */
-export interface TableResult {
-  status: HealthStatus;
-  routeTable: ReconcileResult['routeTable'];
+export type TableResult = Pick<
+  ReconcileResult,
+  | 'status'
+  | 'routeTable'
+  | 'plan'
+  | 'repaired'
+  | 'unrepaired'
+  | 'refused'
+  | 'before'
+  | 'after'
+  | 'managedRoutes'
+  | 'attempts'
+  | 'error'
+> & {
   /** The subnets the table must be associated with. */
   subnetIds: string[];
-  plan: Plan;
-  repaired: Drift[];
-  unrepaired: Drift[];
-  refused: Refusal[];
-  before: RouteRecord[];
-  after: RouteRecord[];
-  managedRoutes: number;
-  attempts: number;
-  error?: ReconcileResult['error'];
-}
+};
 
 /** A peering between two of the cluster's vnets that would drop pod traffic (never repaired: not ours). */
 export interface PeeringFindingRecord {

@@ -15,7 +15,7 @@ export type RouteState =
   | 'ok';
 
 /** Worst first: the order of the legend and of the text beside the picture. */
-const ROUTE_STATES: readonly RouteState[] = [
+export const ROUTE_STATES: readonly RouteState[] = [
   'missing',
   'wrong-next-hop',
   'not-in-effect',

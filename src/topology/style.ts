@@ -1,6 +1,6 @@
 // One style per kind, shared by the Mermaid, SVG and HTML pictures so that the legend means the same
 // everywhere: a colour and a line pattern (colour alone fails the colour-blind and black-and-white prints).
-import type { RouteState } from './model.js';
+import { ROUTE_STATES, type RouteState } from './model.js';
 
 export type StyleKind = RouteState | 'foreign' | 'unassociated' | 'subnet' | 'table';
 
@@ -32,15 +32,7 @@ export const KIND_STYLE: Record<StyleKind, KindStyle> = {
 /** Legend order: worst first, then the neutral kinds. */
 export const LEGEND_KINDS: readonly StyleKind[] = [
   'unassociated',
-  'missing',
-  'wrong-next-hop',
-  'not-in-effect',
-  'shadowed',
-  'refused',
-  'stale',
-  'not-provisioned',
-  'repaired',
-  'ok',
+  ...ROUTE_STATES,
   'foreign',
   'table',
   'subnet',
