@@ -4,7 +4,8 @@
 import type { ArmClients } from './azure/clients.js';
 import { httpStatusOf, InventoryError, LroFailedError } from './azure/errors.js';
 import { sameId } from './azure/ids.js';
-import { type InventoryRead, readRouteTable, toRouteTableRecord } from './azure/inventory.js';
+import { type InventoryRead, readRouteTable } from './azure/inventory.js';
+import { toRouteTableRecord } from './azure/records.js';
 import { readSettledInventory, readUntilSettled } from './azure/settle.js';
 import { associateSubnet, enableIpForwarding, writeRouteTable } from './azure/writer.js';
 import type { Config } from './config.js';

@@ -8,7 +8,7 @@ import type { PeeringRecord, VnetPeerings } from '../core/peerings.js';
 import type { NicRecord, RouteTableRecord, SubnetRecord, VmRecord } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
-import { collect, toNicRecord, toRouteTableRecord, toSubnetRecord, toVmRecord } from './inventory.js';
+import { collect, toNicRecord, toRouteTableRecord, toSubnetRecord, toVmRecord } from './records.js';
 import { readScaleSetNics } from './scale-sets.js';
 
 /** The clients of one subscription. */

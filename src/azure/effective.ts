@@ -9,7 +9,7 @@ import type { Inventory } from '../core/types.js';
 import { withAnswerBodies } from './answer-bodies.js';
 import type { ArmClients } from './clients.js';
 import { httpStatusOf } from './errors.js';
-import { collect, toNicRecord, toVmRecord } from './inventory.js';
+import { collect, toNicRecord, toVmRecord } from './records.js';
 import { awaitLro } from './session.js';
 
 interface VerifyInventory {

@@ -2,32 +2,18 @@
 // scale-set list of the cluster group (plus one NIC list per Uniform scale set: scale-sets.ts), the route
 // table, and the cluster subnet (its provisioning state, and the route table it is associated with now). No per-VM calls. A failed page fails the whole
 // read: a partial or throttled list must never look like "fewer workers".
-import type { VirtualMachine } from '@azure/arm-compute';
-import type { NetworkInterface, RouteTable, Subnet } from '@azure/arm-network';
+import type { RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';
-import type {
-  Inventory,
-  NicRecord,
-  RouteRecord,
-  RouteTableRecord,
-  SubnetRecord,
-  VmRecord,
-} from '../core/types.js';
+import type { Inventory } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { InventoryError, isResourceNotFound } from './errors.js';
+import { collect, required, toNicRecord, toRouteTableRecord, toSubnetRecord, toVmRecord } from './records.js';
 import { readScaleSetNics } from './scale-sets.js';
 
 export interface InventoryRead {
   inventory: Inventory;
   /** The table exactly as the SDK returned it: the write starts from it so nothing we do not own changes. */
   table: RouteTable | null;
-}
-
-/** Every item of a paged list (the SDK follows nextLink). */
-export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) items.push(item);
-  return items;
 }
 
 export async function readRouteTable(
@@ -126,85 +112,4 @@ async function readVnetLocation(clients: ArmClients, config: Config, signal?: Ab
     }
     throw error;
   }
-}
-
-function required(value: string | undefined, what: string, where: string): string {
-  if (value === undefined || value === null || value === '') {
-    throw new InventoryError(
-      `ARM returned ${where} without ${what}; expected every listed resource to have one`,
-    );
-  }
-  return value;
-}
-
-export function toVmRecord(vm: VirtualMachine): VmRecord {
-  const id = required(vm.id, 'an id', 'a virtual machine');
-  const tags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(vm.tags ?? {})) {
-    if (typeof value === 'string') tags[key] = value;
-  }
-  return {
-    id,
-    name: vm.name ?? id.slice(id.lastIndexOf('/') + 1),
-    tags,
-    nicRefs: (vm.networkProfile?.networkInterfaces ?? [])
-      .filter((ref) => typeof ref?.id === 'string')
-      .map((ref) => ({ id: ref.id as string, primary: ref.primary ?? undefined })),
-  };
-}
-
-export function toNicRecord(nic: NetworkInterface): NicRecord {
-  const id = required(nic.id, 'an id', 'a network interface');
-  return {
-    id,
-    name: nic.name ?? id.slice(id.lastIndexOf('/') + 1),
-    vmId: nic.virtualMachine?.id ?? undefined,
-    enableIpForwarding: nic.enableIPForwarding === true,
-    provisioningState: nic.provisioningState ?? undefined,
-    ipConfigurations: (nic.ipConfigurations ?? []).filter(Boolean).map((ipc) => ({
-      name: ipc.name ?? '',
-      primary: ipc.primary ?? undefined,
-      privateIpAddress: ipc.privateIPAddress ?? undefined,
-      privateIpVersion:
-        ipc.privateIPAddressVersion === 'IPv6'
-          ? 'IPv6'
-          : ipc.privateIPAddressVersion === 'IPv4'
-            ? 'IPv4'
-            : undefined,
-      subnetId: ipc.subnet?.id ?? undefined,
-    })),
-  };
-}
-
-function toRouteRecord(route: NonNullable<RouteTable['routes']>[number]): RouteRecord {
-  return {
-    name: required(route.name, 'a name', 'a route'),
-    addressPrefix: route.addressPrefix ?? undefined,
-    nextHopType: route.nextHopType ?? undefined,
-    nextHopIpAddress: route.nextHopIpAddress ?? undefined,
-    provisioningState: route.provisioningState ?? undefined,
-  };
-}
-
-export function toRouteTableRecord(table: RouteTable): RouteTableRecord {
-  const id = required(table.id, 'an id', 'the route table');
-  return {
-    id,
-    name: table.name ?? id.slice(id.lastIndexOf('/') + 1),
-    location: required(table.location, 'a location', 'the route table'),
-    etag: table.etag ?? undefined,
-    provisioningState: table.provisioningState ?? undefined,
-    routes: (table.routes ?? []).filter(Boolean).map(toRouteRecord),
-    subnetIds: (table.subnets ?? [])
-      .map((s: Subnet) => s?.id)
-      .filter((s): s is string => typeof s === 'string'),
-  };
-}
-
-export function toSubnetRecord(subnet: Subnet): SubnetRecord {
-  return {
-    id: required(subnet.id, 'an id', 'the subnet'),
-    provisioningState: subnet.provisioningState ?? undefined,
-    routeTableId: subnet.routeTable?.id ?? undefined,
-  };
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { NicRecord } from '../core/types.js';
 import type { ArmClients } from './clients.js';
 import { isResourceNotFound } from './errors.js';
-import { collect, toNicRecord } from './inventory.js';
+import { collect, toNicRecord } from './records.js';
 
 export async function readScaleSetNics(
   clients: ArmClients,

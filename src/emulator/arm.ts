@@ -3,6 +3,7 @@
 // subscription and resource-group checks, paging, and the resource events of writes. Behaviour follows the
 // recorded real traffic in azure-reference/recordings and the specs; see docs/emulator.md.
 import { SCALE_SET_TYPE, ScaleSets } from './compute/scale-sets.js';
+import type { ArmContext } from './context.js';
 import { ArmError, armErrors } from './errors.js';
 import { buildEvent, type EventHub } from './events.js';
 import { ExternalWriteLog } from './external-writes.js';
@@ -10,7 +11,6 @@ import { handlePeerings } from './network/peerings.js';
 import { applyExternalWrite, type ExternalTableChange } from './network/route-tables.js';
 import { Operations } from './operations.js';
 import {
-  type ArmContext,
   type ArmReply,
   type ArmRequest,
   header,

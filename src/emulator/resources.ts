@@ -1,12 +1,13 @@
 // Top-level resources and inline children (routes, subnets) through ARM: GET, PUT (route tables and subnets
 // in network/, every other type validated against its schema), PATCH of tags, and DELETE as a long-running
 // operation. A route table still associated with a subnet cannot be deleted.
+
+import { type ArmContext, operationLocation, startAsyncPut } from './context.js';
 import { ArmError, armErrors } from './errors.js';
 import { putRoute, putRouteTable } from './network/route-tables.js';
 import { checkSubnetReferences, putSubnet } from './network/virtual-networks.js';
 import { readOnlyProperties } from './read-only.js';
 import {
-  type ArmContext,
   type ArmReply,
   type ArmRequest,
   arr,
@@ -19,9 +20,7 @@ import {
   lower,
   obj,
   ok,
-  operationLocation,
   settle,
-  startAsyncPut,
 } from './request.js';
 import { props, TYPES } from './store.js';
 import { type Json, validateResource } from './world.js';

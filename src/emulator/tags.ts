@@ -1,8 +1,10 @@
 // The tags API (Microsoft.Resources/tags at `{resourceId}/providers/Microsoft.Resources/tags/default`): GET,
 // PUT (replace) and PATCH with operation Merge, Replace or Delete. It changes only the tags, and emits
 // `Microsoft.Resources/tags/write` on the tags resource, as ARM does.
+
+import type { ArmContext } from './context.js';
 import { armErrors } from './errors.js';
-import { type ArmContext, type ArmReply, type ArmRequest, bodyObject, bumpEtag, obj, ok } from './request.js';
+import { type ArmReply, type ArmRequest, bodyObject, bumpEtag, obj, ok } from './request.js';
 import { type Json, parseTopLevelId } from './world.js';
 
 /** The tags after a PUT, or a PATCH with its `operation` (Merge by default). */

@@ -6,18 +6,12 @@ import { join } from 'node:path';
 import type { RouteTable } from '@azure/arm-network';
 import { InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { toNicRecord, toRouteTableRecord, toVmRecord } from '../../src/azure/inventory.js';
+import { toNicRecord, toRouteTableRecord, toVmRecord } from '../../src/azure/records.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { type Json, startEmulator, WorldError } from '../../src/emulator/index.js';
 import { handlersWithLogSpy } from '../support/handlers.js';
-import {
-  CHAOS_TIMEOUT_MS,
-  checkRun,
-  type RunRecord,
-  recordedRun,
-  requestBound,
-  WORLD_FILE,
-} from './harness.js';
+import { CHAOS_TIMEOUT_MS, type RunRecord, recordedRun, requestBound, WORLD_FILE } from './harness.js';
+import { checkRun } from './invariants.js';
 import { useChaos } from './use-chaos.js';
 
 const BOUND = requestBound({ attempts: 4, pollsPerLro: 1, nicRepairs: 0, pages: 1 });

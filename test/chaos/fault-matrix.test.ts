@@ -8,7 +8,6 @@ import { handlersWithLogSpy } from '../support/handlers.js';
 import {
   CHAOS_TIMEOUT_MS,
   type ChaosEnv,
-  checkRun,
   convergenceProblems,
   type KnownForeign,
   NO_EXTERNAL,
@@ -21,6 +20,7 @@ import {
   TABLE,
   WORLD_FILE,
 } from './harness.js';
+import { checkRun } from './invariants.js';
 import { applyDrift, type DriftLabel } from './scenarios.js';
 import { useChaos } from './use-chaos.js';
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../../src/core/types.js';
 import { createHandlers } from '../../src/functions/handlers.js';
 import { type ReconcileOptions, reconcile } from '../../src/reconcile.js';
-import { checkRun, convergenceProblems, NO_EXTERNAL, requestBound, snapshot } from './harness.js';
+import { convergenceProblems, NO_EXTERNAL, requestBound, snapshot } from './harness.js';
+import { checkRun } from './invariants.js';
 import { applyDrift } from './scenarios.js';
 import { useChaos } from './use-chaos.js';
 

@@ -395,8 +395,6 @@ export interface RunRecord {
   concurrent?: boolean;
 }
 
-export { checkRun } from './invariants.js';
-
 // ---------------------------------------------------------------- running one reconcile and recording it
 
 export interface RunOptions {

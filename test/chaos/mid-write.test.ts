@@ -8,7 +8,6 @@ import type { FaultRuleInput, Json } from '../../src/emulator/index.js';
 import {
   CHAOS_RETRY,
   type ChaosEnv,
-  checkRun,
   convergenceProblems,
   recordedRun,
   requestBound,
@@ -16,6 +15,7 @@ import {
   startChaos,
   TABLE,
 } from './harness.js';
+import { checkRun } from './invariants.js';
 import { applyDrift } from './scenarios.js';
 
 const BOUND = requestBound({ attempts: 4, pollsPerLro: 1, nicRepairs: 1, pages: 1 });

@@ -8,7 +8,6 @@ import { reconcile } from '../../src/reconcile.js';
 import {
   CHAOS_TIMEOUT_MS,
   type ChaosEnv,
-  checkRun,
   convergenceProblems,
   isOwned,
   type RecordedFaults,
@@ -21,6 +20,7 @@ import {
   settleOperations,
   snapshot,
 } from './harness.js';
+import { checkRun } from './invariants.js';
 import { checkAgreement, checkOneStatus } from './truth.js';
 
 export type FaultLabel =

@@ -24,16 +24,7 @@ import { arr, obj, type Store, TYPES } from '../store.js';
 import { NETWORK_API_VERSIONS } from '../versions.js';
 import type { Json, WorldFile } from '../world.js';
 import { peeringRoutes } from './peerings.js';
-import { type NetworkView, Propagation } from './propagation.js';
-
-export interface LearnedRoute {
-  /** Id of the virtual network gateway (Microsoft.Network/virtualNetworkGateways) that learned it. */
-  gateway: string;
-  /** The prefix advertised by the BGP peer (GatewayRoute.network). */
-  network: string;
-  /** The next hop NICs send to (the gateway's address). */
-  nextHop: string;
-}
+import { type LearnedRoute, type NetworkView, Propagation } from './propagation.js';
 
 interface EffectiveRoutesOptions {
   store: Store;

@@ -3,8 +3,10 @@
 // `peeringState` as the store computes it (store.ts peeringView) and its flags. They live inline in their vnet, as
 // the vnet's GET returns them. Peerings are the network team's: the emulator serves no peering writes, which
 // change only through the world file and the admin API (a whole vnet in GET shape).
+
+import type { ArmContext } from '../context.js';
 import { armErrors } from '../errors.js';
-import { type ArmContext, type ArmReply, type ArmRequest, lower, ok } from '../request.js';
+import { type ArmReply, type ArmRequest, lower, ok } from '../request.js';
 import { arr, obj, props, type Store, TYPES } from '../store.js';
 import type { Json } from '../world.js';
 

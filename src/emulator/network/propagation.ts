@@ -8,9 +8,18 @@
 import type { EventHub } from '../events.js';
 import { arr, obj, type Store, TYPES } from '../store.js';
 import type { Json } from '../world.js';
-import type { LearnedRoute } from './effective-routes.js';
 
 const GATEWAYS = 'Microsoft.Network/virtualNetworkGateways';
+
+/** A route a virtual network gateway learned by BGP (set by a test or the world file's learnedRoutes). */
+export interface LearnedRoute {
+  /** Id of the virtual network gateway (Microsoft.Network/virtualNetworkGateways) that learned it. */
+  gateway: string;
+  /** The prefix advertised by the BGP peer (GatewayRoute.network). */
+  network: string;
+  /** The next hop NICs send to (the gateway's address). */
+  nextHop: string;
+}
 
 /** What effective routes are computed from: vnets, route tables and gateways (by id), and learned routes. */
 export interface NetworkView {

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { normalizeCidr } from 'cidr-tools';
+import { type ArmContext, startAsyncPut } from '../context.js';
 import { armErrors } from '../errors.js';
 import type { ExternalWriteLog } from '../external-writes.js';
 import {
-  type ArmContext,
   type ArmReply,
   type ArmRequest,
   arr,
@@ -18,7 +18,6 @@ import {
   lower,
   obj,
   settle,
-  startAsyncPut,
 } from '../request.js';
 import { fillRoute, props, TYPES } from '../store.js';
 import { type Json, newEtag, parseTopLevelId } from '../world.js';

@@ -1,9 +1,10 @@
 // Virtual networks and subnets: the PUT of one subnet (address prefixes, the route table, NSG and NAT gateway
 // it refers to, which must exist), and the reference check a vnet PUT applies to its inline subnets. A subnet
 // write also locks the route tables it associates or dissociates, as the network RP does.
+
+import { type ArmContext, startAsyncPut } from '../context.js';
 import { armErrors } from '../errors.js';
 import {
-  type ArmContext,
   type ArmReply,
   type ArmRequest,
   arr,
@@ -12,7 +13,6 @@ import {
   clone,
   lower,
   obj,
-  startAsyncPut,
 } from '../request.js';
 import { fillSubnet, props, type Store, TYPES } from '../store.js';
 import { type Json, newEtag } from '../world.js';
