@@ -115,7 +115,9 @@ export const fleetFileSchema = z
     // Bicep reads the file at compile time, so it always exists). The loader refuses an empty fleet.
     clusters: z
       .array(cluster)
-      .describe("The clusters; empty: no fleet (azd deploys the one cluster of its settings, CLUSTERS_FILE is unset)."),
+      .describe(
+        'The clusters; empty: no fleet (azd deploys the one cluster of its settings, CLUSTERS_FILE is unset).',
+      ),
   })
   .strict()
   .superRefine((file, ctx) => {
