@@ -163,6 +163,8 @@ var fleetLinkedGroups = map(linkedResourceGroups, g => {
 // union() of arrays drops duplicates: one assignable scope and one role assignment per distinct pair.
 var fleetScopes = isFleet ? union(fleetWorkerGroups, fleetTableGroups, fleetSubnetGroups, fleetLinkedGroups) : []
 var fleetScopeIds = map(fleetScopes, g => '/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}')
+// Every route table of the fleet, for the changed-by-others alert.
+var fleetTableIds = flatten(map(fleetClusters, c => map(c.routeTables, t => '/subscriptions/${toLower(t.?subscriptionId ?? c.subscriptionId)}/resourceGroups/${t.resourceGroup}/providers/Microsoft.Network/routeTables/${t.name}')))
 
 // ------------------------------------------------------------------ names
 
@@ -328,7 +330,7 @@ module alerts 'app/alerts.bicep' = {
     workspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     alertEmail: alertEmail
     alertWebhooks: alertWebhooks
-    watchedRouteTableIds: [
+    watchedRouteTableIds: isFleet ? fleetTableIds : [
       '/subscriptions/${subscription().subscriptionId}/resourceGroups/${effectiveRouteTableResourceGroup}/providers/Microsoft.Network/routeTables/${routeTableName}'
     ]
     appPrincipalIds: [

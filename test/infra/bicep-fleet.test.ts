@@ -289,6 +289,28 @@ describe.each([
   });
 });
 
+describe('the changed-by-others alert', () => {
+  const watched = (main: Context) => {
+    const text = /^\s+watchedRouteTableIds: (.+\n(?:\s+'.*\n)?\s+\])$/mu.exec(
+      readFileSync(MAIN, 'utf8'),
+    )![1]!;
+    return (main.expression(text) as string[]).map((id) => id.toLowerCase()).sort();
+  };
+
+  it("watches every route table of the fleet, or the one cluster's", () => {
+    const tables = loadFleet({ CLUSTERS_FILE: 'f' }, () => JSON.stringify(SPREAD)).flatMap(({ config }) =>
+      config.cluster.routeTables.map(
+        (t) =>
+          `/subscriptions/${t.subscriptionId}/resourcegroups/${t.resourceGroup}/providers/microsoft.network/routetables/${t.name}`,
+      ),
+    );
+    expect(watched(mainWith(SPREAD))).toEqual(tables.map((id) => id.toLowerCase()).sort());
+    expect(watched(mainWith(undefined, { routeTableResourceGroup: 'net' }))).toEqual([
+      `/subscriptions/${APP_SUB}/resourcegroups/net/providers/microsoft.network/routetables/kubernetes-routes`,
+    ]);
+  });
+});
+
 describe('NETWORK_RESOURCE_GROUPS in a fleet', () => {
   it('adds groups of the app subscription, or of another as subscriptionId/group, once each', () => {
     const main = mainWith(EXAMPLE, {
