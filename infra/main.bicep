@@ -127,6 +127,45 @@ param unrepairedDriftWindowMinutes int = 30
 @maxValue(6)
 param throttledIntervalsThreshold int = 3
 
+// ------------------------------------------------------------------ the fleet (clusters.json)
+
+// The one fleet file of the app, this template and the deploy hook: clusters.json at the project root. Bicep
+// reads a file only while compiling, from a literal path relative to this file (loadJsonContent, "File functions
+// for Bicep"), so the file always exists: its `clusters` empty (as committed), the deployment keeps the one
+// cluster of the parameters above, unchanged. With clusters, the app package carries the file (.funcignore keeps
+// it), the app setting CLUSTERS_FILE names it, and the azd output CLUSTERS_FILE hands it to the hook.
+var fleet = loadJsonContent('../clusters.json')
+var fleetClusters = fleet.clusters
+var isFleet = !empty(fleetClusters)
+var fleetFileName = 'clusters.json'
+
+// Every (subscription, resource group) of every cluster, as src/fleet/load.ts reads the file: its worker groups,
+// its route tables' groups and its subnets' vnet groups (an omitted subscriptionId is the cluster's, a subnet's
+// is its table's; a subnet's omitted resourceGroup is its table's). Lower-cased: ARM ids are case-insensitive, and
+// union() then drops the same group spelt twice.
+var fleetWorkerGroups = flatten(map(fleetClusters, c => map(c.workers, w => {
+  subscriptionId: toLower(w.?subscriptionId ?? c.subscriptionId)
+  resourceGroup: toLower(w.resourceGroup)
+})))
+var fleetTableGroups = flatten(map(fleetClusters, c => map(c.routeTables, t => {
+  subscriptionId: toLower(t.?subscriptionId ?? c.subscriptionId)
+  resourceGroup: toLower(t.resourceGroup)
+})))
+var fleetSubnetGroups = flatten(flatten(map(fleetClusters, c => map(c.routeTables, t => map(t.subnets, s => {
+  subscriptionId: toLower(t.?subscriptionId ?? c.subscriptionId)
+  resourceGroup: toLower(s.?resourceGroup ?? t.resourceGroup)
+})))))
+// NETWORK_RESOURCE_GROUPS in a fleet: `group` (this subscription) or `subscriptionId/group`.
+var fleetLinkedGroups = map(linkedResourceGroups, g => {
+  subscriptionId: toLower(contains(g, '/') ? split(g, '/')[0] : subscription().subscriptionId)
+  resourceGroup: toLower(last(split(g, '/')))
+})
+// union() of arrays drops duplicates: one assignable scope and one role assignment per distinct pair.
+var fleetScopes = isFleet ? union(fleetWorkerGroups, fleetTableGroups, fleetSubnetGroups, fleetLinkedGroups) : []
+var fleetScopeIds = map(fleetScopes, g => '/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}')
+// Every route table of the fleet, for the changed-by-others alert.
+var fleetTableIds = flatten(map(fleetClusters, c => map(c.routeTables, t => '/subscriptions/${toLower(t.?subscriptionId ?? c.subscriptionId)}/resourceGroups/${t.resourceGroup}/providers/Microsoft.Network/routeTables/${t.name}')))
+
 // ------------------------------------------------------------------ names
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -139,6 +178,8 @@ var effectiveVnetResourceGroup = empty(vnetResourceGroup) ? clusterResourceGroup
 var linkedResourceGroups = filter(map(split(networkResourceGroups, ','), g => trim(g)), g => !empty(g))
 // union() of arrays drops duplicates: one role assignment per distinct resource group.
 var clusterScopes = union([clusterResourceGroup], [effectiveRouteTableResourceGroup], [effectiveVnetResourceGroup], linkedResourceGroups)
+// One cluster (no fleet): the groups above, in this subscription.
+var singleClusterScopes = isFleet ? [] : clusterScopes
 var systemTopicName = 'evgt-podroutes-${resourceToken}'
 
 // Every engine setting (ENGINE_SETTING_KEYS in src/config.ts), and only those; test/infra checks both ways.
@@ -224,26 +265,48 @@ module functionApp 'app/function.bicep' = {
     reconcileSchedule: reconcileSchedule
     verifySchedule: verifySchedule
     engineSettings: engineSettings
+    clustersFile: isFleet ? fleetFileName : ''
   }
 }
 
 // ------------------------------------------------------------------ least privilege on the cluster
 
+// The role is defined once, here in the app's subscription, and a fleet's assignable scopes name groups of any
+// subscription of the tenant: a custom role is a tenant object "shared between subscriptions that trust the same
+// Microsoft Entra tenant", assignable at up to 2,000 scopes (subscriptions or resource groups), and whoever
+// writes it needs Microsoft.Authorization/roleDefinitions/write on every assignable scope (learn.microsoft.com
+// role-based-access-control/custom-roles and role-definitions#assignablescopes; troubleshooting "Unable to create
+// or update a custom role" shows a role written at one subscription with "linked scopes" in others).
 module clusterRole 'app/cluster-role.bicep' = {
   name: 'cluster-role'
   params: {
     environmentName: environmentName
-    assignableResourceGroups: clusterScopes
+    assignableResourceGroups: singleClusterScopes
+    fleetResourceGroupIds: fleetScopeIds
     repairIpForwarding: repairIpForwarding
   }
 }
 
 module clusterRoleAssignments 'app/cluster-role-assignment.bicep' = [
-  for scopeName in clusterScopes: {
+  for scopeName in singleClusterScopes: {
     name: 'cluster-role-assignment-${uniqueString(scopeName)}'
     scope: resourceGroup(scopeName)
     params: {
       roleDefinitionId: clusterRole.outputs.roleDefinitionId
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
+// A fleet: the role assigned to the app's identity in each group, in its own subscription. The role definition is
+// named by its id in that subscription, as ARM stores it (Azure/azure-rest-api-specs#10939: an assignment in
+// another subscription comes back with that subscription's role definition id).
+module fleetRoleAssignments 'app/cluster-role-assignment.bicep' = [
+  for group in fleetScopes: {
+    name: 'fleet-role-assignment-${uniqueString(group.subscriptionId, group.resourceGroup)}'
+    scope: resourceGroup(group.subscriptionId, group.resourceGroup)
+    params: {
+      roleDefinitionId: '/subscriptions/${group.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${clusterRole.outputs.roleDefinitionName}'
       principalId: identity.outputs.principalId
     }
   }
@@ -267,7 +330,7 @@ module alerts 'app/alerts.bicep' = {
     workspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     alertEmail: alertEmail
     alertWebhooks: alertWebhooks
-    watchedRouteTableIds: [
+    watchedRouteTableIds: isFleet ? fleetTableIds : [
       '/subscriptions/${subscription().subscriptionId}/resourceGroups/${effectiveRouteTableResourceGroup}/providers/Microsoft.Network/routeTables/${routeTableName}'
     ]
     appPrincipalIds: [
@@ -325,4 +388,6 @@ output VNET_RESOURCE_GROUP string = effectiveVnetResourceGroup
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = systemTopicName
 output DEAD_LETTER_CONTAINER_ID string = '${storage.outputs.resourceId}/blobServices/default/containers/${deadLetterContainerName}'
 output CLUSTER_ROLE_DEFINITION_ID string = clusterRole.outputs.roleDefinitionId
+// The fleet file, relative to the project root where azd runs the hook (empty: no fleet, one cluster).
+output CLUSTERS_FILE string = isFleet ? fleetFileName : ''
 output WORKBOOK_ID string = workbook.outputs.resourceId

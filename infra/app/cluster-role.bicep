@@ -3,8 +3,10 @@
 targetScope = 'subscription'
 
 param environmentName string
-@description('Resource groups the role may be assigned at (cluster, route table, vnet, and the groups of what the subnet and worker NICs refer to).')
+@description('Resource groups of this subscription the role may be assigned at, for one cluster (cluster, route table, vnet, and the groups of what the subnet and worker NICs refer to).')
 param assignableResourceGroups array
+@description('Resource group ids, in any subscription of the tenant, the role may be assigned at, for a fleet (clusters.json).')
+param fleetResourceGroupIds array = []
 param repairIpForwarding bool
 
 var requiredActions = [
@@ -44,6 +46,7 @@ var ipForwardingRepairActions = [
 ]
 
 var roleName = guid(subscription().id, 'pod-route-reconciler', environmentName)
+var assignableScopes = concat(map(assignableResourceGroups, rgName => subscriptionResourceId('Microsoft.Resources/resourceGroups', rgName)), fleetResourceGroupIds)
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: roleName
@@ -61,8 +64,10 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
         notDataActions: []
       }
     ]
-    assignableScopes: [for rgName in assignableResourceGroups: subscriptionResourceId('Microsoft.Resources/resourceGroups', rgName)]
+    assignableScopes: assignableScopes
   }
 }
 
 output roleDefinitionId string = role.id
+// The role's GUID: a fleet's assignments name it by its id in their own subscription.
+output roleDefinitionName string = role.name

@@ -14,6 +14,8 @@ param reconcileSchedule string
 param verifySchedule string
 @description('The engine settings (ENGINE_SETTING_KEYS), built in main.bicep.')
 param engineSettings object
+@description('The fleet file in the app package (clusters.json), or empty: the one cluster of engineSettings.')
+param clustersFile string = ''
 param instanceMemoryMB int = 512
 param maximumInstanceCount int = 40
 
@@ -31,6 +33,7 @@ var platformSettings = {
   AZURE_CLIENT_ID: identityClientId
   RECONCILE_SCHEDULE: reconcileSchedule
   VERIFY_SCHEDULE: verifySchedule
+  CLUSTERS_FILE: clustersFile
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

@@ -1,7 +1,8 @@
 // azd postdeploy hook (called by postdeploy.sh and postdeploy.ps1; plain Node ESM, no dependencies): subscribes
 // reconcileOnResourceChange to the Event Grid system topic of every distinct (subscription, resource group) of the
-// fleet: the groups of clusters.json (`CLUSTERS_FILE`) when set, else the cluster, route-table and vnet groups of
-// the single-cluster settings (a group's system topic only emits events for resources inside it).
+// fleet: the groups of clusters.json (`CLUSTERS_FILE`, main.bicep's output when the file lists clusters) when set,
+// else the cluster, route-table and vnet groups of the single-cluster settings (a group's system topic only emits
+// events for resources inside it).
 //
 // - Checks every input against ARM before its first write (each group, the Function app, the identity, the
 //   dead-letter account and container): a typo writes nothing anywhere.
@@ -47,7 +48,7 @@ export const ENV_NAMES = [
   'DEAD_LETTER_CONTAINER_ID',
 ];
 const OPTIONAL = new Set(['ROUTE_TABLE_RESOURCE_GROUP', 'VNET_RESOURCE_GROUP']);
-/** The fleet file (issue 19's clusters.json): `azd env set CLUSTERS_FILE clusters.json`, or the environment. */
+/** The fleet file, relative to the project root: main.bicep's output `clusters.json` (empty: no fleet). */
 export const FLEET_FILE_ENV = 'CLUSTERS_FILE';
 
 export class HookError extends Error {}

@@ -56,6 +56,10 @@ function parseFleetFile(path: string, readText: (path: string) => string): Fleet
       })),
     );
   }
+  if (parsed.data.clusters.length === 0)
+    throw new ConfigError([
+      { setting: `CLUSTERS_FILE (${path}) clusters`, message: 'expected at least one cluster' },
+    ]);
   return parsed.data;
 }
 

@@ -111,7 +111,13 @@ export const fleetFileSchema = z
       .strict()
       .describe("Settings of every cluster that does not set its own (the app settings' values otherwise).")
       .optional(),
-    clusters: z.array(cluster).min(1, 'expected at least one cluster'),
+    // Empty in the committed clusters.json: no fleet, the deployment keeps the one cluster of its settings (the
+    // Bicep reads the file at compile time, so it always exists). The loader refuses an empty fleet.
+    clusters: z
+      .array(cluster)
+      .describe(
+        'The clusters; empty: no fleet (azd deploys the one cluster of its settings, CLUSTERS_FILE is unset).',
+      ),
   })
   .strict()
   .superRefine((file, ctx) => {

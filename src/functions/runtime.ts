@@ -7,14 +7,15 @@ import { loadFleet } from '../fleet/load.js';
 import { reconcile } from '../reconcile.js';
 import { telemetry } from '../telemetry/setup.js';
 import { verify } from '../verify.js';
+import { readAppFile } from './app-file.js';
 import { createHandlers } from './handlers.js';
 import { withShutdown } from './shutdown.js';
 
 export const handlers = createHandlers({
   reconcile: (options) => reconcile(withShutdown(options)),
   loadConfig: () => loadConfig(process.env),
-  // CLUSTERS_FILE's clusters, or the app settings' one cluster.
-  loadFleet: () => loadFleet(process.env),
+  // CLUSTERS_FILE's clusters (a relative path: the app package's file), or the app settings' one cluster.
+  loadFleet: () => loadFleet(process.env, readAppFile),
   verify: (options) => verify(withShutdown(options)),
   telemetry,
   isOwnWrite,

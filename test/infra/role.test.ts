@@ -77,9 +77,11 @@ describe('custom role for the cluster', () => {
     for (const a of [...required, ...repair]) expect(a).not.toContain('*');
     expect(role.source).toMatch(/notActions: \[\]\s+dataActions: \[\]\s+notDataActions: \[\]/u);
     expect(role.source).toMatch(/type: 'CustomRole'/u);
+    // One cluster: groups of this subscription; a fleet: group ids of any subscription (test/infra/bicep-fleet.test.ts).
     expect(role.source).toMatch(
-      /assignableScopes: \[for rgName in assignableResourceGroups: subscriptionResourceId\('Microsoft\.Resources\/resourceGroups', rgName\)\]/u,
+      /var assignableScopes = concat\(map\(assignableResourceGroups, rgName => subscriptionResourceId\('Microsoft\.Resources\/resourceGroups', rgName\)\), fleetResourceGroupIds\)/u,
     );
+    expect(role.source).toMatch(/assignableScopes: assignableScopes\n/u);
   });
 
   it('is assigned to the identity at the cluster, route table, vnet and linked resources groups (deduplicated)', () => {
@@ -92,11 +94,13 @@ describe('custom role for the cluster', () => {
     expect(main).toMatch(
       /var linkedResourceGroups = filter\(map\(split\(networkResourceGroups, ','\), g => trim\(g\)\), g => !empty\(g\)\)/u,
     );
+    // Without a fleet (clusters.json lists none); a fleet's groups: test/infra/bicep-fleet.test.ts.
+    expect(main).toMatch(/var singleClusterScopes = isFleet \? \[\] : clusterScopes\n/u);
     expect(main).toMatch(
-      /for scopeName in clusterScopes: \{\s+name: [^\n]+\s+scope: resourceGroup\(scopeName\)/u,
+      /for scopeName in singleClusterScopes: \{\s+name: [^\n]+\s+scope: resourceGroup\(scopeName\)/u,
     );
     expect(main).toMatch(/roleDefinitionId: clusterRole\.outputs\.roleDefinitionId/u);
-    expect(main).toMatch(/assignableResourceGroups: clusterScopes/u);
+    expect(main).toMatch(/assignableResourceGroups: singleClusterScopes/u);
   });
 
   it('assigns no Owner, Contributor, Network Contributor or User Access Administrator anywhere', () => {
