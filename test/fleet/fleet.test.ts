@@ -2,8 +2,8 @@
 // of one subscription is paced instead of throttled; a heavily throttled subscription slows only its own
 // clusters; an event reconciles only the clusters whose resources it names.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fleetSubscription, makeFleetFile, makeFleetWorld } from '../../bench/fleet-world.js';
 import { createArmClients } from '../../src/azure/clients.js';
+import { fleetSubscription, makeFleetFile, makeFleetWorld } from '../../src/cli/fleet-world.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { type FleetCluster, loadFleet } from '../../src/fleet/load.js';
