@@ -234,6 +234,56 @@ function notConverged(name: string, report: JsonReportPart | undefined, peerings
   return problems;
 }
 
+const sameId = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** Each worker's pod CIDR (its VM's tag) and the IP of its primary NIC, as ARM holds them. */
+async function workerPodRoutes(op: Operator, config: Config): Promise<Map<string, string | undefined>> {
+  const routes = new Map<string, string | undefined>();
+  for (const group of config.cluster.workerGroups) {
+    const { compute, network } = op.admin(group.subscriptionId);
+    const ips = new Map<string, string | undefined>();
+    for await (const nic of network.networkInterfaces.list(group.resourceGroup))
+      ips.set(String(nic.id).toLowerCase(), nic.ipConfigurations?.[0]?.privateIPAddress);
+    for await (const vm of compute.virtualMachines.list(group.resourceGroup)) {
+      const cidr = vm.tags?.[config.podCidrTag];
+      const nicId = vm.networkProfile?.networkInterfaces?.[0]?.id;
+      if (cidr !== undefined && nicId !== undefined) routes.set(cidr, ips.get(nicId.toLowerCase()));
+    }
+  }
+  return routes;
+}
+
+/**
+ * What ARM holds, read apart from the engine (its results could agree with themselves and still be wrong):
+ * every table routes each worker's pod CIDR to the worker's IP, and every subnet is associated with its table.
+ */
+async function armProblems(op: Operator, fleet: readonly FleetCluster[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { name, config } of fleet) {
+    const expected = await workerPodRoutes(op, config);
+    const want = [...expected].map(([cidr, ip]) => `${cidr} -> ${ip}`).sort();
+    for (const target of config.cluster.routeTables) {
+      const { network } = op.admin(target.subscriptionId);
+      const table = await network.routeTables.get(target.resourceGroup, target.name);
+      const got = (table.routes ?? [])
+        .filter((r) => r.name?.startsWith(config.routeNamePrefix))
+        .map((r) => `${r.addressPrefix} -> ${r.nextHopIpAddress}`)
+        .sort();
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        problems.push(`${name}: ${target.name} holds [${got.join(', ')}], expected [${want.join(', ')}]`);
+      for (const s of target.subnets) {
+        const subnet = await op
+          .admin(s.subscriptionId)
+          .network.subnets.get(s.resourceGroup, s.virtualNetwork, s.name);
+        if (!sameId(subnet.routeTable?.id, table.id))
+          problems.push(`${name}: subnet ${s.name} is not associated with ${target.name}`);
+      }
+    }
+  }
+  return problems;
+}
+
 interface FleetDemoOptions {
   demo: FleetDemoName;
   out: Writable;
@@ -265,9 +315,10 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<number> {
     say();
     say('5. pod-routes apply again: a converged fleet writes nothing');
     const last = await fleetCommand(run, 'apply', say);
-    const problems = run.fleet.flatMap((c) =>
-      notConverged(c.name, last.get(c.name), demo.brokenPeerings[c.name] ?? []),
-    );
+    const problems = [
+      ...run.fleet.flatMap((c) => notConverged(c.name, last.get(c.name), demo.brokenPeerings[c.name] ?? [])),
+      ...(await armProblems(run.op, run.fleet)),
+    ];
     say();
     if (problems.length > 0) {
       for (const p of problems) say(`FAILED: ${p}`);
