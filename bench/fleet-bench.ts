@@ -7,11 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createArmClients } from '../src/azure/clients.js';
+import { makeFleetFile, makeFleetWorld } from '../src/cli/fleet-world.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { loadFleet } from '../src/fleet/load.js';
 import { runFleet } from '../src/fleet/runner.js';
 import { reconcile } from '../src/reconcile.js';
-import { makeFleetFile, makeFleetWorld } from './fleet-world.js';
 import { minimumFor } from './minimum.js';
 import { repoRoot } from './options.js';
 

@@ -117,6 +117,7 @@ function tableRun(run: ClusterRun, workers: WorkerInventory, table: RouteTableTa
   const open = (): RunContext => ({
     config,
     clients: run.clientsOf(table.subscriptionId),
+    clientsOf: run.clientsOf,
     settings,
     log: run.options.log ?? silent,
     signal: run.options.signal,

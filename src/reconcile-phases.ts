@@ -23,6 +23,11 @@ export const MAX_WRITE_ATTEMPTS = 3;
 export interface RunContext {
   config: Config;
   clients: ArmClients;
+  /**
+   * The clients of a subscription, for a cluster's worker NICs (its worker groups may span subscriptions):
+   * a NIC is written in its own subscription, never the table's. Absent: every NIC is in `clients`'.
+   */
+  clientsOf?: (subscriptionId: string) => ArmClients;
   settings: PlanSettings;
   log: Logger;
   signal: AbortSignal | undefined;
@@ -202,12 +207,20 @@ async function associate(
   return { ...inventory, subnets, routeTable: { ...table, subnetIds } };
 }
 
+/** The clients of the NIC's own subscription (from its id). */
+function nicClients(ctx: RunContext, nicId: string): ArmClients {
+  const subscriptionId = /^\/subscriptions\/([^/]+)\//iu.exec(nicId)?.[1];
+  return subscriptionId === undefined || ctx.clientsOf === undefined
+    ? ctx.clients
+    : ctx.clientsOf(subscriptionId);
+}
+
 async function forwardIp(
   ctx: RunContext,
   inventory: Inventory,
   nicIds: readonly string[],
 ): Promise<Inventory> {
-  for (const nicId of nicIds) await enableIpForwarding(ctx.clients, nicId, ctx.signal);
+  for (const nicId of nicIds) await enableIpForwarding(nicClients(ctx, nicId), nicId, ctx.signal);
   const enabled = new Set(nicIds.map((id) => id.toLowerCase()));
   return {
     ...inventory,

@@ -1,9 +1,14 @@
 // plan, apply and verify over the fleet file (CLUSTERS_FILE or --clusters-file): `--cluster NAME` or every
 // cluster. One cluster prints exactly what it always has; several print each cluster's report, then one summary
 // line per cluster, and exit with the worst cluster's code.
-import { ConfigError } from '../config.js';
+import type { ArmClients } from '../azure/clients.js';
+import { type Config, ConfigError } from '../config.js';
+import type { Logger } from '../core/types.js';
 import type { FleetCluster } from '../fleet/load.js';
 import { runFleet } from '../fleet/runner.js';
+import { reconcile } from '../reconcile.js';
+import { clusterScope } from '../topology/scope.js';
+import { type Command, exitCodeFor, type OutputFormat, render } from './render.js';
 
 /** The clusters `--cluster` names (all when absent); an unknown name is an error listing the fleet's. */
 export function selectClusters(fleet: FleetCluster[], name: string | undefined): FleetCluster[] {
@@ -32,6 +37,40 @@ export interface ClusterReport {
   /** The report as JSON (for -o json). */
   json: unknown;
   exitCode: number;
+}
+
+interface EngineReportOptions {
+  forceDeletions: boolean;
+  log?: Logger;
+  /** The clients of a cluster's config (default: made from it, as every CLI run). */
+  clients?: (config: Config) => ArmClients;
+}
+
+/** `plan` or `apply` of one cluster, as its report: what the CLI runs for every cluster of the fleet. */
+export function engineReport(
+  command: Command,
+  format: OutputFormat,
+  options: EngineReportOptions,
+): (cluster: FleetCluster, signal: AbortSignal) => Promise<ClusterReport> {
+  return async ({ name, config }, signal) => {
+    const result = await reconcile({
+      config,
+      trigger: 'cli',
+      dryRun: command === 'plan',
+      forceDeletions: options.forceDeletions,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.clients ? { clients: options.clients(config) } : {}),
+      signal,
+    });
+    const counts = `${result.plan.drift.length} drift, ${result.repaired.length} repaired, ${result.refused.length} refused`;
+    return {
+      cluster: name,
+      rendered: render(format, command, result, clusterScope(config)),
+      summary: `${result.status} [${counts}]${result.error ? `: ${result.error.message}` : ''}`,
+      json: JSON.parse(render('json', command, result)),
+      exitCode: exitCodeFor(command, result),
+    };
+  };
 }
 
 /** A CLI run's time budget over the whole fleet (each run keeps its own 120 s budget inside it). */

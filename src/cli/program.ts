@@ -5,10 +5,9 @@ import { Command, Option } from 'commander';
 import { ConfigError, ENGINE_SETTING_KEYS } from '../config.js';
 import type { Logger } from '../core/types.js';
 import { type FleetCluster, loadFleet } from '../fleet/load.js';
-import { reconcile } from '../reconcile.js';
 import { clusterScope } from '../topology/scope.js';
-import { type ClusterReport, reportFleet, selectClusters } from './fleet.js';
-import { type Command as CliCommand, exitCodeFor, type OutputFormat, render } from './render.js';
+import { type ClusterReport, engineReport, reportFleet, selectClusters } from './fleet.js';
+import type { Command as CliCommand, OutputFormat } from './render.js';
 
 function flagFor(setting: string): string {
   return `--${setting.toLowerCase().replaceAll('_', '-')}`;
@@ -90,24 +89,10 @@ async function runEngine(command: CliCommand, flags: Record<string, unknown>): P
   const clusters = cliFleet(flags);
   if (clusters === undefined) return 1;
   const format = flags.output as OutputFormat;
-  const report = async ({ name, config }: FleetCluster, signal: AbortSignal): Promise<ClusterReport> => {
-    const result = await reconcile({
-      config,
-      trigger: 'cli',
-      dryRun: command === 'plan',
-      forceDeletions: flags.force === true,
-      log: stderrLogger(flags.verbose === true),
-      signal,
-    });
-    const counts = `${result.plan.drift.length} drift, ${result.repaired.length} repaired, ${result.refused.length} refused`;
-    return {
-      cluster: name,
-      rendered: render(format, command, result, clusterScope(config)),
-      summary: `${result.status} [${counts}]${result.error ? `: ${result.error.message}` : ''}`,
-      json: JSON.parse(render('json', command, result)),
-      exitCode: exitCodeFor(command, result),
-    };
-  };
+  const report = engineReport(command, format, {
+    forceDeletions: flags.force === true,
+    log: stderrLogger(flags.verbose === true),
+  });
   return untilInterrupted((interrupt) =>
     reportFleet(clusters, format, (c, tick) => report(c, AbortSignal.any([interrupt, tick])), print),
   );
@@ -348,8 +333,17 @@ function addDemoCommand(program: Command): void {
     .description(
       'the main job on the embedded emulator: inject drift, plan, repair as the timer function does, show the result',
     )
-    .option('--world <file>', 'world file', 'examples/kthw-azure.world.json')
+    .option(
+      '--world <file>',
+      "world file, or 'multi-region' (one cluster, two tables in two regions) or 'fleet' (20 clusters over two subscriptions), run through their fleet file",
+      'examples/kthw-azure.world.json',
+    )
     .action(async (flags: { world: string }) => {
+      const { isFleetDemo, runFleetDemo } = await import('./demo-fleet.js');
+      if (isFleetDemo(flags.world)) {
+        process.exitCode = await runFleetDemo({ demo: flags.world, out: process.stdout });
+        return;
+      }
       const { runDemo } = await import('./demo.js');
       process.exitCode = await runDemo({ world: flags.world, out: process.stdout });
     });

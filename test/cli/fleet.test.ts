@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFleetFile, makeFleetWorld } from '../../bench/fleet-world.js';
+import { makeFleetFile, makeFleetWorld } from '../../src/cli/fleet-world.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { runCli } from '../support/cli.js';
 

@@ -2,8 +2,8 @@
 // of one subscription is paced instead of throttled; a heavily throttled subscription slows only its own
 // clusters; an event reconciles only the clusters whose resources it names.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fleetSubscription, makeFleetFile, makeFleetWorld } from '../../bench/fleet-world.js';
 import { createArmClients } from '../../src/azure/clients.js';
+import { fleetSubscription, makeFleetFile, makeFleetWorld } from '../../src/cli/fleet-world.js';
 import type { ReconcileResult } from '../../src/core/types.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { type FleetCluster, loadFleet } from '../../src/fleet/load.js';
@@ -38,8 +38,9 @@ async function startFleet(
 function runCluster(
   { config }: FleetCluster,
   extra: Partial<ReconcileOptions> = {},
+  retry = FAST_RETRY,
 ): Promise<ReconcileResult> {
-  const clients = createArmClients(config, { pollIntervalMs: 1, retry: FAST_RETRY });
+  const clients = createArmClients(config, { pollIntervalMs: 1, retry });
   return reconcile({ config, trigger: 'timer', clients, ...extra });
 }
 
@@ -91,6 +92,50 @@ describe('a tick over a fleet under ARM token buckets', () => {
     );
     expect(endedAfterMs(byName.get('cluster-2'))).toBeLessThan(throttledEnd);
     expect(endedAfterMs(byName.get('cluster-0'))).toBeLessThan(throttledEnd);
+  }, 60_000);
+
+  it('one cluster under heavy throttling is ended by the tick’s deadline, alone; every other cluster converges', async () => {
+    // cluster-1 is alone in subscription 1, whose read bucket refills one token every 5 s, and its clients wait
+    // out every Retry-After: its run cannot finish within the tick. The others (subscriptions 0, 2, 3) share no
+    // bucket with it and hold the other slot.
+    const throttle = { perSubscription: { [fleetSubscription(1)]: { reads: { burst: 2, perSecond: 0.2 } } } };
+    const { emulator, fleet } = await startFleet(
+      { clusters: 5, workersPerCluster: 3, subscriptions: 4 },
+      { throttle },
+    );
+    const patient = { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 30_000 };
+    const timeoutMs = 6_000;
+    const started = Date.now();
+    const outcomes = await runFleet({
+      clusters: fleet,
+      concurrency: 2,
+      timeoutMs,
+      run: (cluster, budget) =>
+        runCluster(
+          cluster,
+          { timeoutMs: budget.timeoutMs, signal: budget.signal },
+          cluster.name === 'cluster-1' ? patient : FAST_RETRY,
+        ),
+    });
+    const tickMs = Date.now() - started;
+    const { 'cluster-1': throttled, ...others } = statusOf(outcomes);
+    expect(others).toEqual({
+      'cluster-0': 'Repaired',
+      'cluster-2': 'Repaired',
+      'cluster-3': 'Repaired',
+      'cluster-4': 'Repaired',
+    });
+    // Its own result, Failed at the deadline (never a throw that would take the tick down), and the tick ends
+    // on time instead of waiting out its Retry-Afters.
+    expect(throttled).toBe('Failed');
+    expect(tickMs).toBeLessThan(timeoutMs + 2_000);
+    const byName = new Map(outcomes.map((o) => [o.cluster, o]));
+    for (const name of Object.keys(others)) expect(endedAfterMs(byName.get(name))).toBeLessThan(timeoutMs);
+    const otherSubscriptions = [0, 2, 3].map(fleetSubscription);
+    const throttledElsewhere = emulator
+      .requests()
+      .filter((r) => r.status === 429 && otherSubscriptions.some((sub) => r.path.includes(sub)));
+    expect(throttledElsewhere).toEqual([]);
   }, 60_000);
 });
 

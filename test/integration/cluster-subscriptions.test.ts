@@ -34,4 +34,30 @@ describe('a cluster over two subscriptions', () => {
     expect(checked.status).toBe('Effective');
     expect(checked.workers.map((w) => w.status)).toEqual(['checked', 'checked', 'checked']);
   });
+
+  it("turns on IP forwarding of a west worker's NIC in the west subscription (REPAIR_IP_FORWARDING)", async () => {
+    // worker-2 sits in the second subscription: its NIC must be read and written there, whatever table's run
+    // repairs it (the first table, pods-east, lives in the first subscription).
+    const nicId = `/subscriptions/${WEST}/resourceGroups/k8s-west/providers/Microsoft.Network/networkInterfaces/worker-2-nic`;
+    const nic = world.emulator.getResource(nicId) as { properties: { enableIPForwarding: boolean } };
+    nic.properties.enableIPForwarding = false;
+    world.emulator.upsertResource(nic, { emitEvent: false });
+    const config = world.config({ REPAIR_IP_FORWARDING: 'true' });
+    world.emulator.clearRequests();
+    const result = await reconcile({ config, trigger: 'timer', clients: world.clients(config) });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('Repaired');
+    expect(result.repaired.filter((d) => d.kind === 'ip-forwarding-disabled').map((d) => d.subject)).toEqual([
+      nicId,
+    ]);
+    const stored = world.emulator.getResource(nicId) as { properties: { enableIPForwarding: boolean } };
+    expect(stored.properties.enableIPForwarding).toBe(true);
+    const nicWrites = world.emulator
+      .requests()
+      .filter((r) => r.method === 'PUT' && /networkinterfaces/iu.test(r.path))
+      .map((r) => r.path.split('?')[0]);
+    expect(nicWrites).toEqual([nicId]);
+    const second = await reconcile({ config, trigger: 'timer', clients: world.clients(config) });
+    expect(second.status).toBe('Healthy');
+  });
 });

@@ -1,9 +1,9 @@
-// Synthetic fleets for the fleet bench and the fleet tests: C clusters of N workers spread over S subscriptions.
+// Synthetic fleets for the fleet demo, bench and tests: C clusters of N workers spread over S subscriptions.
 // Cluster c lives in resource group cluster-c of subscription c mod S: its vnet 10.c.0.0/16 with one subnet
 // associated with its (empty) route table, and N workers (VM + NIC, 10.c.0.(20 + i)) with pod CIDRs
 // 100.64.i.0/24. Every table starts without routes: one tick must write every cluster's table once.
-import type { Json, WorldFile } from '../src/emulator/world.js';
-import type { FleetFile } from '../src/fleet/schema.js';
+import type { Json, WorldFile } from '../emulator/world.js';
+import type { FleetFile } from '../fleet/schema.js';
 
 const TENANT = '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 const LOCATION = 'eastus2';
