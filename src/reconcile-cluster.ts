@@ -30,8 +30,8 @@ import type {
   ReconcileResult,
   TableResult,
 } from './core/types.js';
-import { type ReconcileOptions, type RunRecord, runPhases, tableResultOf } from './reconcile.js';
 import type { RunContext } from './reconcile-phases.js';
+import { type ReconcileOptions, type RunRecord, runPhases, tableResultOf } from './reconcile-table.js';
 import { planSettingsFor, silent } from './run-settings.js';
 
 /** Today's settings (one table, one subnet, one worker group) keep today's run; anything more is a cluster run. */
