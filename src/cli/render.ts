@@ -3,7 +3,7 @@
 // recompute it.
 import Table from 'cli-table3';
 import { verdictOf } from '../core/outcome.js';
-import type { Drift, ReconcileResult, RouteRecord } from '../core/types.js';
+import type { Drift, ReconcileResult, Refusal, RouteRecord, TableResult } from '../core/types.js';
 import { type ClusterScope, modelFromReconcile } from '../topology/from-result.js';
 import { mermaidSection } from '../topology/mermaid.js';
 
@@ -163,35 +163,54 @@ function routeText(r: RouteRecord | null): string {
   return `${r.name} ${r.addressPrefix ?? '?'} -> ${r.nextHopType ?? '?'}${r.nextHopIpAddress ? ` ${r.nextHopIpAddress}` : ''}`;
 }
 
-function renderTable(command: Command, result: ReconcileResult): string {
+/** One table's section: its routes with its own drift, its actions and refusals, and its routes after. */
+function tableSection(command: Command, table: Omit<TableResult, 'subnetIds'>): string[] {
   const out: string[] = [];
-  const table = result.routeTable;
-  out.push(`Route table ${table.name} (resource group ${table.resourceGroup})`);
+  out.push(`Route table ${table.routeTable.name} (resource group ${table.routeTable.resourceGroup})`);
   out.push('');
   out.push(command === 'plan' ? 'Route Summary (now)' : 'Route Summary (before)');
-  out.push(routeSummary(result.before, result.plan.drift));
-  const others = result.plan.drift.filter((d) => !d.before && !d.after);
+  out.push(routeSummary(table.before, table.plan.drift));
+  const others = table.plan.drift.filter((d) => !d.before && !d.after);
   for (const d of others) out.push(`  ! ${d.kind}: ${d.message}`);
-  if (result.plan.actions.length > 0) {
+  if (table.plan.actions.length > 0) {
     out.push('');
     out.push(command === 'plan' ? 'Planned actions' : 'Actions');
-    for (const action of result.plan.actions) {
+    for (const action of table.plan.actions) {
       const sign = action.kind.startsWith('delete') ? '-' : action.kind.startsWith('create') ? '+' : '~';
       const change =
         action.before || action.after ? `: ${routeText(action.before)} => ${routeText(action.after)}` : '';
       out.push(`  ${sign} ${action.kind} ${action.subject}${change}`);
     }
   }
-  if (result.refused.length > 0) {
-    out.push('');
-    out.push('Refused by safety rules (not written)');
-    for (const r of result.refused) out.push(`  x ${r.reason}: ${r.message}`);
-  }
-  if (command === 'apply' && result.status !== 'Failed') {
+  out.push(...refusalLines(table.refused));
+  if (command === 'apply' && table.status !== 'Failed') {
     out.push('');
     out.push('Route Summary (after)');
-    out.push(routeSummary(result.after, result.unrepaired));
+    out.push(routeSummary(table.after, table.unrepaired));
   }
+  return out;
+}
+
+function refusalLines(refused: Refusal[]): string[] {
+  if (refused.length === 0) return [];
+  return [
+    '',
+    'Refused by safety rules (not written)',
+    ...refused.map((r) => `  x ${r.reason}: ${r.message}`),
+  ];
+}
+
+/** The cluster's own refusals (the peering findings): in the result's list but in none of its tables'. */
+function clusterRefusals(result: ReconcileResult, tables: TableResult[]): Refusal[] {
+  const key = (r: Refusal) => `${r.reason}\u0000${r.subject}\u0000${r.message}`;
+  const inTables = new Set(tables.flatMap((t) => t.refused.map(key)));
+  return result.refused.filter((r) => !inTables.has(key(r)));
+}
+
+function renderTable(command: Command, result: ReconcileResult): string {
+  const tables = result.tables ?? [result];
+  const out = tables.flatMap((table, i) => [...(i > 0 ? ['', ''] : []), ...tableSection(command, table)]);
+  if (result.tables) out.push(...refusalLines(clusterRefusals(result, result.tables)));
   out.push(...tableLines(result));
   out.push('');
   out.push(summaryLine(command, result));
@@ -227,45 +246,57 @@ function mdRoutes(routes: RouteRecord[]): string[] {
   return lines;
 }
 
+/** One table's part of the markdown record; `h` is the heading level (a cluster nests its tables). */
+function mdTableSections(command: Command, table: Omit<TableResult, 'subnetIds'>, h: string): string[] {
+  const out: string[] = [];
+  if (h !== '## ')
+    out.push(`## Route table ${table.routeTable.name}`, '', `- Status: **${table.status}**`, '');
+  out.push(`${h}Before`, ...mdRoutes(table.before), '', `${h}Drift`);
+  if (table.plan.drift.length === 0) out.push('None.');
+  for (const d of table.plan.drift) out.push(`- **${d.kind}** \`${d.subject}\`: ${d.message}`);
+  out.push('', command === 'plan' ? `${h}Planned actions` : `${h}Actions`);
+  if (table.plan.actions.length === 0) out.push('None.');
+  for (const a of table.plan.actions)
+    out.push(`- ${a.kind} \`${a.subject}\`: ${routeText(a.before)} → ${routeText(a.after)}`);
+  out.push('', `${h}Refusals`, ...mdRefusals(table.refused));
+  if (command === 'apply') {
+    out.push('', `${h}After`, ...mdRoutes(table.after));
+    if (table.unrepaired.length > 0) {
+      out.push('', 'Still drifted:');
+      for (const d of table.unrepaired) out.push(`- **${d.kind}** \`${d.subject}\`: ${d.message}`);
+    }
+  }
+  return out;
+}
+
+function mdRefusals(refused: Refusal[]): string[] {
+  return refused.length === 0
+    ? ['None.']
+    : refused.map((r) => `- **${r.reason}** \`${r.subject}\`: ${r.message}`);
+}
+
 function renderMarkdown(command: Command, result: ReconcileResult, scope?: ClusterScope): string {
   const table = result.routeTable;
   const out: string[] = [];
-  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${table.name}`);
+  const title = result.tables ? `cluster ${result.cluster ?? ''}` : table.name;
+  out.push(`# Pod route ${command === 'plan' ? 'plan' : 'change record'}: ${title}`);
   out.push('');
-  out.push(`- Route table: \`${table.id}\``);
+  for (const t of result.tables ?? [result]) out.push(`- Route table: \`${t.routeTable.id}\``);
   out.push(
     `- Run: \`${result.runId}\` at ${result.startedAt} (${result.durationMs} ms, trigger ${result.trigger}, mode ${result.mode})`,
   );
   out.push(`- Status: **${result.status}**`);
-  out.push(`- ETag before: \`${table.etagBefore ?? '-'}\`, after: \`${table.etagAfter ?? '-'}\``);
+  if (!result.tables)
+    out.push(`- ETag before: \`${table.etagBefore ?? '-'}\`, after: \`${table.etagAfter ?? '-'}\``);
   out.push('');
   if (scope && result.status !== 'Failed')
     out.push('## Topology', ...mermaidSection(modelFromReconcile(result, scope)), '');
-  out.push('## Before');
-  out.push(...mdRoutes(result.before));
-  out.push('');
-  out.push('## Drift');
-  if (result.plan.drift.length === 0) out.push('None.');
-  for (const d of result.plan.drift) out.push(`- **${d.kind}** \`${d.subject}\`: ${d.message}`);
-  out.push('');
-  out.push(command === 'plan' ? '## Planned actions' : '## Actions');
-  if (result.plan.actions.length === 0) out.push('None.');
-  for (const a of result.plan.actions)
-    out.push(`- ${a.kind} \`${a.subject}\`: ${routeText(a.before)} → ${routeText(a.after)}`);
-  out.push('');
-  out.push('## Refusals');
-  if (result.refused.length === 0) out.push('None.');
-  for (const r of result.refused) out.push(`- **${r.reason}** \`${r.subject}\`: ${r.message}`);
-  if (command === 'apply') {
-    out.push('');
-    out.push('## After');
-    out.push(...mdRoutes(result.after));
-    if (result.unrepaired.length > 0) {
-      out.push('');
-      out.push('Still drifted:');
-      for (const d of result.unrepaired) out.push(`- **${d.kind}** \`${d.subject}\`: ${d.message}`);
-    }
-  }
+  const tables = result.tables ?? [result];
+  tables.forEach((t, i) => {
+    out.push(...(i > 0 ? [''] : []), ...mdTableSections(command, t, result.tables ? '### ' : '## '));
+  });
+  if (result.tables)
+    out.push('', '## Cluster refusals', ...mdRefusals(clusterRefusals(result, result.tables)));
   if (result.error) {
     out.push('');
     out.push('## Error');

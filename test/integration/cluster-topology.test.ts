@@ -119,6 +119,28 @@ describe('a cluster over three subnets in two peered vnets in two regions', () =
     expect(associatedTable('k8s-west', 'vnet-west', 'nodes-c')).toBe('pods-west');
   });
 
+  it('plan shows each table with its own routes and drift, not the whole cluster’s drift under the first table', async () => {
+    await run();
+    const eastId = `/subscriptions/${world.emulator.subscriptionId}/resourceGroups/k8s-east/providers/Microsoft.Network/routeTables/pods-east`;
+    const east = world.emulator.getResource(eastId) as { properties: { routes: Array<{ name: string }> } };
+    east.properties.routes = east.properties.routes.filter(
+      (r) => r.name !== 'kubernetes-route-10-200-2-0-24',
+    );
+    world.emulator.upsertResource(east as never, { emitEvent: false });
+    const text = render('table', 'plan', await run(world.config(), true));
+    const [eastPart, westPart] = text.split('Route table pods-west');
+    expect(eastPart).toMatch(/Route table pods-east/u);
+    expect(eastPart).toMatch(/kubernetes-route-10-200-2-0-24 .*\(absent\) .*missing-route/u);
+    expect(westPart).not.toMatch(/missing-route/u);
+    expect(westPart).toMatch(/kubernetes-route-10-200-2-0-24 .*Succeeded .*ok/u);
+    const markdown = render('markdown', 'plan', await run(world.config(), true));
+    expect(markdown).toMatch(/^# Pod route plan: cluster multi-region$/mu);
+    expect(markdown.match(/^## Route table pods-(east|west)$/gmu)).toEqual([
+      '## Route table pods-east',
+      '## Route table pods-west',
+    ]);
+  });
+
   it('reports a peering that does not allow forwarded traffic, names it, and never writes it', async () => {
     await setPeering('k8s-west', 'vnet-west', { allowForwardedTraffic: false });
     const peeringsBefore = JSON.stringify(westPeerings());
