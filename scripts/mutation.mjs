@@ -16,7 +16,7 @@ const reportOf = (part) => join(root, `reports/mutation/${part}.json`);
  * The lowest mutation score (%) each directory may have; the run fails under it. Set under the score last
  * measured (docs/mutation.md); raise it with the score, towards issue 17's 85% for src/core.
  */
-const BREAK = { 'src/core': 60 };
+const BREAK = { 'src/core': 70 };
 
 function runStryker(part, args) {
   const hook = join(root, 'scripts/stryker-typescript.mjs');

@@ -2,6 +2,7 @@
 // claims are refused. Pure: plain data in, plain data out.
 import { canonicalIp, cidrContains, cidrRange, type IpFamily, ipFamily, parseCidr } from './cidr.js';
 import { routeNameForCidr } from './naming.js';
+import { byName, compareOrdinal } from './order.js';
 import type {
   Drift,
   Inventory,
@@ -50,12 +51,10 @@ export interface DesiredState {
   enableIpForwarding: string[];
 }
 
-const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
 /** The pod CIDR tag value of a VM, matching the tag key case-insensitively (ARM tag names are). */
 function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; value: string } | undefined {
   const wanted = tagName.toLowerCase();
-  const keys = Object.keys(vm.tags).sort();
+  const keys = Object.keys(vm.tags).sort(compareOrdinal);
   const key = keys.find((k) => k.toLowerCase() === wanted);
   return key === undefined ? undefined : { key, value: vm.tags[key] ?? '' };
 }
@@ -93,7 +92,7 @@ function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
   attached.sort((a, b) => {
     const pa = a.ipConfigurations.some((c) => c.primary === true) ? 0 : 1;
     const pb = b.ipConfigurations.some((c) => c.primary === true) ? 0 : 1;
-    return pa - pb || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return pa - pb || compareOrdinal(a.id, b.id);
   });
   return attached[0];
 }
@@ -226,7 +225,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
     refusedPrefixes: holds.refusedPrefixes,
     refusedWorkerIps: refusedWorkerIpsOf(holds, routes),
     ipForwardingDrift: forwarding.drift,
-    enableIpForwarding: [...new Set(forwarding.enable)].sort(),
+    enableIpForwarding: [...new Set(forwarding.enable)].sort(compareOrdinal),
   };
 }
 

@@ -3,6 +3,7 @@
 // the Active routes; a more specific Active route inside a pod CIDR takes part of it away from our route.
 import { canonicalIp, cidrContains, parseCidr } from './cidr.js';
 import type { DesiredRoute, Worker } from './desired.js';
+import { compareOrdinal } from './order.js';
 
 /** One entry of a NIC's effective route table (ARM's EffectiveRoute, SDK field names kept close). */
 export interface EffectiveRouteRecord {
@@ -234,11 +235,11 @@ export function checkWorkerRoutes(
  * successive runs with a moving offset cover every worker in turn.
  */
 export function sampleWorkers(names: readonly string[], size: number | 'all', offset = 0): string[] {
-  const sorted = [...new Set(names)].sort();
+  const sorted = [...new Set(names)].sort(compareOrdinal);
   if (size === 'all' || size >= sorted.length) return sorted;
   if (size <= 0 || sorted.length === 0) return [];
   const start = ((offset % sorted.length) + sorted.length) % sorted.length;
-  return Array.from({ length: size }, (_, i) => sorted[(start + i) % sorted.length]!).sort();
+  return Array.from({ length: size }, (_, i) => sorted[(start + i) % sorted.length]!).sort(compareOrdinal);
 }
 
 /** Counts: a finding counts as shadowed, missing or read-failed only once confirmed; until then as unconfirmed. */

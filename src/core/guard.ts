@@ -3,6 +3,7 @@
 // A wrong or partial inventory read looks exactly like "every worker is gone"; the guard keeps such a
 // run from emptying the table, while the other repairs of the same run still go ahead.
 import { sameRouteName } from './naming.js';
+import { byName, compareOrdinal } from './order.js';
 import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
 import type { Drift, Inventory, Plan, PlanSettings, Refusal, TableWrite } from './types.js';
 
@@ -33,11 +34,11 @@ export function countRouteDeletions(
   const deleted = new Map<string, TableRoute[]>();
   if (write === null || write.create)
     return { ownedPrefixes: new Set(owned.map((r) => r.prefix)).size, deleted };
-  const byName = new Map(routes.map((r) => [r.route.name.toLowerCase(), r]));
+  const tableRouteByName = new Map(routes.map((r) => [r.route.name.toLowerCase(), r]));
   const written = new Set<string | undefined>();
   for (const e of write.routes) {
     if ('put' in e) written.add(e.put.addressPrefix);
-    else written.add(byName.get(e.keep.toLowerCase())?.prefixKey);
+    else written.add(tableRouteByName.get(e.keep.toLowerCase())?.prefixKey);
   }
   for (const r of owned) {
     if (written.has(r.prefix)) continue;
@@ -78,7 +79,7 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   let vanished = deleted;
   while (vanished.size > 0) {
     for (const group of vanished.values()) {
-      const first = [...group].sort((a, b) => (a.route.name < b.route.name ? -1 : 1))[0]!;
+      const first = [...group].sort((a, b) => byName(a.route, b.route))[0]!;
       restored.push(first);
       restoredNames.add(first.route.name.toLowerCase());
     }
@@ -94,7 +95,7 @@ function guardDeletions(plan: Plan, inventory: Inventory, settings: PlanSettings
   const withheld = write.routes.flatMap((e) =>
     'put' in e && restoredNames.has(e.put.name.toLowerCase()) ? [e.put.name] : [],
   );
-  const names = restored.map((r) => r.route.name).sort();
+  const names = restored.map((r) => r.route.name).sort(compareOrdinal);
   const message =
     `the plan would remove the routes of ${deleted.size} of ${ownedPrefixes} owned prefixes (limit ${limit}` +
     `${settings.maxRouteDeletions === 'auto' ? ': half of the owned routes' : ''}); kept ${names.join(', ')}` +

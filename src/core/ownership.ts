@@ -3,6 +3,7 @@
 // named by someone else, is foreign and kept verbatim.
 import { canonicalIp, cidrContains, parseCidr } from './cidr.js';
 import { isOwnedRouteName } from './naming.js';
+import { compareOrdinal } from './order.js';
 import type { Inventory, PlanSettings, RouteRecord, TableWrite } from './types.js';
 
 export interface TableRoute {
@@ -33,13 +34,11 @@ export function classifyRoutes(routes: readonly RouteRecord[], settings: PlanSet
   });
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Stable order for people and diffs: by subject, keeping the original order within one subject. */
 export function sortBySubject<T extends { subject: string }>(items: T[]): T[] {
   return items
     .map((item, i) => ({ item, i }))
-    .sort((a, b) => cmp(a.item.subject, b.item.subject) || a.i - b.i)
+    .sort((a, b) => compareOrdinal(a.item.subject, b.item.subject) || a.i - b.i)
     .map(({ item }) => item);
 }
 

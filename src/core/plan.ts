@@ -20,6 +20,7 @@ import type { IpFamily } from './cidr.js';
 import { type DesiredRoute, type DesiredState, deriveDesired } from './desired.js';
 import { guardPlan } from './guard.js';
 import { routeNameForCidr, sameRouteName } from './naming.js';
+import { byName, compareOrdinal } from './order.js';
 import { classifyRoutes, normaliseWrite, sortBySubject, type TableRoute } from './ownership.js';
 import { scaleSetInstanceOf, unlistedNicHops } from './scale-sets.js';
 import { planSubnets } from './subnets.js';
@@ -34,9 +35,6 @@ import type {
   RouteSpec,
   TableWrite,
 } from './types.js';
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byName = (a: { name: string }, b: { name: string }) => cmp(a.name, b.name);
 
 function describe(r: TableRoute): string {
   return `'${r.route.name}' (${r.route.addressPrefix ?? '?'} -> ${r.route.nextHopType ?? '?'} ${r.route.nextHopIpAddress ?? ''})`.trim();
@@ -142,7 +140,7 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
     byKey.set(r.prefixKey, [...(byKey.get(r.prefixKey) ?? []), r]);
   }
   let tableWritable = true;
-  for (const [key, group] of [...byKey].sort(([a], [b]) => cmp(a, b))) {
+  for (const [key, group] of [...byKey].sort(([a], [b]) => compareOrdinal(a, b))) {
     if (group.length < 2) continue;
     tableWritable = false;
     findings.refused.push({
@@ -151,13 +149,13 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
       message: `routes ${group.map(describe).join(', ')} share one address prefix and are not ours to remove; ARM rejects any write of this table until they are fixed`,
     });
   }
-  const byName = new Map(foreign.map((r) => [r.route.name.toLowerCase(), r]));
+  const foreignByName = new Map(foreign.map((r) => [r.route.name.toLowerCase(), r]));
   // Our claims that a foreign route already holds (by prefix or by name) are not written.
   const refusedPrefixes = new Set(desired.refusedPrefixes);
   const active: DesiredRoute[] = [];
   for (const d of desired.routes) {
     const byPrefix = byKey.get(d.route.addressPrefix)?.[0];
-    const holder = byPrefix ?? byName.get(d.route.name.toLowerCase());
+    const holder = byPrefix ?? foreignByName.get(d.route.name.toLowerCase());
     if (holder === undefined) {
       active.push(d);
       continue;
@@ -178,7 +176,7 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
 
 /** Owned routes by normalised prefix, each group sorted by name. */
 function ownedByPrefix(routes: TableRoute[]): Map<string, TableRoute[]> {
-  const owned = routes.filter((r) => r.owned).sort((a, b) => cmp(a.route.name, b.route.name));
+  const owned = routes.filter((r) => r.owned).sort((a, b) => compareOrdinal(a.route.name, b.route.name));
   const groups = new Map<string, TableRoute[]>();
   for (const r of owned) groups.set(r.prefix!, [...(groups.get(r.prefix!) ?? []), r]);
   return groups;
@@ -297,7 +295,7 @@ function planOwnedGroups(
 ): OwnedGroups {
   const result: OwnedGroups = { keep: new Set(routes.filter((r) => !r.owned)), puts: [], stale: [] };
   const activeByPrefix = new Map(survivors.active.map((d) => [d.route.addressPrefix, d]));
-  for (const [prefix, group] of [...owned].sort(([a], [b]) => cmp(a, b))) {
+  for (const [prefix, group] of [...owned].sort(([a], [b]) => compareOrdinal(a, b))) {
     const holder = foreign.byKey.get(prefix)?.[0];
     if (holder !== undefined) {
       // A table cannot carry our route and a foreign one with one prefix: ours gives way.
