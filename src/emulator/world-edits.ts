@@ -50,7 +50,7 @@ export class WorldEdits {
   }
 
   upsertResource(resource: Json, options?: UpsertOptions): Json {
-    const parsed = validateResource(resource, 'upsertResource', this.store.subscriptionId);
+    const parsed = validateResource(resource, 'upsertResource', this.store.subscriptionIds);
     const stored = this.store.upsert(resource);
     if (options?.emitEvent !== false) this.emit('write', String(stored.id), `${parsed.type}/write`);
     return this.store.view(stored);
