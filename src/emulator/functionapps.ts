@@ -15,8 +15,8 @@
 //   key"; the host creates an extension's key when it loads the extension).
 // - A site's `defaultHostName` is `{app}.azurewebsites.net` (the site GET shows it; a world may set its own).
 // - Event Grid's POST to `https://{defaultHostName}/runtime/webhooks/EventGrid?functionName={fn}&code={key}`
-//   reaches the function's local URL; the host refuses a missing or wrong key with 401 and an unknown function
-//   with 404 (the emulator's reading of the host; not measured). The extension answers Event Grid's validation
+//   reaches the function's local URL; the host refuses a missing or wrong key with 401 (its key check; the
+//   status is the emulator's reading, not measured) and an unknown function with 404 (FIELD-NOTES §7). The extension answers Event Grid's validation
 //   handshake itself (event-grid-how-tos), so a subscription to a valid URL validates without the stand-in.
 import { randomBytes } from 'node:crypto';
 import { ArmError, armErrors } from './errors.js';
