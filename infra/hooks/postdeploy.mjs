@@ -232,7 +232,11 @@ export function topicWithIdentity(topic, identityId) {
 /**
  * Where events go: the function itself (AzureFunction) when the topic is in the app's subscription; otherwise
  * the function's Event Grid extension URL with its system key (WebHook), the route Azure documents across
- * subscriptions.
+ * subscriptions. Nothing in Azure's sources establishes an AzureFunction destination in another subscription (the
+ * spec's resourceId has no scope rule and no doc or az help mentions it); the WebHook is documented: Microsoft's
+ * answer in MicrosoftDocs/azure-docs#50290, Functions' event-grid-how-tos (URL with the `eventgrid_extension`
+ * system key from `host/default/listkeys`; the extension answers the validation handshake). docs/deploy.md,
+ * "Several subscriptions", has the sources.
  */
 export function destinationFor(target, inputs, filter, webhookUrl) {
   const batch = { maxEventsPerBatch: 1, preferredBatchSizeInKilobytes: 64 };

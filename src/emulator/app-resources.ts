@@ -5,7 +5,7 @@
 // `blobContainers` (their resource ids). A missing one is ARM's 404 ResourceNotFound (top level) or the storage
 // provider's 404 ContainerNotFound ("The specified container does not exist.").
 import { ArmError, armErrors } from './errors.js';
-import { WEB_API_VERSIONS } from './functionapps.js';
+import { defaultHostName, WEB_API_VERSIONS } from './functionapps.js';
 import type { ArmReply, ArmRequest } from './request.js';
 import type { Store } from './store.js';
 
@@ -55,8 +55,16 @@ export class AppResources {
     this.check(req, m[3]!, type);
     const id = `/subscriptions/${m[1]}/resourceGroups/${m[2]}/providers/${type}/${m[5]}`;
     const found = this.store.get(id);
-    if (!found || !this.store.group(m[2]!)) throw this.notFound(m[2]!, `${type}/${m[5]}`);
-    return { status: 200, headers: {}, body: this.store.view(found) };
+    if (!found || !this.store.group(m[2]!, this.store.subscription(m[1]!) ?? m[1]))
+      throw this.notFound(m[2]!, `${type}/${m[5]}`);
+    const body = this.store.view(found);
+    // A site shows its host name (Site.properties.defaultHostName, read-only; WebApps.json).
+    if (type === 'Microsoft.Web/sites')
+      body.properties = {
+        ...((body.properties as object | undefined) ?? {}),
+        defaultHostName: defaultHostName(found),
+      };
+    return { status: 200, headers: {}, body };
   }
 
   private container(req: ArmRequest, accountId: string, rg: string, account: string, name: string): ArmReply {

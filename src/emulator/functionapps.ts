@@ -6,6 +6,19 @@
 // {fn}). A function is known from the world file (`functions`), `functions.register` / `POST
 // /_emulator/functions` (until reset), or Event Grid's function endpoints (`eventGrid.functionEndpoints`,
 // `eventGrid.setFunctionEndpoint`: kept across reset), or the `eventGrid.resolveFunction` callback.
+//
+// The Functions host's front door, for WebHook destinations (an event subscription in another subscription than
+// the app, docs/deploy.md "Several subscriptions"):
+// - `POST .../sites/{app}/host/default/listkeys` (WebApps_ListHostKeys, web specs' WebApps.json: HostKeys =
+//   masterKey, functionKeys, systemKeys). The Event Grid extension's system key `eventgrid_extension` exists
+//   once a function using it is indexed (Functions docs, event-grid-how-tos: "The endpoint URL contains a system
+//   key"; the host creates an extension's key when it loads the extension).
+// - A site's `defaultHostName` is `{app}.azurewebsites.net` (the site GET shows it; a world may set its own).
+// - Event Grid's POST to `https://{defaultHostName}/runtime/webhooks/EventGrid?functionName={fn}&code={key}`
+//   reaches the function's local URL; the host refuses a missing or wrong key with 401 (its key check; the
+//   status is the emulator's reading, not measured) and an unknown function with 404 (FIELD-NOTES §7). The extension answers Event Grid's validation
+//   handshake itself (event-grid-how-tos), so a subscription to a valid URL validates without the stand-in.
+import { randomBytes } from 'node:crypto';
 import { ArmError, armErrors } from './errors.js';
 import type { ArmReply, ArmRequest } from './request.js';
 import type { Store } from './store.js';
@@ -41,7 +54,29 @@ const FUNCTION_ID =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.web\/sites\/([^/]+)\/functions\/([^/]+)$/iu;
 const FUNCTIONS_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.web\/sites\/([^/]+)\/functions(?:\/([^/]+))?\/?$/iu;
+const LISTKEYS_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.web\/sites\/([^/]+)\/host\/default\/listkeys\/?$/iu;
 const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+/** The Event Grid extension's webhook path on a Functions host (v2+ runtime). */
+const EVENTGRID_WEBHOOK_PATH = '/runtime/webhooks/eventgrid';
+
+/** A Functions key as the host generates them (random, URL-safe base64). */
+const newKey = () => `${randomBytes(40).toString('base64url')}==`;
+
+/** The site's host name: the world's `properties.defaultHostName`, else Azure's `{app}.azurewebsites.net`. */
+export function defaultHostName(site: Record<string, unknown>): string {
+  const own = (site.properties as Record<string, unknown> | undefined)?.defaultHostName;
+  return typeof own === 'string' && own ? own : `${lower(String(site.name))}.azurewebsites.net`;
+}
+
+/** Where a WebHook POST to a Functions host goes: the function's local URL, or the host's refusal. */
+export type WebhookTarget = { url: string } | { status: number };
+
+interface HostKeys {
+  masterKey: string;
+  defaultFunctionKey: string;
+  eventGridKey: string;
+}
 const lower = (s: string) => s.toLowerCase();
 
 /** The site a functions request addresses, with its canonical ids. */
@@ -59,6 +94,8 @@ export class FunctionApps {
   private registered = new Map<string, FunctionRegistration>();
   /** Event Grid's function endpoints, by lower-case id: { id as given, url }. */
   private readonly endpoints = new Map<string, { id: string; url: string }>();
+  /** Each site's host keys, by lower-case site id (made on first use, kept across reset like a deployed app). */
+  private readonly keys = new Map<string, HostKeys>();
 
   constructor(
     private readonly store: Store,
@@ -122,30 +159,86 @@ export class FunctionApps {
     };
   }
 
-  /** ARM: `Microsoft.Web/sites/{app}/functions[/{fn}]`; undefined for paths outside Microsoft.Web. */
+  /** ARM: `Microsoft.Web/sites/{app}/functions[/{fn}]`, `.../host/default/listkeys`; undefined outside Microsoft.Web. */
   handle(req: ArmRequest, apiVersion: string): ArmReply | undefined {
     if (!/\/providers\/microsoft\.web\//iu.test(req.path)) return undefined;
-    const m = FUNCTIONS_PATH.exec(req.path);
+    const keys = LISTKEYS_PATH.exec(req.path);
+    const m = keys ?? FUNCTIONS_PATH.exec(req.path);
     if (!m) throw armErrors.notSupported(req.method, req.path);
     if (!WEB_API_VERSIONS.includes(apiVersion as (typeof WEB_API_VERSIONS)[number]))
       throw armErrors.noRegisteredProvider('global', apiVersion, 'sites/functions', WEB_API_VERSIONS, [
         'global',
       ]);
+    if (keys) return this.listKeys(req, this.site(keys[1]!, keys[2]!, keys[3]!));
     if (req.method !== 'GET')
       throw new ArmError(405, {
         code: 'MethodNotAllowed',
         message: `The emulator serves only GET on ${req.path}: functions are created by deploying the app.`,
       });
-    const site = this.site(m[2]!, m[3]!);
+    const site = this.site(m[1]!, m[2]!, m[3]!);
     return m[4] === undefined ? this.listFunctions(site) : this.getFunction(site, m[4]);
   }
 
-  private site(rgInPath: string, app: string): SiteTarget {
-    const group = this.store.group(rgInPath);
+  private site(subInPath: string, rgInPath: string, app: string): SiteTarget {
+    const sub = this.store.subscription(subInPath) ?? subInPath;
+    const group = this.store.group(rgInPath, sub);
     // A deployed function stands for its app: its group need not be in the world.
     const rg = group?.name ?? rgInPath;
-    const siteId = `/subscriptions/${this.store.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Web/sites/${app}`;
+    const siteId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Web/sites/${app}`;
     return { rg, app, siteId, location: group?.location || 'eastus', groupKnown: group !== undefined };
+  }
+
+  /** WebApps_ListHostKeys: POST only; the site must exist; `eventgrid_extension` once a function is indexed. */
+  private listKeys(req: ArmRequest, site: SiteTarget): ArmReply {
+    if (req.method !== 'POST') throw armErrors.notSupported(req.method, req.path);
+    if (!this.store.get(site.siteId) || !site.groupKnown) throw this.siteNotFound(site);
+    const k = this.keysOf(site.siteId);
+    const indexed = this.functionsOf(site.siteId).length > 0;
+    return {
+      status: 200,
+      headers: {},
+      body: {
+        masterKey: k.masterKey,
+        functionKeys: { default: k.defaultFunctionKey },
+        systemKeys: indexed ? { eventgrid_extension: k.eventGridKey } : {},
+      },
+    };
+  }
+
+  private keysOf(siteId: string): HostKeys {
+    let k = this.keys.get(lower(siteId));
+    if (!k) {
+      k = { masterKey: newKey(), defaultFunctionKey: newKey(), eventGridKey: newKey() };
+      this.keys.set(lower(siteId), k);
+    }
+    return k;
+  }
+
+  /**
+   * A WebHook URL on a site's host name: where the Functions host sends it (the function's local URL), or its
+   * refusal (401 without the extension's system key or the master key, 404 for another path or an unknown
+   * function); undefined when no site of the world has that host name (Event Grid cannot reach it).
+   */
+  webhookTarget(endpointUrl: string): WebhookTarget | undefined {
+    let url: URL;
+    try {
+      url = new URL(endpointUrl);
+    } catch {
+      return undefined;
+    }
+    const site = this.store
+      .list('Microsoft.Web/sites')
+      .find((s) => lower(defaultHostName(s)) === lower(url.hostname));
+    if (!site) return undefined;
+    const siteId = String(site.id);
+    if (lower(url.pathname).replace(/\/$/u, '') !== EVENTGRID_WEBHOOK_PATH) return { status: 404 };
+    const k = this.keysOf(siteId);
+    const code = url.searchParams.get('code') ?? '';
+    if (code === '' || (code !== k.eventGridKey && code !== k.masterKey)) return { status: 401 };
+    const fn = url.searchParams.get('functionName') ?? '';
+    const local = fn ? this.deliveryUrl(`${siteId}/functions/${fn}`) : undefined;
+    if (!fn || !this.exists(`${siteId}/functions/${fn}`)) return { status: 404 };
+    return local ? { url: local } : undefined;
   }
 
   private exists(functionId: string): boolean {

@@ -2,15 +2,17 @@
 // Debian's azure-cli 2.45, docs/deploy.md): an AD FS style authority (`/adfs`, which turns MSAL's instance
 // discovery off), its OpenID configuration, a client-credentials token endpoint handing out opaque tokens, and
 // the subscription reads `az login` / `az account` make. Nothing here checks secrets: the emulator trusts any
-// client, as it trusts any bearer token.
+// client, as it trusts any bearer token. The signed-in principal sees every subscription of the world (one
+// tenant): `az login` lists them all (Subscriptions_List), `az account set -s` picks one client-side, and each
+// answers Subscriptions_Get; any other id is ARM's 404 SubscriptionNotFound.
 import { randomUUID } from 'node:crypto';
 import { type ArmError, armErrors } from './errors.js';
 import type { ArmReply } from './request.js';
 
 interface IdentityOptions {
-  subscriptionId: string;
   tenantId: string;
-  subscriptionName?: string;
+  /** The world's subscriptions, the primary first (displayName: the world's, else a generated one). */
+  subscriptions: () => ReadonlyArray<{ subscriptionId: string; displayName?: string }>;
 }
 
 interface IdentityRequest {
@@ -105,14 +107,17 @@ export class Identity {
     );
   }
 
-  private subscriptionBody(): Record<string, unknown> {
+  private subscriptionBody(
+    { subscriptionId, displayName }: { subscriptionId: string; displayName?: string },
+    index: number,
+  ): Record<string, unknown> {
     return {
-      id: `/subscriptions/${this.options.subscriptionId}`,
+      id: `/subscriptions/${subscriptionId}`,
       authorizationSource: 'RoleBased',
       managedByTenants: [],
-      subscriptionId: this.options.subscriptionId,
+      subscriptionId,
       tenantId: this.options.tenantId,
-      displayName: this.options.subscriptionName ?? 'ARM emulator',
+      displayName: displayName ?? (index === 0 ? 'ARM emulator' : `ARM emulator ${index + 1}`),
       state: 'Enabled',
       subscriptionPolicies: {
         locationPlacementId: 'Public_2014-09-01',
@@ -140,18 +145,18 @@ export class Identity {
   }
 
   private subscriptions(req: IdentityRequest): ArmReply {
-    return (
-      this.checkArmRequest(req) ??
-      json(200, { value: [this.subscriptionBody()], count: { type: 'Total', value: 1 } })
-    );
+    const value = this.options.subscriptions().map((s, i) => this.subscriptionBody(s, i));
+    return this.checkArmRequest(req) ?? json(200, { value, count: { type: 'Total', value: value.length } });
   }
 
   private subscription(req: IdentityRequest, id: string): ArmReply {
     const bad = this.checkArmRequest(req);
     if (bad) return bad;
-    if (id !== this.options.subscriptionId.toLowerCase())
+    const all = this.options.subscriptions();
+    const index = all.findIndex((s) => s.subscriptionId.toLowerCase() === id);
+    if (index < 0)
       return armError(404, 'SubscriptionNotFound', `The subscription '${id}' could not be found.`);
-    return json(200, this.subscriptionBody());
+    return json(200, this.subscriptionBody(all[index]!, index));
   }
 }
 

@@ -255,9 +255,22 @@ function assemble(options: EmulatorOptions): Services {
     lro,
     ...(options.routePropagationMs !== undefined ? { propagationMs: options.routePropagationMs } : {}),
   });
-  services.identity = new Identity(store, endpoint);
+  const displayNames = new Map(
+    (world.subscriptions ?? []).map((s) => [s.subscriptionId.toLowerCase(), s.displayName]),
+  );
+  services.identity = new Identity(
+    {
+      tenantId: store.tenantId,
+      subscriptions: () =>
+        store.subscriptionIds.map((subscriptionId) => {
+          const displayName = displayNames.get(subscriptionId.toLowerCase());
+          return displayName === undefined ? { subscriptionId } : { subscriptionId, displayName };
+        }),
+    },
+    endpoint,
+  );
   services.providers = new ResourceProviders({
-    subscriptions: () => [store.subscriptionId],
+    subscriptions: () => store.subscriptionIds,
     seed: world.resourceProviders ?? [],
     registrationMs: options.providers?.registrationMs ?? world.writeDelays?.providerRegistrationMs ?? 0,
   });

@@ -75,7 +75,7 @@ interface Entry {
 
 export interface ProvidersOptions {
   /** Subscriptions the emulator serves (the world's). */
-  subscriptions: () => string[];
+  subscriptions: () => readonly string[];
   seed: ProviderSetting[];
   /** How long a register / unregister takes (ms, default 0: done at the next read). */
   registrationMs: number;

@@ -4,7 +4,9 @@
 // writes nothing); on a fresh subscription it registers Microsoft.EventGrid first. Then, through ARM reads
 // only: every group got one subscription on its one system topic, with the fields the hook must set; a second
 // run changes nothing; a hand edit is put back; and a route deleted by hand comes back through the
-// subscription's filter, Event Grid delivery and the real Functions handler.
+// subscription's filter, Event Grid delivery and the real Functions handler. A fleet over two subscriptions
+// (clusters in each, the app in the first): the second subscription's groups get a WebHook to the function's
+// Event Grid extension URL, and a route deleted there comes back through it.
 // Nothing may leave 127.0.0.1: az's proxy is a trap that refuses and records every request.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,7 +50,14 @@ interface Variant {
   fresh?: boolean;
   /** The groups come from a fleet file (CLUSTERS_FILE), not the single-cluster settings. */
   fleet?: boolean;
+  /** A second subscription (Event Grid NotRegistered there) with its own copy of the cluster, in the fleet file. */
+  secondSubscription?: boolean;
 }
+
+/** The fleet's second subscription (same tenant); its cluster's groups have the same names as the first's. */
+const SUB2 = '7c9d1e2f-3a4b-4c5d-8e6f-0a1b2c3d4e5f';
+/** Where Event Grid reaches the app's Event Grid extension (a site's host name on Azure). */
+const WEBHOOK_BASE = 'https://func-podroutes-dev.azurewebsites.net/runtime/webhooks/EventGrid';
 
 const variants: Variant[] = [
   {
@@ -68,6 +77,13 @@ const variants: Variant[] = [
     vnetGroup: 'kubernetes',
     fresh: true,
     fleet: true,
+  },
+  {
+    name: 'a fleet over two subscriptions, the second fresh, its groups reached through a WebHook',
+    routeTableGroup: 'kubernetes-routing',
+    vnetGroup: 'kubernetes-network',
+    fleet: true,
+    secondSubscription: true,
   },
 ];
 
@@ -102,28 +118,54 @@ function world(v: Variant): WorldFile {
     // Registration takes a while, as on Azure: the hook must wait for Registered.
     w.writeDelays = { providerRegistrationMs: 2500 };
   }
+  if (v.secondSubscription) addSecondSubscription(w, v);
   return w;
+}
+
+/** The same cluster again in SUB2 (its own vnet, tables and workers), Event Grid never used there. */
+function addSecondSubscription(w: WorldFile, v: Variant): void {
+  const own = `/subscriptions/${w.subscriptionId}/`;
+  const copies = w.resources
+    .filter((r) => String(r.id).startsWith(own) && !String(r.id).includes(`/${APP_RG}/`))
+    .map(
+      (r) =>
+        JSON.parse(JSON.stringify(r).replaceAll(own, `/subscriptions/${SUB2}/`)) as (typeof w.resources)[0],
+    );
+  w.resources.push(...copies);
+  w.subscriptions = [{ subscriptionId: SUB2, displayName: 'fleet east' }];
+  w.resourceGroups = [
+    ...(w.resourceGroups ?? []),
+    ...[...new Set(['kubernetes', v.routeTableGroup, v.vnetGroup])].map((name) => ({
+      name,
+      location: 'eastus2',
+      subscriptionId: SUB2,
+    })),
+  ];
+  w.resourceProviders = [
+    { subscriptionId: SUB2, namespace: 'Microsoft.EventGrid', registrationState: 'NotRegistered' },
+  ];
+  w.writeDelays = { providerRegistrationMs: 2500 };
 }
 
 /** clusters.json for the variant's cluster (issue 19's shape), written to a temporary file. */
 function fleetFile(e: Emulator, v: Variant, vnetGroup = v.vnetGroup): string {
+  const cluster = (name: string, subscriptionId: string) => ({
+    name,
+    subscriptionId,
+    clusterCidr: '10.200.0.0/16',
+    workers: [{ resourceGroup: 'kubernetes' }],
+    routeTables: [
+      {
+        name: 'kubernetes-routes',
+        resourceGroup: v.routeTableGroup,
+        subnets: [{ virtualNetwork: 'kubernetes-vnet', name: 'kubernetes-subnet', resourceGroup: vnetGroup }],
+      },
+    ],
+  });
   const fleet = {
     clusters: [
-      {
-        name: 'kthw',
-        subscriptionId: e.subscriptionId,
-        clusterCidr: '10.200.0.0/16',
-        workers: [{ resourceGroup: 'kubernetes' }],
-        routeTables: [
-          {
-            name: 'kubernetes-routes',
-            resourceGroup: v.routeTableGroup,
-            subnets: [
-              { virtualNetwork: 'kubernetes-vnet', name: 'kubernetes-subnet', resourceGroup: vnetGroup },
-            ],
-          },
-        ],
-      },
+      cluster('kthw', e.subscriptionId),
+      ...(v.secondSubscription ? [cluster('kthw-east', SUB2)] : []),
     ],
   };
   const file = join(mkdtempSync(join(tmpdir(), 'fleet-')), 'clusters.json');
@@ -168,6 +210,8 @@ function engineSettings(e: Emulator, v: Variant): Record<string, string> {
     CLUSTER_CIDR: '10.200.0.0/16',
     ARM_ENDPOINT: e.endpoint,
     ARM_CA_FILE: e.caFile,
+    // A fleet over two subscriptions runs from the fleet file, as the hook does.
+    ...(v.secondSubscription ? { CLUSTERS_FILE: fleetFile(e, v) } : {}),
   };
 }
 
@@ -178,7 +222,11 @@ const ok = async (e: Emulator, method: string, path: string, body?: unknown) => 
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body as ArmJson;
 };
-const writes = (e: Emulator) => e.requests().filter((r) => !['GET', 'HEAD'].includes(r.method));
+/** Requests that change something: not reads, nor the list action that reads the app's keys (POST listkeys). */
+const writes = (e: Emulator) =>
+  e
+    .requests()
+    .filter((r) => !['GET', 'HEAD'].includes(r.method) && !/\/host\/default\/listkeys$/iu.test(r.path));
 
 describe.each(variants)('deploy rehearsal: $name', (v) => {
   let e: Emulator;
@@ -188,8 +236,10 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   /** What the Functions host runs for a delivered event (the real handler, once the app is configured). */
   let deliver: EventHandler = async () => undefined;
   let values: Record<string, string>;
+  /** Every group the hook must subscribe, as resource ids (in both subscriptions for a two-subscription fleet). */
   let groups: string[];
-  const groupId = (g: string) => `/subscriptions/${e.subscriptionId}/resourceGroups/${g}`;
+  const groupId = (g: string, sub = e.subscriptionId) => `/subscriptions/${sub}/resourceGroups/${g}`;
+  const inSecond = (gid: string) => gid.toLowerCase().startsWith(`/subscriptions/${SUB2}/`);
   const functionId = () => `${values.AZURE_FUNCTION_APP_ID}/functions/${FILTER.functionName}`;
 
   beforeAll(async () => {
@@ -202,7 +252,11 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     });
     proxy = await startTrapProxy();
     values = azdValues(e, v);
-    groups = [...new Set(['kubernetes', v.routeTableGroup, v.vnetGroup])];
+    const names = [...new Set(['kubernetes', v.routeTableGroup, v.vnetGroup])];
+    groups = [
+      ...names.map((g) => groupId(g)),
+      ...(v.secondSubscription ? names.map((g) => groupId(g, SUB2)) : []),
+    ];
     if (v.existingTopic)
       await ok(
         e,
@@ -228,10 +282,9 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
   });
 
   /** The group's system topics and the hook's subscription on each, read through ARM. */
-  async function readBack(g: string) {
-    const topics = (
-      await ok(e, 'GET', `${groupId(g)}/providers/Microsoft.EventGrid/systemTopics?api-version=${EG}`)
-    ).value as ArmJson[];
+  async function readBack(gid: string) {
+    const topics = (await ok(e, 'GET', `${gid}/providers/Microsoft.EventGrid/systemTopics?api-version=${EG}`))
+      .value as ArmJson[];
     const subs = [];
     for (const t of topics)
       subs.push(
@@ -273,6 +326,24 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
     expect(writes(e)).toEqual([]);
     expect(proxy.seen).toEqual([]);
   });
+
+  it.runIf(v.secondSubscription)(
+    'az login lists both subscriptions of the tenant, and az account set selects either',
+    async () => {
+      const list = await session.az(['account', 'list', '--output', 'json']);
+      expect(list.code, list.stderr).toBe(0);
+      const accounts = JSON.parse(list.stdout) as Array<{ id: string; tenantId: string; isDefault: boolean }>;
+      expect(accounts.map((a) => [a.id, a.tenantId])).toEqual([
+        [e.subscriptionId, e.tenantId],
+        [SUB2, e.tenantId],
+      ]);
+      expect((await session.az(['account', 'set', '-s', SUB2])).code).toBe(0);
+      const shown = await session.az(['account', 'show', '--query', 'id', '--output', 'tsv']);
+      expect(shown.stdout.trim()).toBe(SUB2);
+      expect((await session.az(['account', 'set', '-s', e.subscriptionId])).code).toBe(0);
+      expect(proxy.seen).toEqual([]);
+    },
+  );
 
   it('gives up on a function that is never indexed after the time it says, not earlier, having written nothing', async () => {
     e.clearRequests();
@@ -319,27 +390,41 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
       const order = writes(e).map((r) => `${r.method} ${r.path}`);
       expect(order[0]).toMatch(/^POST \/subscriptions\/[^/]+\/providers\/Microsoft\.EventGrid\/register$/iu);
       expect(order.slice(1).every((w) => /Microsoft\.EventGrid\/systemTopics/iu.test(w))).toBe(true);
+    } else if (v.secondSubscription) {
+      // The first subscription uses Event Grid already; the second is registered there, then waited for.
+      expect(run.stdout).toContain(
+        `${SUB2}: registering resource provider Microsoft.EventGrid (it is NotRegistered)`,
+      );
+      expect(run.stdout).not.toContain(`${e.subscriptionId}: registering`);
+      const second = await ok(
+        e,
+        'GET',
+        `/subscriptions/${SUB2}/providers/Microsoft.EventGrid?api-version=2021-04-01`,
+      );
+      expect(second.registrationState).toBe('Registered');
     } else expect(run.stdout).not.toContain('registering');
 
     for (const g of groups) {
       const { topics, subs } = await readBack(g);
       expect(topics, g).toHaveLength(1);
       const [topic] = topics as [ArmJson];
-      expect(topic.properties.source.toLowerCase()).toBe(groupId(g).toLowerCase());
-      expect(topic.name).toBe(
-        g === 'kubernetes' && v.existingTopic ? v.existingTopic : values.EVENT_GRID_SYSTEM_TOPIC_NAME,
-      );
+      expect(topic.properties.source.toLowerCase()).toBe(g.toLowerCase());
+      const reused = v.existingTopic && g === groupId('kubernetes');
+      expect(topic.name).toBe(reused ? v.existingTopic : values.EVENT_GRID_SYSTEM_TOPIC_NAME);
       expect(Object.keys(topic.identity.userAssignedIdentities).map((k) => k.toLowerCase())).toContain(
         values.AZURE_FUNCTION_IDENTITY_ID!.toLowerCase(),
       );
-      if (v.existingTopic && g === 'kubernetes') {
+      if (reused) {
         // Reused, not replaced: its own identity and tags are still there.
         expect(topic.identity.type).toBe('SystemAssigned, UserAssigned');
         expect(topic.tags).toEqual({ owner: 'platform-team' });
       }
       expect(subs[0]!.properties).toMatchObject({
         provisioningState: 'Succeeded',
-        destination: { endpointType: 'AzureFunction', properties: { resourceId: functionId() } },
+        // The function itself in the app's subscription; its Event Grid extension URL from another one.
+        destination: inSecond(g)
+          ? { endpointType: 'WebHook', properties: { endpointBaseUrl: WEBHOOK_BASE } }
+          : { endpointType: 'AzureFunction', properties: { resourceId: functionId() } },
         filter: { includedEventTypes: FILTER.includedEventTypes, advancedFilters: FILTER.advancedFilters },
         retryPolicy: FILTER.retryPolicy,
         deadLetterWithResourceIdentity: {
@@ -353,7 +438,10 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
           },
         },
       });
+      // The URL holds the system key: Event Grid never shows it.
+      expect(subs[0]!.properties.destination.properties.endpointUrl).toBeUndefined();
     }
+    expect(groups.filter(inSecond)).toHaveLength(v.secondSubscription ? 3 : 0);
     expect(proxy.seen).toEqual([]);
   });
 
@@ -406,20 +494,27 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
         await handlers.reconcileOnResourceChange(event, context);
       };
       host.invocations.length = 0;
-      const tableId = `${groupId(v.routeTableGroup)}/providers/Microsoft.Network/routeTables/kubernetes-routes`;
+      // In a two-subscription fleet, the change happens in the second: it reaches the app through the WebHook.
+      const sub = v.secondSubscription ? SUB2 : e.subscriptionId;
+      const tableId = `${groupId(v.routeTableGroup, sub)}/providers/Microsoft.Network/routeTables/kubernetes-routes`;
       const routeNames = () =>
         ((e.getResource(tableId)?.properties ?? {}) as { routes?: Array<{ name: string }> }).routes?.map(
           (r) => r.name,
         ) ?? [];
       // A change in a subscribed group that the handler does not act on: the filter keeps it away.
       e.upsertResource({
-        id: `${groupId(v.vnetGroup)}/providers/Microsoft.Network/networkSecurityGroups/ops-nsg`,
+        id: `${groupId(v.vnetGroup, sub)}/providers/Microsoft.Network/networkSecurityGroups/ops-nsg`,
         location: 'eastus2',
       });
       // An operator deletes a pod route by hand, through ARM.
-      await clients(e)
-        .network.routes.delete(v.routeTableGroup, 'kubernetes-routes', ROUTE, { updateIntervalInMs: 1 })
-        .pollUntilDone();
+      if (v.secondSubscription) {
+        const del = await raw(e, 'DELETE', `${tableId}/routes/${ROUTE}?api-version=2024-05-01`);
+        expect(del.status).toBeLessThan(300);
+        await vi.waitFor(() => expect(routeNames()).not.toContain(ROUTE), { timeout: 10_000, interval: 50 });
+      } else
+        await clients(e)
+          .network.routes.delete(v.routeTableGroup, 'kubernetes-routes', ROUTE, { updateIntervalInMs: 1 })
+          .pollUntilDone();
       expect(routeNames()).not.toContain(ROUTE);
 
       await vi.waitFor(() => expect(routeNames()).toContain(ROUTE), { timeout: 30_000, interval: 200 });
@@ -432,6 +527,15 @@ describe.each(variants)('deploy rehearsal: $name', (v) => {
       );
       expect(delivered).toContain('Microsoft.Network/routeTables/routes/delete');
       expect(delivered).not.toContain('Microsoft.Network/networkSecurityGroups/write');
+      // Every event came from the subscription where the change was made, through its own event subscription.
+      const topics = host.invocations.map(([, ev]) => String((ev as { topic: string }).topic).toLowerCase());
+      expect(topics.every((t) => t.startsWith(`/subscriptions/${sub}/`))).toBe(true);
+      if (v.secondSubscription)
+        expect(
+          e.eventGrid
+            .deliveries()
+            .every((d) => d.subscription.toLowerCase().startsWith(`/subscriptions/${SUB2}/`)),
+        ).toBe(true);
       const route = (e.getResource(`${tableId}/routes/${ROUTE}`) as { properties: Record<string, unknown> })
         .properties;
       expect(route).toMatchObject({

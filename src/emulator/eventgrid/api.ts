@@ -40,6 +40,11 @@ interface EventGridApiOptions {
   endpoint: () => string;
   /** Does an AzureFunction destination's function exist (can Event Grid validate the endpoint)? */
   functionExists: (resourceId: string) => boolean;
+  /**
+   * The HTTP status a WebHook URL's validation handshake fails with, or undefined when it passes or is not
+   * modelled (only a Functions host's Event Grid extension URL is: the extension answers the handshake).
+   */
+  webhookRefusal: (endpointUrl: string) => number | undefined;
   /** How long Event Grid's operations take (ms, default 0: they complete on the next tick). */
   operationMs: number;
 }
@@ -62,6 +67,10 @@ function egTimestamp(d = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h % 12 || 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
 }
+
+const STATUS_WORDS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound' };
+/** A URL without its query (which holds the key): what Event Grid shows of a WebHook. */
+const baseUrl = (url: string) => url.split('?')[0]!;
 
 export class EventGridApi {
   readonly topics = new Map<string, SystemTopicRecord>();
@@ -314,6 +323,15 @@ export class EventGridApi {
         return {
           code: 'Endpoint validation',
           message: `Destination endpoint not found. Resource details: resourceId: ${d.resourceId}. Resource should pre-exist before attempting this operation. Activity id:${randomUUID()}, timestamp: ${egTimestamp()} (UTC).`,
+        };
+      }
+      const refused = d.endpointType === 'WebHook' ? this.options.webhookRefusal(d.endpointUrl) : undefined;
+      if (d.endpointType === 'WebHook' && refused !== undefined) {
+        props.provisioningState = 'Failed';
+        // Event Grid's wording (its typo included), as deployers quote it; the status in words.
+        return {
+          code: 'Url validation',
+          message: `Webhook validation handshake failed for ${baseUrl(d.endpointUrl)}. Http POST request failed with response code ${STATUS_WORDS[refused] ?? refused}. For troublehooting, visit https://aka.ms/esvalidation. Activity id:${randomUUID()}, timestamp: ${egTimestamp()} (UTC).`,
         };
       }
       props.provisioningState = 'Succeeded';

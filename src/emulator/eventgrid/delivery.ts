@@ -44,8 +44,11 @@ export interface DeliveryTarget {
   /** The event subscription's id, or `eventsTo` for the emulator's implicit subscription. */
   subscription: string;
   endpointType: 'AzureFunction' | 'WebHook';
-  /** The URL now (looked up at every attempt), or undefined when the destination cannot be reached. */
-  url: () => string | undefined;
+  /**
+   * The URL now (looked up at every attempt), undefined when the destination cannot be reached, or the answer
+   * of a front that refused it without forwarding (a Functions host without the right key: 401).
+   */
+  url: () => string | { status: number } | undefined;
   schema: 'EventGridSchema' | 'CloudEventSchemaV1_0' | 'CustomInputSchema';
   maxDeliveryAttempts: number;
   eventTimeToLiveInMinutes: number;
@@ -189,7 +192,8 @@ export class Delivery {
     generation: number,
   ): Promise<void> {
     if (generation !== this.generation) return;
-    const endpoint = target.url() ?? target.subscription;
+    const now = target.url();
+    const endpoint = typeof now === 'string' ? now : target.subscription;
     const heldFor = this.delayedFor(endpoint);
     if (heldFor > 0) {
       record.held++;
@@ -263,6 +267,7 @@ export class Delivery {
     const ms = () => Math.round(performance.now() - started);
     const url = target.url();
     if (!url) return { status: 0, outcome: 'NoEndpoint', ms: 0 };
+    if (typeof url !== 'string') return { status: url.status, outcome: 'HttpError', ms: ms() };
     const cloud = target.schema === 'CloudEventSchemaV1_0';
     const body = JSON.stringify([cloud ? toCloudEvent(event) : event]);
     const name = target.subscription.split('/').pop() ?? target.subscription;

@@ -58,7 +58,7 @@ export class EventGridService {
     store: Store,
     endpoint: () => string,
     /** Where AzureFunction destinations are delivered (functionapps.ts). */
-    private readonly functions: Pick<FunctionApps, 'setEndpoint' | 'deliveryUrl'>,
+    private readonly functions: Pick<FunctionApps, 'setEndpoint' | 'deliveryUrl' | 'webhookTarget'>,
     options: EventGridOptions = {},
     private readonly eventsTo?: string,
   ) {
@@ -69,6 +69,10 @@ export class EventGridService {
       store,
       endpoint,
       functionExists: (id) => this.functionUrl(id) !== undefined,
+      webhookRefusal: (url) => {
+        const t = this.functions.webhookTarget(url);
+        return t && 'status' in t ? t.status : undefined;
+      },
       operationMs: options.operationMs ?? 0,
     });
   }
@@ -114,8 +118,13 @@ export class EventGridService {
     return {
       subscription: id,
       endpointType: d.endpointType,
-      url: () =>
-        loopbackOnly(d.endpointType === 'AzureFunction' ? this.functionUrl(d.resourceId) : d.endpointUrl),
+      url: () => {
+        if (d.endpointType === 'AzureFunction') return loopbackOnly(this.functionUrl(d.resourceId));
+        // A site's host name reaches its Functions host (key checked there); any other URL only on 127.0.0.1.
+        const site = this.functions.webhookTarget(d.endpointUrl);
+        if (site) return 'status' in site ? site : loopbackOnly(site.url);
+        return loopbackOnly(d.endpointUrl);
+      },
       schema: spec.eventDeliverySchema,
       maxDeliveryAttempts: spec.retryPolicy.maxDeliveryAttempts,
       eventTimeToLiveInMinutes: spec.retryPolicy.eventTimeToLiveInMinutes,
