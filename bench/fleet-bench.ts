@@ -4,8 +4,8 @@
 // them; the engine paces itself) on the default latency model. The emulator runs in this process (its latency is
 // timers, not CPU). Per tick: wall time against the physical minimum under the buckets, requests per cluster
 // against the design minimum, peak concurrent requests and 429s (both from the emulator's request log), peak
-// RSS; for the large cluster, whether its two tables were written in parallel. The checks are asserted: a run
-// that misses one exits 1. Results: bench/fleet-results.json (and docs/performance.md by hand).
+// RSS (each tick in a fresh process: the emulator, its world and the engine); for the large cluster, whether its
+// two tables were written in parallel. The checks are asserted: a run that misses one exits 1. Results: bench/fleet-results.json (and docs/performance.md by hand).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -186,13 +186,30 @@ function specsFrom(argv: string[]): TickSpec[] {
   return specs;
 }
 
+/** Tick `index` in a fresh process (this bundle with `--tick index`), so that its peak RSS is its own. */
+function tickInFreshProcess(argv: string[], index: number): FleetFigure {
+  const out = execFileSync(process.execPath, [process.argv[1]!, ...argv, '--tick', String(index)], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 2 ** 24,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as FleetFigure;
+}
+
 async function main(): Promise<void> {
-  const specs = specsFrom(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const only = argv.indexOf('--tick');
+  const specs = specsFrom(only < 0 ? argv : argv.slice(0, only));
+  if (only >= 0) {
+    process.stdout.write(`${JSON.stringify(await tick(specs[Number(argv[only + 1])]!))}\n`);
+    return;
+  }
   const loadAverageAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const date = new Date().toISOString();
   const figures: FleetFigure[] = [];
-  for (const spec of specs) {
-    const figure = await tick(spec);
+  for (const [index] of specs.entries()) {
+    const figure = tickInFreshProcess(argv, index);
     figures.push(figure);
     process.stdout.write(`${JSON.stringify(figure)}\n`);
   }
