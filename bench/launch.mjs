@@ -53,7 +53,11 @@ const child = spawn(process.execPath, [join(outdir, entry), ...process.argv.slic
 const args = process.argv.slice(2);
 child.on('exit', (code, signal) => {
   if (signal || code !== 0) process.exit(signal ? 1 : (code ?? 1));
-  if (alone !== undefined || args.includes('--quick') || args.some((a) => a === '--out' || a.startsWith('--out=')))
+  if (
+    alone !== undefined ||
+    args.includes('--quick') ||
+    args.some((a) => a === '--out' || a.startsWith('--out='))
+  )
     process.exit(0);
   const doc = spawnSync(process.execPath, [join(root, 'bench', 'doc.mjs')], { cwd: root, stdio: 'inherit' });
   process.exit(doc.status ?? 1);
