@@ -2,11 +2,11 @@
 // rest of the bench: a figure that can be re-measured in a minute when the machine is quiet. Writes nothing.
 
 import { plannerAlone } from './planner-bench.js';
-import { judgeTargets, type Measurements } from './targets.js';
+import { judgeTarget, type Measurements } from './targets.js';
 
 async function main(): Promise<void> {
   const planner = await plannerAlone(process.argv.includes('--quick'));
-  const target = judgeTargets({ planner } as Measurements).find((t) => t.id === 'planner-1k');
+  const target = judgeTarget('planner-1k', { planner } as Measurements);
   process.stdout.write(`${target?.pass ? 'PASS' : 'MISS'} ${target?.target}: ${target?.measured}\n`);
 }
 

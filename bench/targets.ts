@@ -155,6 +155,12 @@ const TARGETS: TargetSpec[] = [
   },
 ];
 
+/** One target alone (e.g. `npm run bench -- planner`, which measures only what that target reads). */
+export function judgeTarget(id: string, m: Measurements): Target | undefined {
+  const spec = TARGETS.find((t) => t.id === id);
+  return spec && { id, target: spec.target, ...spec.judge(m) };
+}
+
 export function judgeTargets(m: Measurements): Target[] {
   return TARGETS.map(({ id, target, judge }) => ({ id, target, ...judge(m) }));
 }
