@@ -101,6 +101,7 @@ function planner() {
       'workers',
       'drift',
       'first cold plan',
+      'its CPU time',
       'cold-cache median (runs)',
       'cold-cache min',
       'warm-cache median',
@@ -108,7 +109,10 @@ function planner() {
     r.planner.map((p) => [
       p.workers.toLocaleString('en-US'),
       p.drift.toLocaleString('en-US'),
-      ms(p.firstColdMs),
+      p.firstColdSamplesMs
+        ? `${ms(p.firstColdMs)} (median of ${p.firstColdSamplesMs.length} fresh processes: ${p.firstColdSamplesMs.join(', ')} ms)`
+        : ms(p.firstColdMs),
+      p.firstColdCpuMs === undefined ? 'n/a' : ms(p.firstColdCpuMs),
       `${ms(p.coldCacheMedianMs)} (${p.coldCacheRuns})`,
       ms(p.coldCacheMinMs),
       ms(p.warmCacheMedianMs),

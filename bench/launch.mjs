@@ -28,6 +28,7 @@ await build({
     'coldstart-child',
     'planner-child',
     'fleet-bench',
+    'planner-main',
   ].map((e) => join(root, 'bench', `${e}.ts`)),
   outdir,
   outExtension: { '.js': '.mjs' },
@@ -40,9 +41,10 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-// `npm run bench -- fleet [--clusters 1,10,100] [--subscriptions 1,4]`: the fleet tick (bench/fleet-bench.ts) alone.
-const fleet = process.argv[2] === 'fleet';
-const entry = fleet ? 'fleet-bench.mjs' : 'run.mjs';
+// `npm run bench -- fleet [--clusters 1,10,100] [--subscriptions 1,4] [--large 1000]`: the fleet ticks
+// (bench/fleet-bench.ts) alone; `npm run bench -- planner [--quick]`: the planner alone (bench/planner-main.ts).
+const alone = { fleet: 'fleet-bench.mjs', planner: 'planner-main.mjs' }[process.argv[2] ?? ''];
+const entry = alone ?? 'run.mjs';
 const child = spawn(process.execPath, [join(outdir, entry), ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: root,
@@ -51,7 +53,11 @@ const child = spawn(process.execPath, [join(outdir, entry), ...process.argv.slic
 const args = process.argv.slice(2);
 child.on('exit', (code, signal) => {
   if (signal || code !== 0) process.exit(signal ? 1 : (code ?? 1));
-  if (fleet || args.includes('--quick') || args.some((a) => a === '--out' || a.startsWith('--out=')))
+  if (
+    alone !== undefined ||
+    args.includes('--quick') ||
+    args.some((a) => a === '--out' || a.startsWith('--out='))
+  )
     process.exit(0);
   const doc = spawnSync(process.execPath, [join(root, 'bench', 'doc.mjs')], { cwd: root, stdio: 'inherit' });
   process.exit(doc.status ?? 1);

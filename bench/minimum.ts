@@ -42,3 +42,33 @@ export function minimumFor(
 export function expectedStatusPolls(lroMs: number, pollIntervalMs: number): number {
   return 1 + Math.ceil(lroMs / pollIntervalMs);
 }
+
+/** A cluster of several tables (src/reconcile-cluster.ts), as the design minimum sees it. */
+export interface ClusterShape {
+  /** Workers in each worker group (each group: its VM and NIC lists, paged, and its scale-set list). */
+  workerGroups: number[];
+  /** Distinct vnets of the cluster's subnets (one peering list each). */
+  vnets: number;
+  /** Subnets of each table (the table GET and one GET per subnet). */
+  subnetsPerTable: number[];
+  /** Tables that need their one PUT. */
+  tablesDrifted: number;
+}
+
+export const CLUSTER_MINIMUM_FORMULA =
+  'reads = sum over worker groups of (2 x ceil(N_g / pageSize) + 1) + vnets (peering lists) + sum over tables of (1 + subnets); writes = 1 PUT per drifted table';
+export const CLUSTER_WALL_FORMULA =
+  'minimum wall = ceil(max N_g / pageSize) x read (every read in parallel; pages in sequence) + [a drifted table] (write + LRO + read): the tables written in parallel';
+
+/** Design and physical minimum of one cluster run over several tables (every read and table write in parallel). */
+export function clusterMinimum(shape: ClusterShape, pageSize: number, latency: LatencyModel): Minimum {
+  const pages = (n: number) => Math.max(1, Math.ceil(n / pageSize));
+  const groupReads = shape.workerGroups.reduce((sum, n) => sum + 2 * pages(n) + 1, 0);
+  const tableReads = shape.subnetsPerTable.reduce((sum, subnets) => sum + 1 + subnets, 0);
+  const reads = groupReads + shape.vnets + tableReads;
+  const writes = shape.tablesDrifted;
+  const longest = Math.max(...shape.workerGroups.map(pages));
+  const wallMs =
+    longest * latency.readMs + (writes > 0 ? latency.writeMs + latency.lroMs + latency.readMs : 0);
+  return { reads, writes, requests: reads + writes, wallMs };
+}

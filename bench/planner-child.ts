@@ -20,8 +20,12 @@ export interface PlannerInput {
 export interface PlannerOutput {
   workers: number;
   drift: number;
-  /** The first plan of the process: cold JIT, empty memo caches. */
+  /** The first plan of the process: cold JIT, empty memo caches (wall time). */
   firstColdMs: number;
+  /** The same plan's CPU time (user + system, this process): less sensitive than wall time to a loaded machine. */
+  firstColdCpuMs: number;
+  /** The first plans of several fresh processes, when the bench ran more than one (firstColdMs: their median). */
+  firstColdSamplesMs?: number[];
   /** Later plans, each from empty memo caches. */
   coldCacheRuns: number;
   coldCacheMedianMs: number;
@@ -39,9 +43,12 @@ function main(): void {
   const inventory = makeInventory(input.workers, input.drift);
   const timed = (clearCaches: boolean) => {
     if (clearCaches) clearCidrMemo();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const plan = planReconcile(inventory, settings);
-    return { ms: performance.now() - t0, actions: plan.actions.length };
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, actions: plan.actions.length };
   };
   const first = timed(true);
   const cold: number[] = [];
@@ -54,6 +61,7 @@ function main(): void {
     workers: input.workers,
     drift: input.drift,
     firstColdMs: round(first.ms),
+    firstColdCpuMs: round(first.cpuMs),
     coldCacheRuns: cold.length,
     coldCacheMedianMs: round(median(cold)),
     coldCacheMinMs: round(Math.min(...cold)),

@@ -90,6 +90,7 @@ function reportPlannerAndColdStart({ planner, coldStart }: Measurements): void {
         'planner',
         'drift',
         'first cold ms',
+        'first cold CPU ms',
         'cold-cache median ms',
         'cold-cache min ms',
         'warm-cache median ms',
@@ -97,7 +98,8 @@ function reportPlannerAndColdStart({ planner, coldStart }: Measurements): void {
       planner.map((p) => [
         `${p.workers} workers`,
         p.drift,
-        p.firstColdMs,
+        p.firstColdSamplesMs ? `${p.firstColdMs} (median of ${p.firstColdSamplesMs.length})` : p.firstColdMs,
+        p.firstColdCpuMs,
         p.coldCacheMedianMs,
         p.coldCacheMinMs,
         p.warmCacheMedianMs,

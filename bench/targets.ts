@@ -3,6 +3,7 @@
 import type { ColdStarts } from './cold-start.js';
 import type { BurstResult, RepairSample } from './event-bench.js';
 import { median, round } from './format.js';
+import { PLANNER_TARGET_WORKERS } from './planner-bench.js';
 import type { PlannerOutput } from './planner-child.js';
 import type { ScenarioResult } from './reconcile-scenarios.js';
 
@@ -112,15 +113,19 @@ const TARGETS: TargetSpec[] = [
     }),
   },
   {
-    id: 'planner-10k',
-    target: 'the first (cold) plan of 10,000 workers < 100 ms',
+    id: 'planner-1k',
+    target:
+      'the first (cold) plan of 1,000 workers, a table at its route limit, < 50 ms (fresh process, empty memo caches; median over fresh processes)',
     judge: ({ planner }) => {
-      const at10k = planner.filter((p) => p.workers === 10_000);
+      const at1k = planner.filter((p) => p.workers === PLANNER_TARGET_WORKERS);
       return {
-        measured: at10k
-          .map((p) => `D${p.drift}: ${p.firstColdMs} ms cold (cold-cache median ${p.coldCacheMedianMs} ms)`)
+        measured: at1k
+          .map(
+            (p) =>
+              `D${p.drift}: ${p.firstColdMs} ms cold (CPU ${p.firstColdCpuMs} ms; fresh processes ${(p.firstColdSamplesMs ?? [p.firstColdMs]).join(', ')} ms)`,
+          )
           .join(', '),
-        pass: at10k.length > 0 ? Math.max(...at10k.map((p) => p.firstColdMs)) < 100 : null,
+        pass: at1k.length > 0 ? Math.max(...at1k.map((p) => p.firstColdMs)) < 50 : null,
       };
     },
   },
@@ -149,6 +154,12 @@ const TARGETS: TargetSpec[] = [
     },
   },
 ];
+
+/** One target alone (e.g. `npm run bench -- planner`, which measures only what that target reads). */
+export function judgeTarget(id: string, m: Measurements): Target | undefined {
+  const spec = TARGETS.find((t) => t.id === id);
+  return spec && { id, target: spec.target, ...spec.judge(m) };
+}
 
 export function judgeTargets(m: Measurements): Target[] {
   return TARGETS.map(({ id, target, judge }) => ({ id, target, ...judge(m) }));

@@ -22,6 +22,55 @@ export interface FleetShape {
 
 const clusterName = (c: number) => `cluster-${c}`;
 
+interface WorkerSpec {
+  name: string;
+  ip: string;
+  podCidr: string;
+  subnetId: string;
+  location: string;
+}
+
+/** A worker VM (tagged with its pod CIDR) and its NIC (IP forwarding on) in the group of `base`. */
+function workerResources(base: string, w: WorkerSpec): Json[] {
+  const vmId = `${base}/Microsoft.Compute/virtualMachines/${w.name}`;
+  const nicId = `${base}/Microsoft.Network/networkInterfaces/${w.name}-nic`;
+  return [
+    {
+      id: nicId,
+      name: `${w.name}-nic`,
+      type: 'Microsoft.Network/networkInterfaces',
+      location: w.location,
+      properties: {
+        enableIPForwarding: true,
+        virtualMachine: { id: vmId },
+        ipConfigurations: [
+          {
+            name: 'ipconfig1',
+            properties: {
+              privateIPAddress: w.ip,
+              privateIPAllocationMethod: 'Static',
+              primary: true,
+              privateIPAddressVersion: 'IPv4',
+              subnet: { id: w.subnetId },
+            },
+          },
+        ],
+      },
+    },
+    {
+      id: vmId,
+      name: w.name,
+      type: 'Microsoft.Compute/virtualMachines',
+      location: w.location,
+      tags: { role: 'worker', 'pod-cidr': w.podCidr },
+      properties: {
+        hardwareProfile: { vmSize: 'Standard_B2s' },
+        networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] },
+      },
+    },
+  ];
+}
+
 function clusterResources(c: number, subscriptionId: string, workers: number): Json[] {
   const name = clusterName(c);
   const base = `/subscriptions/${subscriptionId}/resourceGroups/${name}/providers`;
@@ -49,46 +98,16 @@ function clusterResources(c: number, subscriptionId: string, workers: number): J
       properties: { disableBgpRoutePropagation: false, routes: [] },
     },
   ];
-  for (let i = 0; i < workers; i++) {
-    const vm = `worker-${i}`;
-    const vmId = `${base}/Microsoft.Compute/virtualMachines/${vm}`;
-    const nicId = `${base}/Microsoft.Network/networkInterfaces/${vm}-nic`;
+  for (let i = 0; i < workers; i++)
     resources.push(
-      {
-        id: nicId,
-        name: `${vm}-nic`,
-        type: 'Microsoft.Network/networkInterfaces',
+      ...workerResources(base, {
+        name: `worker-${i}`,
+        ip: `10.${c}.${Math.floor((20 + i) / 256)}.${(20 + i) % 256}`,
+        podCidr: `100.64.${i}.0/24`,
+        subnetId,
         location: LOCATION,
-        properties: {
-          enableIPForwarding: true,
-          virtualMachine: { id: vmId },
-          ipConfigurations: [
-            {
-              name: 'ipconfig1',
-              properties: {
-                privateIPAddress: `10.${c}.${Math.floor((20 + i) / 256)}.${(20 + i) % 256}`,
-                privateIPAllocationMethod: 'Static',
-                primary: true,
-                privateIPAddressVersion: 'IPv4',
-                subnet: { id: subnetId },
-              },
-            },
-          ],
-        },
-      },
-      {
-        id: vmId,
-        name: vm,
-        type: 'Microsoft.Compute/virtualMachines',
-        location: LOCATION,
-        tags: { role: 'worker', 'pod-cidr': `100.64.${i}.0/24` },
-        properties: {
-          hardwareProfile: { vmSize: 'Standard_B2s' },
-          networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] },
-        },
-      },
+      }),
     );
-  }
   return resources;
 }
 
@@ -127,5 +146,104 @@ export function makeFleetFile(shape: FleetShape): FleetFile {
         },
       ],
     })),
+  };
+}
+
+// The large cluster: N workers (at most 1,000, the per-table route limit) in four subnets across two regions,
+// a vnet and a route table per region (each table associated with its region's two subnets, and empty: both
+// need their write), the two vnets peered both ways (Connected, forwarded traffic allowed). Worker i sits in
+// subnet i mod 4; its pod CIDR is 100.(64 + i / 256).(i % 256).0/24 (the cluster range 100.64.0.0/10).
+const LARGE_CLUSTER = 'large';
+const LARGE_REGIONS = [
+  { key: 'east', location: 'eastus2', subnets: ['nodes-a', 'nodes-b'] },
+  { key: 'west', location: 'westus2', subnets: ['nodes-c', 'nodes-d'] },
+] as const;
+
+const largeGroup = (r: number) => `${LARGE_CLUSTER}-${LARGE_REGIONS[r]!.key}`;
+const largeVnetName = (r: number) => `${largeGroup(r)}-vnet`;
+const largeTableName = (r: number) => `${largeGroup(r)}-routes`;
+const largeBase = (r: number) =>
+  `/subscriptions/${fleetSubscription(0)}/resourceGroups/${largeGroup(r)}/providers`;
+const largeVnetId = (r: number) => `${largeBase(r)}/Microsoft.Network/virtualNetworks/${largeVnetName(r)}`;
+
+/** Region r's vnet 10.(1 + r).0.0/16 with its two /20 subnets (associated with its table) and its peering. */
+function largeVnet(r: number): Json {
+  const region = LARGE_REGIONS[r]!;
+  const tableId = `${largeBase(r)}/Microsoft.Network/routeTables/${largeTableName(r)}`;
+  const other = 1 - r;
+  return {
+    id: largeVnetId(r),
+    name: largeVnetName(r),
+    type: 'Microsoft.Network/virtualNetworks',
+    location: region.location,
+    properties: {
+      addressSpace: { addressPrefixes: [`10.${1 + r}.0.0/16`] },
+      subnets: region.subnets.map((name, s) => ({
+        name,
+        properties: { addressPrefix: `10.${1 + r}.${16 * s}.0/20`, routeTable: { id: tableId } },
+      })),
+      virtualNetworkPeerings: [
+        {
+          name: `${region.key}-to-${LARGE_REGIONS[other]!.key}`,
+          properties: {
+            remoteVirtualNetwork: { id: largeVnetId(other) },
+            allowVirtualNetworkAccess: true,
+            allowForwardedTraffic: true,
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The emulator world of one cluster of N workers in four subnets over two regions (two tables). */
+export function makeLargeClusterWorld(workers: number): WorldFile {
+  const resources: Json[] = [];
+  for (let r = 0; r < LARGE_REGIONS.length; r++)
+    resources.push(largeVnet(r), {
+      id: `${largeBase(r)}/Microsoft.Network/routeTables/${largeTableName(r)}`,
+      name: largeTableName(r),
+      type: 'Microsoft.Network/routeTables',
+      location: LARGE_REGIONS[r]!.location,
+      properties: { disableBgpRoutePropagation: false, routes: [] },
+    });
+  for (let i = 0; i < workers; i++) {
+    const subnet = i % 4;
+    const r = Math.floor(subnet / 2);
+    const host = 4 + Math.floor(i / 4); // Azure keeps the first four addresses of a subnet
+    resources.push(
+      ...workerResources(largeBase(r), {
+        name: `worker-${i}`,
+        ip: `10.${1 + r}.${16 * (subnet % 2) + Math.floor(host / 256)}.${host % 256}`,
+        podCidr: `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`,
+        subnetId: `${largeVnetId(r)}/subnets/${LARGE_REGIONS[r]!.subnets[subnet % 2]}`,
+        location: LARGE_REGIONS[r]!.location,
+      }),
+    );
+  }
+  return {
+    subscriptionId: fleetSubscription(0),
+    tenantId: TENANT,
+    resourceGroups: LARGE_REGIONS.map((region, r) => ({ name: largeGroup(r), location: region.location })),
+    resources,
+  };
+}
+
+/** The fleet file of that cluster: a worker group and a table per region. */
+export function makeLargeClusterFile(): FleetFile {
+  return {
+    clusters: [
+      {
+        name: LARGE_CLUSTER,
+        subscriptionId: fleetSubscription(0),
+        clusterCidr: '100.64.0.0/10',
+        workers: LARGE_REGIONS.map((_, r) => ({ resourceGroup: largeGroup(r) })),
+        routeTables: LARGE_REGIONS.map((region, r) => ({
+          name: largeTableName(r),
+          resourceGroup: largeGroup(r),
+          subnets: region.subnets.map((name) => ({ virtualNetwork: largeVnetName(r), name })),
+        })),
+      },
+    ],
   };
 }

@@ -73,6 +73,7 @@ export function requestPipeline(services: PipelineServices) {
         path,
         status: served.status,
         ms: elapsed(incoming.started),
+        startedMs: services.recorder.sinceStart(incoming.started),
         apiVersion,
         lroPoll: false,
       });
@@ -91,6 +92,7 @@ export function requestPipeline(services: PipelineServices) {
         ...logged,
         status: 0,
         ms: Math.round(performance.now() - incoming.started),
+        startedMs: services.recorder.sinceStart(incoming.started),
         lroPoll: false,
       });
       req.socket.destroy();
@@ -101,6 +103,7 @@ export function requestPipeline(services: PipelineServices) {
       ...logged,
       status: outcome.reply.status,
       ms: elapsed(incoming.started),
+      startedMs: services.recorder.sinceStart(incoming.started),
       lroPoll: outcome.reply.lroPoll === true,
     });
     services.recorder.capture(

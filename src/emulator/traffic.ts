@@ -9,6 +9,11 @@ export interface RequestLogEntry {
   status: number;
   /** Time to answer, in milliseconds. */
   ms: number;
+  /**
+   * When the request arrived, in milliseconds since the emulator started: with `ms`, the interval the request
+   * was in flight (overlapping intervals are requests ARM served at the same time).
+   */
+  startedMs: number;
   apiVersion?: string;
   /** The request polled a long-running operation (operations / operationResults URL). */
   lroPoll: boolean;
@@ -40,8 +45,14 @@ interface CapturedRequest {
 export class TrafficRecorder {
   private log: RequestLogEntry[] = [];
   private captured: TrafficEntry[] = [];
+  private readonly origin = performance.now();
 
   constructor(private readonly captureExchanges: boolean) {}
+
+  /** A `performance.now()` instant as the log's `startedMs`. */
+  sinceStart(instant: number): number {
+    return Math.round((instant - this.origin) * 100) / 100;
+  }
 
   record(entry: RequestLogEntry): void {
     this.log.push(entry);

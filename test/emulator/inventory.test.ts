@@ -210,11 +210,31 @@ describe('the ARM front door', () => {
         path: tablePath(),
         status: 200,
         ms: expect.any(Number),
+        startedMs: expect.any(Number),
         apiVersion: '2026-01-01',
         lroPoll: false,
         action: 'Microsoft.Network/routeTables/read',
         caller: 'role',
       },
     ]);
+  });
+
+  it('logs when each request arrived: requests sent together overlap in the log, one after the other do not', async () => {
+    const spans = () =>
+      emulator.requests().map((r) => ({ path: r.path, from: r.startedMs, to: r.startedMs + r.ms }));
+    emulator.faults.add({ kind: 'latency', method: 'GET', path: TABLE, latencyMs: 80, times: 3 });
+    emulator.clearRequests();
+    await Promise.all([network.routeTables.get(RG, TABLE), compute.virtualMachines.get(RG, 'worker-0')]);
+    const slow = spans().find((r) => r.path.endsWith(TABLE));
+    const fast = spans().find((r) => !r.path.endsWith(TABLE));
+    // Sent together, they arrive together, however long each takes to answer.
+    expect(Math.abs(slow!.from - fast!.from)).toBeLessThan(40);
+    expect(slow!.to - slow!.from).toBeGreaterThanOrEqual(80);
+    expect(Math.max(slow!.from, fast!.from)).toBeLessThan(Math.min(slow!.to, fast!.to));
+    emulator.clearRequests();
+    await network.routeTables.get(RG, TABLE);
+    await network.routeTables.get(RG, TABLE);
+    const [first, second] = spans();
+    expect(first!.to).toBeLessThanOrEqual(second!.from);
   });
 });
