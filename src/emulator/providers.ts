@@ -15,36 +15,11 @@
 //   that never used Event Grid (FIELD-NOTES §7: an ARM deployment registers what its template uses; a plain
 //   REST PUT does not).
 import { ArmError, armErrors } from './errors.js';
+import { BY_DEFAULT, type ProviderSetting, REGISTERED_BY_DEFAULT } from './provider-settings.js';
 import type { ArmReply, ArmRequest } from './request.js';
 import { RESOURCES_API_VERSIONS } from './versions.js';
 
 export type RegistrationState = 'Registered' | 'Registering' | 'NotRegistered' | 'Unregistering';
-
-/** A world's setting: one namespace's state in one subscription (default: the world's). */
-export interface ProviderSetting {
-  subscriptionId?: string;
-  namespace: string;
-  registrationState: 'Registered' | 'NotRegistered';
-}
-
-/** Registered by default on every subscription (the "Registered by default" footnote of Azure's list). */
-const REGISTERED_BY_DEFAULT = [
-  'Microsoft.ADHybridHealthService',
-  'Microsoft.Authorization',
-  'Microsoft.Billing',
-  'Microsoft.ClassicSubscription',
-  'Microsoft.Commerce',
-  'Microsoft.Consumption',
-  'Microsoft.CostManagement',
-  'Microsoft.Features',
-  'Microsoft.MarketplaceOrdering',
-  'Microsoft.Portal',
-  'Microsoft.ResourceGraph',
-  'Microsoft.Resources',
-  'Microsoft.SerialConsole',
-  'microsoft.support',
-  'Microsoft.WorkloadMonitor',
-] as const;
 
 /** Namespaces whose registration the emulator models, with the resource types their GET lists. */
 const MODELLED: Record<string, { namespace: string; resourceTypes: string[] }> = Object.fromEntries(
@@ -62,7 +37,6 @@ const MODELLED: Record<string, { namespace: string; resourceTypes: string[] }> =
     ] as const
   ).map(([namespace, types]) => [namespace.toLowerCase(), { namespace, resourceTypes: [...types] }]),
 );
-const BY_DEFAULT = new Set(REGISTERED_BY_DEFAULT.map((n) => n.toLowerCase()));
 
 const PROVIDER_PATH = /^\/subscriptions\/([^/]+)\/providers\/([^/]+)(?:\/(register|unregister))?\/?$/iu;
 const NAMESPACE_IN_PATH = /^\/subscriptions\/([^/]+)\/(?:resourcegroups\/[^/]+\/)?providers\/([^/]+)/iu;
@@ -79,16 +53,6 @@ export interface ProvidersOptions {
   seed: ProviderSetting[];
   /** How long a register / unregister takes (ms, default 0: done at the next read). */
   registrationMs: number;
-}
-
-/** Checks a world's provider settings: a namespace registered by default cannot start unregistered. */
-export function checkProviderSettings(settings: ProviderSetting[], where: string): void {
-  settings.forEach((s, i) => {
-    if (BY_DEFAULT.has(s.namespace.toLowerCase()) && s.registrationState !== 'Registered')
-      throw new Error(
-        `${where}[${i}] field 'registrationState': ${s.namespace} is registered by default on every subscription and stays registered`,
-      );
-  });
 }
 
 export class ResourceProviders {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { scaleSetSchema } from './compute/scale-set-schema.js';
-import { checkProviderSettings, type ProviderSetting } from './providers.js';
+import { checkProviderSettings, type ProviderSetting } from './provider-settings.js';
 
 export type Json = Record<string, unknown>;
 
