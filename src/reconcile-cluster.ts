@@ -15,10 +15,11 @@ import {
   type WorkerInventory,
 } from './azure/cluster-inventory.js';
 import { describeFailure } from './azure/errors.js';
+import { subnetRefId } from './azure/ids.js';
 import type { InventoryRead } from './azure/inventory.js';
 import { newCounts, withArmRun } from './azure/session.js';
 import { readUntilSettled } from './azure/settle.js';
-import type { Config, RouteTableTarget, SubnetRef } from './config.js';
+import type { Config, RouteTableTarget } from './config.js';
 import { peeringFindings, peeringRefusal } from './core/peerings.js';
 import { unsettledResources } from './core/settled.js';
 import type {
@@ -40,8 +41,6 @@ export function isClusterRun(config: Config): boolean {
   return routeTables.length !== 1 || workerGroups.length !== 1 || routeTables[0]!.subnets.length !== 1;
 }
 
-const subnetIdOf = (s: SubnetRef) =>
-  `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${s.virtualNetwork}/subnets/${s.name}`;
 const tableIdOf = (t: RouteTableTarget) =>
   `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.Network/routeTables/${t.name}`;
 
@@ -111,7 +110,7 @@ function tableRun(run: ClusterRun, workers: WorkerInventory, table: RouteTableTa
   const settings: PlanSettings = {
     ...planSettingsFor(config, run.options.forceDeletions ?? false),
     routeTableId: tableIdOf(table),
-    subnetIds: table.subnets.map(subnetIdOf),
+    subnetIds: table.subnets.map(subnetRefId),
   };
   const seen = workersFor(workers, index);
   const open = (): RunContext => ({

@@ -3,7 +3,7 @@
 // writes (subnet association, IP forwarding) -> after a failed table write, read the table back.
 import type { ArmClients } from './azure/clients.js';
 import { httpStatusOf, InventoryError, LroFailedError } from './azure/errors.js';
-import { sameId } from './azure/ids.js';
+import { sameId, subscriptionOfId } from './azure/ids.js';
 import { type InventoryRead, readRouteTable } from './azure/inventory.js';
 import { toRouteTableRecord } from './azure/records.js';
 import { readSettledInventory, readUntilSettled } from './azure/settle.js';
@@ -209,7 +209,7 @@ async function associate(
 
 /** The clients of the NIC's own subscription (from its id). */
 function nicClients(ctx: RunContext, nicId: string): ArmClients {
-  const subscriptionId = /^\/subscriptions\/([^/]+)\//iu.exec(nicId)?.[1];
+  const subscriptionId = subscriptionOfId(nicId);
   return subscriptionId === undefined || ctx.clientsOf === undefined
     ? ctx.clients
     : ctx.clientsOf(subscriptionId);

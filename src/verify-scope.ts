@@ -6,6 +6,7 @@ import type { ArmClients } from './azure/clients.js';
 import { clientsFor } from './azure/clients.js';
 import { readPeerings, vnetsOf } from './azure/cluster-inventory.js';
 import { readVerifyInventory } from './azure/effective.js';
+import { subnetRefId, subscriptionOfId } from './azure/ids.js';
 import type { Config } from './config.js';
 import { type DesiredState, deriveDesired, type Worker } from './core/desired.js';
 import { sampleWorkers, type VerifyTarget, verifyTargets } from './core/effective.js';
@@ -33,10 +34,6 @@ interface ScopeOptions {
   also?: readonly string[];
   signal: AbortSignal | undefined;
 }
-
-const subscriptionOf = (id: string) => /^\/subscriptions\/([^/]+)/iu.exec(id)?.[1] ?? '';
-const subnetIdOf = (s: Config['cluster']['routeTables'][number]['subnets'][number]) =>
-  `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${s.virtualNetwork}/subnets/${s.name}`;
 
 function primarySubnet(w: Worker): string | undefined {
   const ipc = w.nic?.ipConfigurations.find((c) => c.primary === true) ?? w.nic?.ipConfigurations[0];
@@ -100,7 +97,7 @@ export async function verifyScope(options: ScopeOptions): Promise<VerifyScope> {
   };
   const powerStates = new Map(reads.flatMap((r) => [...r.powerStates]));
   const desired = deriveDesired(inventory, settings);
-  const subnetIds = subnets.map(subnetIdOf);
+  const subnetIds = subnets.map(subnetRefId);
   const groups = samplePerSubnet(desired.workers, subnetIds, options.workers, options.offset);
   const names = desired.workers.map((w) => w.vm.name);
   const sampled = new Set(groups.flatMap((g) => g.chosen));
@@ -119,6 +116,6 @@ export async function verifyScope(options: ScopeOptions): Promise<VerifyScope> {
     targets,
     subnetIds,
     peerings: peeringFindings(vnets),
-    clientsOf: (nicId) => given(subscriptionOf(nicId)),
+    clientsOf: (nicId) => given(subscriptionOfId(nicId) ?? ''),
   };
 }

@@ -1,5 +1,5 @@
 // ARM resource ids for the configured resources. ARM compares ids case-insensitively; so do we.
-import type { Config } from '../config.js';
+import type { Config, SubnetRef } from '../config.js';
 
 export function routeTableId(config: Config): string {
   return `/subscriptions/${config.subscriptionId}/resourceGroups/${config.routeTableResourceGroup}/providers/Microsoft.Network/routeTables/${config.routeTableName}`;
@@ -7,6 +7,16 @@ export function routeTableId(config: Config): string {
 
 export function subnetId(config: Config): string {
   return `/subscriptions/${config.subscriptionId}/resourceGroups/${config.vnetResourceGroup}/providers/Microsoft.Network/virtualNetworks/${config.vnetName}/subnets/${config.subnetName}`;
+}
+
+/** The id of a subnet of the cluster topology (a table's subnets may be in other groups and vnets). */
+export function subnetRefId(s: SubnetRef): string {
+  return `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${s.virtualNetwork}/subnets/${s.name}`;
+}
+
+/** The subscription an ARM id (or request path) starts with; undefined when it names none. */
+export function subscriptionOfId(id: string): string | undefined {
+  return /^\/subscriptions\/([^/]+)/iu.exec(id)?.[1];
 }
 
 export function sameId(a: string | undefined, b: string | undefined): boolean {

@@ -5,6 +5,7 @@
 // subscription is shared by every client and run of this process (our identity is the principal); ARM's
 // `x-ms-ratelimit-remaining-subscription-*` headers lower our estimate when others draw on the same bucket.
 import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
+import { subscriptionOfId } from './ids.js';
 import { currentArmRun } from './session.js';
 
 const PACER_POLICY_NAME = 'podRoutesArmPacer';
@@ -177,7 +178,7 @@ export function forgetArmPacers(endpoint: string): void {
 }
 
 function subscriptionOf(request: PipelineRequest): string | undefined {
-  return /^\/subscriptions\/([^/]+)/iu.exec(new URL(request.url).pathname)?.[1];
+  return subscriptionOfId(new URL(request.url).pathname);
 }
 
 /**
