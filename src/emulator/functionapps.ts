@@ -236,8 +236,9 @@ export class FunctionApps {
     const code = url.searchParams.get('code') ?? '';
     if (code === '' || (code !== k.eventGridKey && code !== k.masterKey)) return { status: 401 };
     const fn = url.searchParams.get('functionName') ?? '';
-    const local = fn ? this.deliveryUrl(`${siteId}/functions/${fn}`) : undefined;
-    if (!fn || !this.exists(`${siteId}/functions/${fn}`)) return { status: 404 };
+    const functionId = `${siteId}/functions/${fn}`;
+    if (!fn || !this.exists(functionId)) return { status: 404 };
+    const local = this.deliveryUrl(functionId);
     return local ? { url: local } : undefined;
   }
 
