@@ -7,7 +7,7 @@ import type { Config, ResourceGroupRef, RouteTableTarget, SubnetRef } from '../c
 import type { PeeringRecord, VnetPeerings } from '../core/peerings.js';
 import type { NicRecord, RouteTableRecord, SubnetRecord, VmRecord } from '../core/types.js';
 import type { ArmClients } from './clients.js';
-import { InventoryError, isResourceNotFound } from './errors.js';
+import { InventoryError, orNullIfNotFound } from './errors.js';
 import { collect, toNicRecord, toRouteTableRecord, toSubnetRecord, toVmRecord } from './records.js';
 import { readScaleSetNics } from './scale-sets.js';
 
@@ -71,24 +71,17 @@ export interface TableRead {
   vnetLocation: string | undefined;
 }
 
-async function orNull<T>(read: Promise<T>): Promise<T | null> {
-  try {
-    return await read;
-  } catch (error) {
-    if (isResourceNotFound(error)) return null;
-    throw error;
-  }
-}
-
 export async function readTable(
   clients: ArmClients,
   target: RouteTableTarget,
   signal?: AbortSignal,
 ): Promise<TableRead> {
   const [table, ...subnets] = await together(signal, (abortSignal) => [
-    orNull(clients.network.routeTables.get(target.resourceGroup, target.name, { abortSignal })),
+    orNullIfNotFound(clients.network.routeTables.get(target.resourceGroup, target.name, { abortSignal })),
     ...target.subnets.map((s) =>
-      orNull(clients.network.subnets.get(s.resourceGroup, s.virtualNetwork, s.name, { abortSignal })),
+      orNullIfNotFound(
+        clients.network.subnets.get(s.resourceGroup, s.virtualNetwork, s.name, { abortSignal }),
+      ),
     ),
   ]);
   const routeTable = table === null ? null : toRouteTableRecord(table as RouteTable);
@@ -111,7 +104,7 @@ async function readVnetLocation(
   const where = `route table '${target.name}' (resource group '${target.resourceGroup}')`;
   if (first === undefined)
     throw new InventoryError(`${where} does not exist and has no subnet whose region it could be created in`);
-  const vnet = await orNull(
+  const vnet = await orNullIfNotFound(
     clients.network.virtualNetworks.get(
       first.resourceGroup,
       first.virtualNetwork,
@@ -155,7 +148,7 @@ export async function readPeerings(
 ): Promise<VnetPeerings[]> {
   return together(signal, (abortSignal) =>
     vnets.map(async (v) => {
-      const list = await orNull(
+      const list = await orNullIfNotFound(
         collect(
           clientsOf(v.subscriptionId).network.virtualNetworkPeerings.list(v.resourceGroup, v.virtualNetwork, {
             abortSignal,

@@ -110,3 +110,13 @@ export function isResourceNotFound(error: unknown): boolean {
     codeOf(error) !== 'SubscriptionNotFound'
   );
 }
+
+/** The read's result, or null when the resource does not exist (a missing group or subscription still throws). */
+export async function orNullIfNotFound<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isResourceNotFound(error)) return null;
+    throw error;
+  }
+}

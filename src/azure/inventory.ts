@@ -6,7 +6,7 @@ import type { RouteTable, Subnet } from '@azure/arm-network';
 import type { Config } from '../config.js';
 import type { Inventory } from '../core/types.js';
 import type { ArmClients } from './clients.js';
-import { InventoryError, isResourceNotFound } from './errors.js';
+import { InventoryError, isResourceNotFound, orNullIfNotFound } from './errors.js';
 import { collect, required, toNicRecord, toRouteTableRecord, toSubnetRecord, toVmRecord } from './records.js';
 import { readScaleSetNics } from './scale-sets.js';
 
@@ -21,16 +21,13 @@ export async function readRouteTable(
   config: Config,
   abortSignal?: AbortSignal,
 ): Promise<RouteTable | null> {
-  try {
-    return await clients.network.routeTables.get(
+  return orNullIfNotFound(
+    clients.network.routeTables.get(
       config.routeTableResourceGroup,
       config.routeTableName,
       abortSignal ? { abortSignal } : {},
-    );
-  } catch (error) {
-    if (isResourceNotFound(error)) return null;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The cluster subnet, or null when it does not exist (reported as not associated; the write then names it). */
@@ -39,17 +36,14 @@ async function readSubnet(
   config: Config,
   abortSignal?: AbortSignal,
 ): Promise<Subnet | null> {
-  try {
-    return await clients.network.subnets.get(
+  return orNullIfNotFound(
+    clients.network.subnets.get(
       config.vnetResourceGroup,
       config.vnetName,
       config.subnetName,
       abortSignal ? { abortSignal } : {},
-    );
-  } catch (error) {
-    if (isResourceNotFound(error)) return null;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function readInventory(
