@@ -230,8 +230,12 @@ function keepUnclaimed(
   // A kept route's name may be the one a claim needs (a misnamed legacy route): refuse that claim too,
   // until nothing collides.
   let active = claims;
+  let kept = new Map<string, TableRoute>();
   for (;;) {
-    const kept = keptUnclaimedOf(owned, active, foreign, scaleSetHops, settings);
+    // A route kept in an earlier round stays the one kept: a claim was refused for its name, and a later
+    // round's refused worker must not swap it for a duplicate of its prefix (the refusal would then protect
+    // nothing and the next plan would undo this one).
+    kept = new Map([...keptUnclaimedOf(owned, active, foreign, scaleSetHops, settings), ...kept]);
     const keptNames = new Map([...kept.values()].map((r) => [r.route.name.toLowerCase(), r]));
     const colliding = active.filter((d) => keptNames.has(d.route.name.toLowerCase()));
     if (colliding.length === 0) {
@@ -244,7 +248,7 @@ function keepUnclaimed(
         reason: 'foreign-route-conflict',
         subject: d.route.name,
         worker: d.worker,
-        message: `worker '${d.worker}' needs route '${d.route.name}' for ${d.route.addressPrefix}, but that name is taken by ${describe(keptNames.get(d.route.name.toLowerCase())!)}, which is kept because its own claim was refused`,
+        message: `worker '${d.worker}' needs route '${d.route.name}' for ${d.route.addressPrefix}, but that name is taken by ${describe(keptNames.get(d.route.name.toLowerCase())!)}, which is kept as it is (its own refusal says why)`,
       });
     }
     active = active.filter((d) => !colliding.includes(d));

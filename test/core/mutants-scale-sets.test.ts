@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { planReconcile } from '../../src/core/plan.js';
 import type { Inventory, NicRecord } from '../../src/core/types.js';
-import { instanceNic, reportCluster, route, SUB, settings, table } from './fixtures.js';
+import { applyWrite, instanceNic, reportCluster, route, SUB, settings, table } from './fixtures.js';
 
 const STRAY = route('kubernetes-route-10-200-9-0-24', '10.200.9.0/24', '10.240.0.4');
 
@@ -75,5 +75,39 @@ describe('a NIC the VM list already names is no scale-set instance, whatever the
     const nicRef = reportCluster().vms[1]!.nicRefs[0]!.id;
     const inv = untaggedWorker1((nic) => ({ ...nic, id: nicRef.toUpperCase(), vmId: undefined }));
     expect(staleRoutes(inv)).toEqual([['stale-route', 'kubernetes-route-10-200-1-0-24']]);
+  });
+});
+
+describe("a route kept for a scale-set instance whose name a worker's claim needs", () => {
+  // Found by the property "(a, c) one apply converges" (seed 1964783479). Two owned routes share one IPv6
+  // prefix no worker claims: one points at scale-set instance pool/0, the other at worker-1. The scale-set
+  // route carries, in upper case, the name worker-1's own claim needs, so that claim is refused for the name;
+  // refusing worker-1 then protects its address too, and the planner used to swap the kept route for the
+  // worker-1 duplicate: it deleted the very route the refusal was about, and the next plan undid the first.
+  function nameTakenByScaleSetRoute(): Inventory {
+    const inv = reportCluster();
+    inv.routeTable = table([
+      route('kubernetes-route-10-200-0-0-24', '10.200.0.0/24', '10.240.0.20'),
+      route('kubernetes-route-10-200-7-0-24', 'fd00:10:244:2::/64', '10.240.0.21'),
+      route('KUBERNETES-ROUTE-10-200-1-0-24', 'fd00:10:244:2::/64', '10.240.0.30'),
+    ]);
+    inv.scaleSetNics = [instanceNic('0', '10.240.0.30')];
+    return inv;
+  }
+
+  it('keeps the route the refusal names, and the next plan agrees with the first', () => {
+    const inv = nameTakenByScaleSetRoute();
+    const dualStack = settings({ clusterCidrs: ['10.200.0.0/16', 'fd00:10:244::/56'] });
+    const plan = planReconcile(inv, dualStack);
+    expect(plan.refused.map((r) => [r.reason, r.subject])).toEqual([
+      ['next-hop-is-scale-set-instance', 'KUBERNETES-ROUTE-10-200-1-0-24'],
+      ['foreign-route-conflict', 'kubernetes-route-10-200-1-0-24'],
+    ]);
+    const kept = plan.tableWrite!.routes.flatMap((e) => ('keep' in e ? [e.keep] : []));
+    expect(kept).toContain('KUBERNETES-ROUTE-10-200-1-0-24');
+    expect(kept).not.toContain('kubernetes-route-10-200-7-0-24');
+    const again = planReconcile(applyWrite(inv, plan.tableWrite), dualStack);
+    expect(again.tableWrite).toBeNull();
+    expect(again.refused).toEqual(plan.refused);
   });
 });
