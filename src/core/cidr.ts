@@ -96,7 +96,9 @@ export function canonicalIp(address: string): string | undefined {
 function canonicalIpUncached(address: string): string | undefined {
   const f = ipFamily(address);
   if (f === undefined) return undefined;
-  return normalizeCidr(`${address.toLowerCase()}/${f === 4 ? 32 : 128}`, { compress: true }).split('/')[0];
+  // Node's isIP accepts IPv4 only in its one canonical text (no leading zeros, no short forms): nothing to do.
+  if (f === 4) return address;
+  return normalizeCidr(`${address.toLowerCase()}/128`, { compress: true }).split('/')[0];
 }
 
 /** True when `inner` lies wholly inside `outer` (both valid CIDRs of one family). */

@@ -54,8 +54,10 @@ export interface DesiredState {
 /** The pod CIDR tag value of a VM, matching the tag key case-insensitively (ARM tag names are). */
 function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; value: string } | undefined {
   const wanted = tagName.toLowerCase();
-  const keys = Object.keys(vm.tags).sort(compareOrdinal);
-  const key = keys.find((k) => k.toLowerCase() === wanted);
+  // Of keys differing only in case, the first in ordinal order (one pass: this runs once per VM, cold).
+  let key: string | undefined;
+  for (const k of Object.keys(vm.tags))
+    if (k.toLowerCase() === wanted && (key === undefined || compareOrdinal(k, key) < 0)) key = k;
   return key === undefined ? undefined : { key, value: vm.tags[key] ?? '' };
 }
 
@@ -72,7 +74,10 @@ function indexNics(nics: readonly NicRecord[]): NicIndex {
     const id = nic.id.toLowerCase();
     if (!byId.has(id)) byId.set(id, nic);
     const vmId = nic.vmId?.toLowerCase();
-    if (vmId !== undefined) byVm.set(vmId, [...(byVm.get(vmId) ?? []), nic]);
+    if (vmId === undefined) continue;
+    const attached = byVm.get(vmId);
+    if (attached === undefined) byVm.set(vmId, [nic]);
+    else attached.push(nic);
   }
   return { byId, byVm };
 }
