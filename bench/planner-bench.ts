@@ -56,7 +56,7 @@ export async function plannerAlone(quick: boolean): Promise<PlannerOutput[]> {
       ? ` (median of ${processes} fresh processes: ${result.firstColdSamplesMs.join(', ')} ms)`
       : '';
     log(
-      `  ${workers} workers, drift ${drift}: first cold plan ${result.firstColdMs} ms${samples}, CPU ${result.firstColdCpuMs} ms; cold caches median ${result.coldCacheMedianMs} ms over ${result.coldCacheRuns} runs`,
+      `  ${workers} workers, drift ${drift}: first cold plan ${result.firstColdMs} ms${samples}, CPU ${result.firstColdCpuMs} ms; later plans median ${result.laterMedianMs} ms over ${result.laterRuns} runs`,
     );
   }
   return out;

@@ -115,7 +115,7 @@ const TARGETS: TargetSpec[] = [
   {
     id: 'planner-1k',
     target:
-      'the first (cold) plan of 1,000 workers, a table at its route limit, < 50 ms (fresh process, empty memo caches; median over fresh processes)',
+      'the first (cold) plan of 1,000 workers, a table at its route limit, < 50 ms (fresh process, cold JIT; median over fresh processes)',
     judge: ({ planner }) => {
       const at1k = planner.filter((p) => p.workers === PLANNER_TARGET_WORKERS);
       return {
