@@ -36,10 +36,8 @@ export function classifyRoutes(routes: readonly RouteRecord[], settings: PlanSet
 
 /** Stable order for people and diffs: by subject, keeping the original order within one subject. */
 export function sortBySubject<T extends { subject: string }>(items: T[]): T[] {
-  return items
-    .map((item, i) => ({ item, i }))
-    .sort((a, b) => compareOrdinal(a.item.subject, b.item.subject) || a.i - b.i)
-    .map(({ item }) => item);
+  // Array.prototype.sort is stable (ES2019): equal subjects keep their order.
+  return [...items].sort((a, b) => compareOrdinal(a.subject, b.subject));
 }
 
 /** A write that would leave the table exactly as read is no write. */

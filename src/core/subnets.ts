@@ -18,7 +18,6 @@ type SubnetDecision =
  * list does, and a subnet it does not list counts as free: the write then names it.
  */
 function decideSubnet(subnetId: string, inventory: Inventory, settings: PlanSettings): SubnetDecision {
-  const tableId = inventory.routeTable?.id ?? settings.routeTableId;
   const record = inventory.subnets?.find((s) => sameId(s.id, subnetId));
   if (record === undefined) {
     const listed = inventory.routeTable?.subnetIds.some((id) => sameId(id, subnetId)) ?? false;
@@ -26,7 +25,7 @@ function decideSubnet(subnetId: string, inventory: Inventory, settings: PlanSett
   }
   const current = record.routeTableId;
   if (current === undefined) return { kind: 'associate' };
-  if (sameId(current, tableId)) return { kind: 'associated' };
+  if (sameId(current, settings.routeTableId)) return { kind: 'associated' };
   return { kind: 'associated-elsewhere', otherRouteTableId: current };
 }
 

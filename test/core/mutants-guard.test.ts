@@ -1,7 +1,7 @@
 // The mass-deletion guard at exactly its limit (docs/mutation.md): 'auto' allows half of the owned prefixes
 // (all of a single one), a number allows exactly that many; one more is refused and the routes are kept.
 import { describe, expect, it } from 'vitest';
-import { routeDeletionLimit } from '../../src/core/guard.js';
+import { emptyInventoryLooksWrong, routeDeletionLimit } from '../../src/core/guard.js';
 import { planReconcile } from '../../src/core/plan.js';
 import type { Inventory, Plan } from '../../src/core/types.js';
 import { nic, reportCluster, route, settings, table, vm } from './fixtures.js';
@@ -200,5 +200,53 @@ describe('what the route limit holds back', () => {
     expect(plan.actions.map((a) => a.kind)).toEqual(['associate-subnet']);
     expect(plan.associateSubnets.map((a) => a.routeTableId)).toEqual([inv.routeTable.id]);
     expect(plan.tableWrite).toBeNull();
+  });
+});
+
+describe('what the route limit holds back from an existing table', () => {
+  // worker-1's route points at an old address, a gone worker's route is stale, and worker-2 is new: with the
+  // limit at two routes, none of the three route repairs may be listed as an action, since none is written.
+  it('its updates and deletions wait with the creations', () => {
+    const inv = reportCluster();
+    inv.vms.push(vm('worker-2', '10.200.2.0/24'));
+    inv.nics.push(nic('worker-2', '10.240.0.22'));
+    inv.routeTable = table([
+      route('kubernetes-route-10-200-0-0-24', '10.200.0.0/24', '10.240.0.20'),
+      route('kubernetes-route-10-200-1-0-24', '10.200.1.0/24', '10.240.0.99'),
+      route('kubernetes-route-10-200-9-0-24', '10.200.9.0/24', '10.240.0.29'),
+    ]);
+    const unlimited = planReconcile(inv, settings());
+    expect(unlimited.actions.map((a) => a.kind).sort()).toEqual([
+      'create-route',
+      'delete-route',
+      'update-route',
+    ]);
+    const plan = planReconcile(inv, settings({ maxRoutesPerTable: 2 }));
+    expect(plan.refused.map((r) => r.reason)).toEqual(['route-limit-exceeded']);
+    expect(plan.actions).toEqual([]);
+    expect(plan.tableWrite).toBeNull();
+  });
+});
+
+describe('the mass-deletion message', () => {
+  it('names the kept routes in name order, whatever order the table lists them in', () => {
+    const inv = withGoneWorkers(3);
+    inv.routeTable = table([...inv.routeTable!.routes].reverse());
+    const message = planReconcile(inv, settings()).refused[0]?.message;
+    expect(message).toContain(
+      'kept kubernetes-route-10-200-2-0-24, kubernetes-route-10-200-3-0-24, kubernetes-route-10-200-4-0-24.',
+    );
+  });
+});
+
+describe('when an empty VM list looks like a bad read (core/guard.ts)', () => {
+  it('no VMs and only a subnet to associate: nothing would be deleted, so nothing looks wrong', () => {
+    const inv = reportCluster();
+    inv.vms = [];
+    inv.nics = [];
+    inv.routeTable = table([route('firewall', '0.0.0.0/0', '10.240.0.4')], []);
+    const plan = planReconcile(inv, settings());
+    expect(plan.actions.map((a) => a.kind)).toEqual(['associate-subnet']);
+    expect(emptyInventoryLooksWrong(inv, plan, settings())).toBe(false);
   });
 });
