@@ -48,7 +48,8 @@ export function outcome(plans: RunPlans): RunOutcome {
   const after = plans.failed ? plans.confirmed : plans.final;
   const remaining = after ?? found;
   const left = new Set(remaining.drift.map(driftKey));
-  const repaired = after === undefined ? [] : found.drift.filter((d) => !left.has(driftKey(d)));
+  // With no later plan, what remains is what was found: nothing counts as repaired.
+  const repaired = found.drift.filter((d) => !left.has(driftKey(d)));
   const unrepaired = remaining.drift;
   const refused = remaining.refused;
   const status = healthStatusOf(plans.failed, unrepaired, refused, repaired);
