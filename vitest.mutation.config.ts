@@ -9,6 +9,7 @@ const SUITES: Record<string, string[]> = {
   adapters: [
     'test/azure/**/*.test.ts',
     'test/functions/single-flight.test.ts',
+    'test/functions/resource-event.test.ts',
     'test/functions/handlers.test.ts',
     'test/integration/conflicts-and-faults.test.ts',
     'test/chaos/mid-write.test.ts',

@@ -184,10 +184,9 @@ function classifySubject(subject: string, config: Config): RelevantResource | { 
   const sub = `/subscriptions/${config.subscriptionId.toLowerCase()}`;
   if (!subject.startsWith(`${sub}/`)) return { reason: 'the resource is in another subscription' };
   const group = (name: string) => `${sub}/resourcegroups/${name.toLowerCase()}/providers/`;
+  // The subject has no trailing slash, so one that starts with the prefix names a child.
   const childName = (prefix: string): boolean =>
-    subject.startsWith(prefix) &&
-    subject.length > prefix.length &&
-    !subject.slice(prefix.length).includes('/');
+    subject.startsWith(prefix) && !subject.slice(prefix.length).includes('/');
 
   const cluster = group(config.clusterResourceGroup);
   if (childName(`${cluster}microsoft.compute/virtualmachines/`)) return 'vm';
