@@ -32,15 +32,15 @@ function isPoll(request: PipelineRequest, lroDepth: number): boolean {
   return lroDepth > 0 || /\/(operations|operationResults)\//iu.test(new URL(request.url).pathname);
 }
 
-/** Milliseconds the server asked us to wait, if it said. */
+/** Milliseconds the server asked us to wait, if it said (HttpHeaders already holds values trimmed). */
 function retryAfterMs(response: PipelineResponse, now = Date.now()): number | undefined {
   for (const header of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const value = response.headers.get(header);
-    if (value !== undefined && /^\d+$/u.test(value.trim())) return Number(value);
+    if (value !== undefined && /^\d+$/u.test(value)) return Number(value);
   }
   const retryAfter = response.headers.get('retry-after');
   if (retryAfter === undefined) return undefined;
-  if (/^\d+$/u.test(retryAfter.trim())) return Number(retryAfter) * 1000;
+  if (/^\d+$/u.test(retryAfter)) return Number(retryAfter) * 1000;
   const date = Date.parse(retryAfter);
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
