@@ -36,8 +36,10 @@ import type {
   TableWrite,
 } from './types.js';
 
+/** A route as messages name it; a next hop without IP (Internet, VnetLocal) leaves no blank inside the parentheses. */
 function describe(r: TableRoute): string {
-  return `'${r.route.name}' (${r.route.addressPrefix ?? '?'} -> ${r.route.nextHopType ?? '?'} ${r.route.nextHopIpAddress ?? ''})`.trim();
+  const hop = `${r.route.nextHopType ?? '?'} ${r.route.nextHopIpAddress ?? ''}`.trim();
+  return `'${r.route.name}' (${r.route.addressPrefix ?? '?'} -> ${hop})`;
 }
 
 /** Among owned routes with one prefix, the one to keep: the canonically named one, else the first by name. */
