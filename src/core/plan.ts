@@ -142,7 +142,8 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
     byKey.set(r.prefixKey, [...(byKey.get(r.prefixKey) ?? []), r]);
   }
   let tableWritable = true;
-  for (const [key, group] of [...byKey].sort(([a], [b]) => compareOrdinal(a, b))) {
+  // No order needed here: the plan lists refusals by subject, and distinct keys give distinct subjects.
+  for (const [key, group] of byKey) {
     if (group.length < 2) continue;
     tableWritable = false;
     findings.refused.push({
@@ -469,6 +470,7 @@ function assemble(
     tableWrite: normaliseWrite(tableWrite, inventory),
     associateSubnets: rest.associateSubnets,
     enableIpForwarding: rest.enableIpForwarding,
-    desiredRoutes: active.map((d) => d.route).sort(byName),
+    // desired.routes are in name order, and the claims still active are a subsequence of them.
+    desiredRoutes: active.map((d) => d.route),
   };
 }

@@ -165,3 +165,15 @@ describe('a table ARM refuses to take a write of', () => {
     expect(plan.actions.map((a) => a.kind)).toEqual(['associate-subnet']);
   });
 });
+
+describe('the routes the plan wants', () => {
+  it('are listed by route name, not by the name of the VM claiming them', () => {
+    const inv = withRoutes([]);
+    inv.vms = [vm('a-worker', '10.200.9.0/24'), vm('b-worker', '10.200.1.0/24')];
+    inv.nics = [nic('a-worker', '10.240.0.30'), nic('b-worker', '10.240.0.31')];
+    expect(planReconcile(inv, LOOSE).desiredRoutes.map((r) => r.name)).toEqual([
+      'kubernetes-route-10-200-1-0-24',
+      'kubernetes-route-10-200-9-0-24',
+    ]);
+  });
+});
