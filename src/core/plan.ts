@@ -36,8 +36,10 @@ import type {
   TableWrite,
 } from './types.js';
 
+/** A route as messages name it; a next hop without IP (Internet, VnetLocal) leaves no blank inside the parentheses. */
 function describe(r: TableRoute): string {
-  return `'${r.route.name}' (${r.route.addressPrefix ?? '?'} -> ${r.route.nextHopType ?? '?'} ${r.route.nextHopIpAddress ?? ''})`.trim();
+  const hop = `${r.route.nextHopType ?? '?'} ${r.route.nextHopIpAddress ?? ''}`.trim();
+  return `'${r.route.name}' (${r.route.addressPrefix ?? '?'} -> ${hop})`;
 }
 
 /** Among owned routes with one prefix, the one to keep: the canonically named one, else the first by name. */
@@ -140,7 +142,8 @@ function foreignConflicts(routes: TableRoute[], desired: DesiredState, findings:
     byKey.set(r.prefixKey, [...(byKey.get(r.prefixKey) ?? []), r]);
   }
   let tableWritable = true;
-  for (const [key, group] of [...byKey].sort(([a], [b]) => compareOrdinal(a, b))) {
+  // No order needed here: the plan lists refusals by subject, and distinct keys give distinct subjects.
+  for (const [key, group] of byKey) {
     if (group.length < 2) continue;
     tableWritable = false;
     findings.refused.push({
@@ -467,6 +470,7 @@ function assemble(
     tableWrite: normaliseWrite(tableWrite, inventory),
     associateSubnets: rest.associateSubnets,
     enableIpForwarding: rest.enableIpForwarding,
-    desiredRoutes: active.map((d) => d.route).sort(byName),
+    // desired.routes are in name order, and the claims still active are a subsequence of them.
+    desiredRoutes: active.map((d) => d.route),
   };
 }
