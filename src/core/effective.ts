@@ -81,7 +81,6 @@ export interface VerifySummary {
 
 interface ActiveEntry {
   cidr: string;
-  family: 4 | 6;
   length: number;
   route: EffectiveRouteRecord;
 }
@@ -91,14 +90,14 @@ interface ActiveEntry {
  * virtual-networks-udr-overview). A source not listed ranks last; add new system sources (e.g. VNetPeering,
  * which is Default-like) here.
  */
-const SOURCE_PRECEDENCE: Readonly<Record<string, number>> = {
-  user: 0,
-  virtualnetworkgateway: 1,
-  default: 2,
-};
+const SOURCE_PRECEDENCE: ReadonlyMap<string | undefined, number> = new Map([
+  ['user', 0],
+  ['virtualnetworkgateway', 1],
+  ['default', 2],
+]);
 const precedence = (source: string | undefined) =>
-  SOURCE_PRECEDENCE[(source ?? '').toLowerCase()] ?? Object.keys(SOURCE_PRECEDENCE).length;
-const isSource = (e: ActiveEntry, source: string) => (e.route.source ?? '').toLowerCase() === source;
+  SOURCE_PRECEDENCE.get(source?.toLowerCase()) ?? SOURCE_PRECEDENCE.size;
+const isSource = (e: ActiveEntry, source: string) => e.route.source?.toLowerCase() === source;
 
 /** Longest prefix first, then source precedence. */
 const byPreference = (a: ActiveEntry, b: ActiveEntry) =>
@@ -107,24 +106,24 @@ const byPreference = (a: ActiveEntry, b: ActiveEntry) =>
 function activeEntries(routes: readonly EffectiveRouteRecord[]): ActiveEntry[] {
   const out: ActiveEntry[] = [];
   for (const route of routes) {
-    if ((route.state ?? '').toLowerCase() !== 'active') continue;
+    if (route.state?.toLowerCase() !== 'active') continue;
     for (const prefix of route.addressPrefixes) {
       const parsed = parseCidr(prefix);
       if (!parsed.ok) continue;
-      out.push({ cidr: parsed.cidr, family: parsed.family, length: parsed.prefixLength, route });
+      out.push({ cidr: parsed.cidr, length: parsed.prefixLength, route });
     }
   }
   return out;
 }
 
 /**
- * The Active route that carries traffic to the whole of `cidr` (`length`: its prefix length): among the routes
- * containing it, longest prefix, then source precedence; but a user route with hasBgpOverride beats every
- * overlapping BGP route "regardless of LPM" (routeTable.json, Route.hasBgpOverride), so BGP routes drop out
- * wherever such a user route covers the traffic.
+ * The Active route that carries traffic to the whole of `cidr`: among the routes containing it (never one more
+ * specific than it, nor one of the other IP family), longest prefix, then source precedence; but a user route
+ * with hasBgpOverride beats every overlapping BGP route "regardless of LPM" (routeTable.json,
+ * Route.hasBgpOverride), so BGP routes drop out wherever such a user route covers the traffic.
  */
-function routeFor(active: readonly ActiveEntry[], cidr: string, length: number): ActiveEntry | undefined {
-  const containing = active.filter((e) => e.length <= length && cidrContains(e.cidr, cidr));
+function routeFor(active: readonly ActiveEntry[], cidr: string): ActiveEntry | undefined {
+  const containing = active.filter((e) => cidrContains(e.cidr, cidr));
   const overridden = containing.some((e) => isSource(e, 'user') && e.route.hasBgpOverride);
   return containing
     .filter((e) => !(overridden && isSource(e, 'virtualnetworkgateway')))
@@ -148,7 +147,7 @@ export function describeRoute(w: WinningRoute): string {
 }
 
 function sendsTo(route: EffectiveRouteRecord, ip: string): boolean {
-  if ((route.nextHopType ?? '').toLowerCase() !== 'virtualappliance') return false;
+  if (route.nextHopType?.toLowerCase() !== 'virtualappliance') return false;
   return route.nextHopIpAddresses.some((hop) => canonicalIp(hop) === ip);
 }
 
@@ -165,16 +164,18 @@ export function judgePrefix(routes: readonly EffectiveRouteRecord[], expected: D
       message: `${expected.route.addressPrefix} is not a CIDR`,
     };
   }
-  const active = activeEntries(routes).filter((e) => e.family === target.family);
+  // cidrContains never matches across IP families: IPv4 routes take no part in judging an IPv6 pod CIDR.
+  const active = activeEntries(routes);
   const isOurs = (e: ActiveEntry) => e.cidr === target.cidr && sendsTo(e.route, ip);
-  // A route strictly inside the pod CIDR carries part of it when it wins for its own range; one that does not
-  // go to the worker takes that part away (the most specific one is named).
+  // A route inside the pod CIDR carries part of it when the route winning for its range is more specific than
+  // the pod CIDR (the pod CIDR's own routes never are); one that does not go to the worker takes that part away
+  // (the most specific one is named).
   const takenBy = active
-    .filter((e) => e.length > target.prefixLength && cidrContains(target.cidr, e.cidr))
+    .filter((e) => cidrContains(target.cidr, e.cidr))
     .sort(byPreference)
-    .map((e) => routeFor(active, e.cidr, e.length))
+    .map((e) => routeFor(active, e.cidr))
     .find((w) => w !== undefined && w.length > target.prefixLength && !sendsTo(w.route, ip));
-  const top = routeFor(active, target.cidr, target.prefixLength);
+  const top = routeFor(active, target.cidr);
   const ours = `our route ${target.cidr} -> VirtualAppliance ${ip} (worker '${expected.worker}')`;
   if (takenBy !== undefined) {
     const winner = winnerOf(takenBy);
@@ -236,10 +237,11 @@ export function checkWorkerRoutes(
  */
 export function sampleWorkers(names: readonly string[], size: number | 'all', offset = 0): string[] {
   const sorted = [...new Set(names)].sort(compareOrdinal);
-  if (size === 'all' || size >= sorted.length) return sorted;
-  if (size <= 0 || sorted.length === 0) return [];
+  if (size === 'all') return sorted;
+  // Each worker at most once; none for a size of 0 or less.
+  const length = Math.min(Math.max(size, 0), sorted.length);
   const start = ((offset % sorted.length) + sorted.length) % sorted.length;
-  return Array.from({ length: size }, (_, i) => sorted[(start + i) % sorted.length]!).sort(compareOrdinal);
+  return Array.from({ length }, (_, i) => sorted[(start + i) % sorted.length]!).sort(compareOrdinal);
 }
 
 /** Counts: a finding counts as shadowed, missing or read-failed only once confirmed; until then as unconfirmed. */
@@ -311,8 +313,9 @@ export function verifyTargets(
           'vm-not-running',
           `VM '${name}' is ${power.replace(/^PowerState\//iu, '')}: Azure has no effective routes for its NIC until it runs`,
         );
-      const primary = w.nic.ipConfigurations.find((c) => c.primary === true) ?? w.nic.ipConfigurations[0];
-      const nicSubnet = primary?.subnetId;
+      // Every IP configuration of a NIC is in the same subnet: ARM refuses others ("IPConfigurations on a Nic
+      // cannot belong to different subnets", Azure/azure-sdk-for-java#1865).
+      const nicSubnet = w.nic.ipConfigurations[0]?.subnetId;
       if (nicSubnet === undefined || nicSubnet.toLowerCase() !== subnetId.toLowerCase())
         return na(
           'nic-outside-subnet',
