@@ -270,11 +270,9 @@ function sweepOverlaps(
   const refused = new Set(blocking);
   const ranged = [...claims, ...blocking]
     .map((claim, order) => ({ claim, order, ...cidrRange(claim.cidr) }))
-    .sort(
-      (a, b) =>
-        a.claim.family - b.claim.family ||
-        (a.start < b.start ? -1 : a.start > b.start ? 1 : a.order - b.order),
-    );
+    // By family, then start (the sign of a bigint difference survives Number()); the sort is stable, so claims
+    // of one start stay in claim order.
+    .sort((a, b) => a.claim.family - b.claim.family || Number(a.start - b.start));
   let open: typeof ranged = [];
   for (const current of ranged) {
     // Ranges that ended before this one starts can overlap nothing from here on (most of them, usually).
