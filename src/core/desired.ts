@@ -54,11 +54,11 @@ export interface DesiredState {
 /** The pod CIDR tag value of a VM, matching the tag key case-insensitively (ARM tag names are). */
 function findPodCidrTag(vm: VmRecord, tagName: string): { key: string; value: string } | undefined {
   const wanted = tagName.toLowerCase();
-  // Of keys differing only in case, the first in ordinal order (one pass: this runs once per VM, cold).
-  let key: string | undefined;
-  for (const k of Object.keys(vm.tags))
-    if (k.toLowerCase() === wanted && (key === undefined || compareOrdinal(k, key) < 0)) key = k;
-  return key === undefined ? undefined : { key, value: vm.tags[key] ?? '' };
+  // Of keys differing only in case, the first in ordinal order (rarely more than one matches: a cheap sort).
+  const [found] = Object.entries(vm.tags)
+    .filter(([key]) => key.toLowerCase() === wanted)
+    .sort(([a], [b]) => compareOrdinal(a, b));
+  return found === undefined ? undefined : { key: found[0], value: found[1] };
 }
 
 /** NICs by lower-cased id and by the lower-cased id of the VM they name: built once per plan, not per VM. */
@@ -105,9 +105,8 @@ function primaryNic(vm: VmRecord, index: NicIndex): NicRecord | undefined {
 function configFamily(c: IpConfigRecord): IpFamily | undefined {
   if (c.privateIpAddress === undefined) return undefined;
   const f = ipFamily(c.privateIpAddress);
-  if (f === undefined) return undefined;
-  if (c.privateIpVersion !== undefined && c.privateIpVersion !== `IPv${f}`) return undefined;
-  return f;
+  // An address of another version than the ipconfig states is not used (not an address at all: f is undefined).
+  return c.privateIpVersion === undefined || c.privateIpVersion === `IPv${f}` ? f : undefined;
 }
 
 /** IPv4: the primary ipconfig's address (or the only ipconfig's). IPv6: the first IPv6 ipconfig's. */
@@ -129,19 +128,11 @@ interface Claim extends PodCidrClaim {
  * Splits a tag value into CIDR parts; refusals name the VM, tag and value. A CIDR with host bits is refused but
  * its network still blocks the prefix (`blocking`): a typo must not hand the worker's route to another claim.
  */
-function parseTag(
-  worker: Worker,
-  refusals: Refusal[],
-  blocking: PodCidrClaim[],
-  refusedFamilies: Set<IpFamily>,
-): PodCidrClaim[] {
+function parseTag(worker: Worker, holds: Holds, blocking: PodCidrClaim[]): PodCidrClaim[] {
   const vmName = worker.vm.name;
   const where = `VM '${vmName}' tag '${worker.tagKey}' = '${worker.tagValue}'`;
-  const refuse = (reason: Refusal['reason'], subject: string, why: string, family?: IpFamily) => {
-    refusals.push({ reason, subject, worker: vmName, message: `${where}: ${why}` });
-    // Unknown family: hold the worker's routes of both families.
-    for (const f of family === undefined ? ([4, 6] as const) : [family]) refusedFamilies.add(f);
-  };
+  const refuse = (reason: Refusal['reason'], subject: string, why: string) =>
+    refuseClaim(holds, worker, { reason, subject, worker: vmName, message: `${where}: ${why}` });
   const parts = worker.tagValue
     .split(',')
     .map((p) => p.trim())
@@ -177,12 +168,7 @@ function parseTag(
     if (parsed.hostBitsSet) {
       // A typo must not move or delete the route the worker has now: its network's prefix stays blocked.
       blocking.push({ cidr: parsed.cidr, family: parsed.family });
-      refuse(
-        'pod-cidr-host-bits',
-        part,
-        `'${part}' has host bits set (did you mean ${parsed.cidr}?)`,
-        parsed.family,
-      );
+      refuse('pod-cidr-host-bits', part, `'${part}' has host bits set (did you mean ${parsed.cidr}?)`);
       continue;
     }
     claims.push({ cidr: parsed.cidr, family: parsed.family });
@@ -190,20 +176,20 @@ function parseTag(
   return claims;
 }
 
-/** What the refusals so far hold: their records, the prefixes left as they are, the families per worker. */
+/** What the refusals so far hold: their records, the prefixes left as they are, the workers refused. */
 interface Holds {
   refusals: Refusal[];
   refusedPrefixes: Set<string>;
   /** Refused claims whose prefix no other claim may take (host bits: the network the worker meant). */
   blockingClaims: Claim[];
-  /** Workers with a refused claim, and the families refused. */
-  refusedFamilies: Map<Worker, Set<IpFamily>>;
+  /** Workers with a refused claim: their routes in a family with no accepted claim are kept (refusedWorkerIpsOf). */
+  refusedWorkers: Set<Worker>;
 }
 
-function holdFamily(holds: Holds, worker: Worker, family: IpFamily): void {
-  const families = holds.refusedFamilies.get(worker) ?? new Set<IpFamily>();
-  families.add(family);
-  holds.refusedFamilies.set(worker, families);
+/** A refusal in the worker's tag: reported, and the worker's routes held. */
+function refuseClaim(holds: Holds, worker: Worker, refusal: Refusal): void {
+  holds.refusals.push(refusal);
+  holds.refusedWorkers.add(worker);
 }
 
 /**
@@ -216,7 +202,7 @@ export function deriveDesired(inventory: Inventory, settings: PlanSettings): Des
     refusals: [],
     refusedPrefixes: new Set(),
     blockingClaims: [],
-    refusedFamilies: new Map(),
+    refusedWorkers: new Set(),
   };
   const workers = findWorkers(inventory, settings);
   const claims = workers.flatMap((worker) => claimsOf(worker, settings, holds));
@@ -245,26 +231,23 @@ export function findWorkers(inventory: Inventory, settings: PlanSettings): Worke
   });
 }
 
-/** A worker's valid claims inside the cluster CIDRs; the others are refused and their families recorded. */
+/** A worker's valid claims inside the cluster CIDRs; the others are refused. */
 function claimsOf(worker: Worker, settings: PlanSettings, holds: Holds): Claim[] {
-  const families = new Set<IpFamily>();
   const claims: Claim[] = [];
   const blocking: PodCidrClaim[] = [];
-  for (const claim of parseTag(worker, holds.refusals, blocking, families)) {
+  for (const claim of parseTag(worker, holds, blocking)) {
     if (!settings.clusterCidrs.some((cluster) => cidrContains(cluster, claim.cidr))) {
       const ranges = settings.clusterCidrs.join(', ') || 'none';
-      holds.refusals.push({
+      refuseClaim(holds, worker, {
         reason: 'pod-cidr-outside-cluster',
         subject: claim.cidr,
         worker: worker.vm.name,
         message: `VM '${worker.vm.name}' tag '${worker.tagKey}' = '${worker.tagValue}': ${claim.cidr} is outside every cluster CIDR (${ranges})`,
       });
-      families.add(claim.family);
       continue;
     }
     claims.push({ ...claim, worker });
   }
-  for (const family of families) holdFamily(holds, worker, family);
   for (const claim of blocking) {
     holds.refusedPrefixes.add(claim.cidr);
     holds.blockingClaims.push({ ...claim, worker });
@@ -287,16 +270,13 @@ function sweepOverlaps(
   const refused = new Set(blocking);
   const ranged = [...claims, ...blocking]
     .map((claim, order) => ({ claim, order, ...cidrRange(claim.cidr) }))
-    .sort(
-      (a, b) =>
-        a.claim.family - b.claim.family ||
-        (a.start < b.start ? -1 : a.start > b.start ? 1 : a.order - b.order),
-    );
+    // By family, then start (the sign of a bigint difference survives Number()); the sort is stable, so claims
+    // of one start stay in claim order.
+    .sort((a, b) => a.claim.family - b.claim.family || Number(a.start - b.start));
   let open: typeof ranged = [];
   for (const current of ranged) {
     // Ranges that ended before this one starts can overlap nothing from here on (most of them, usually).
-    if (open.length > 0)
-      open = open.filter((o) => o.claim.family === current.claim.family && o.end >= current.start);
+    open = open.filter((o) => o.claim.family === current.claim.family && o.end >= current.start);
     for (const earlier of open) {
       const pair =
         earlier.order < current.order ? [earlier.claim, current.claim] : [current.claim, earlier.claim];
@@ -333,7 +313,8 @@ function routesOf(
     const refusal = overlapping.has(claim) ? undefined : unroutable(claim);
     if (overlapping.has(claim) || refusal !== undefined) {
       holds.refusedPrefixes.add(claim.cidr);
-      holdFamily(holds, claim.worker, claim.family);
+      // An overlap's refusal is already recorded (sweepOverlaps); this holds its worker's routes.
+      holds.refusedWorkers.add(claim.worker);
       if (refusal !== undefined) holds.refusals.push(refusal);
       continue;
     }
@@ -378,7 +359,7 @@ function unroutable(claim: Claim): Refusal | undefined {
  */
 function refusedWorkerIpsOf(holds: Holds, routes: readonly DesiredRoute[]): Set<string> {
   const ips = new Set<string>();
-  for (const worker of holds.refusedFamilies.keys()) {
+  for (const worker of holds.refusedWorkers) {
     for (const family of [4, 6] as const) {
       const ip = worker.ips[family];
       if (ip === undefined) continue;
