@@ -190,6 +190,10 @@ describe('what a malformed event is told', () => {
     expect(field).not.toBe('eventType');
   });
 
+  it('an envelope with none of them, nor eventType, is told it lacks the Event Grid event type', () => {
+    expect(failure({ id: 'e1', subject: IDS.vm })[0]).toBe('eventType');
+  });
+
   it('an envelope with eventType is Event Grid, whatever else it carries', () => {
     const parsed = parseResourceEvent({ ...good('event-grid-schema'), type: 'x', source: 'y' });
     expect(parsed.ok && parsed.event.schema).toBe('EventGrid');
