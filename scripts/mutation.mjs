@@ -13,10 +13,11 @@ const PARTS = process.env.MUTATION_PART ? [process.env.MUTATION_PART] : ['core',
 const reportOf = (part) => join(root, `reports/mutation/${part}.json`);
 
 /**
- * The lowest mutation score (%) each directory may have; the run fails under it. Set under the score last
- * measured (docs/mutation.md); raise it with the score, towards issue 17's 85% for src/core.
+ * The lowest mutation score (%) each directory may have; the run fails under it. Set a few points under the
+ * score last measured (docs/mutation.md), so that a loaded machine's noise does not fail CI; issue 17 asks 85%
+ * of src/core.
  */
-const BREAK = { 'src/core': 70 };
+const BREAK = { 'src/core': 90, 'src/azure': 90, 'src/functions': 90 };
 
 function runStryker(part, args) {
   const hook = join(root, 'scripts/stryker-typescript.mjs');
